@@ -1,0 +1,128 @@
+# Curator build. `make run` and `make check` are the two set-up commands;
+# both install missing Debian packages first (see scripts/deps.sh).
+
+VERSION    := 0.1.0
+BUILD      ?= build
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib/curator
+INCLUDEDIR ?= $(PREFIX)/include/curator
+SYSCONFDIR ?= $(PREFIX)/etc/curator
+CONFIG     ?= config/curator.ini
+
+# Libraries found through pkg-config, and the Debian packages behind them.
+PKGS      := libcurl libxml-2.0 sqlite3 libmicrohttpd libsodium inih jansson
+TEST_PKGS := cmocka
+DEBS      := build-essential pkg-config libcurl4-openssl-dev libxml2-dev \
+             libsqlite3-dev libmicrohttpd-dev libcmocka-dev libsodium-dev \
+             libinih-dev libjansson-dev libstemmer-dev sqlite3 curl
+
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+            -DCURATOR_VERSION='"$(VERSION)"' \
+            -DCURATOR_SYSCONFDIR='"$(SYSCONFDIR)"' -Icurator
+CFLAGS   ?= -O2 -g
+HARDEN   := -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
+            -Werror=format-security -fPIE
+CFLAGS   += -std=c11 -Wall -Wextra -Werror $(HARDEN) $(SAN) \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDFLAGS  += -pie -Wl,-z,relro,-z,now $(SAN)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl -lpthread
+TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+LIB_SRC    := $(wildcard curator/*.c)
+WEB_SRC    := $(wildcard web/*.c)
+DAEMON_SRC := $(wildcard daemon/*.c)
+CLI_SRC    := $(wildcard cli/*.c)
+FILTER_SRC := $(wildcard filters/*.c)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+INTEG_SRC  := $(wildcard tests/integration/test_*.c)
+SUPPORT_SRC:= $(wildcard tests/support/*.c)
+BENCH_SRC  := $(wildcard tests/bench/bench_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+LIB       := $(BUILD)/libcurator.a
+WEBLIB    := $(BUILD)/libcuratorweb.a
+CURATORD  := $(BUILD)/curatord
+CURATOR   := $(BUILD)/curator
+FILTERS   := $(patsubst filters/%.c,$(BUILD)/filters/%.so,$(FILTER_SRC))
+UNIT      := $(patsubst %.c,$(BUILD)/%,$(UNIT_SRC))
+INTEG     := $(patsubst %.c,$(BUILD)/%,$(INTEG_SRC))
+BENCH     := $(patsubst %.c,$(BUILD)/%,$(BENCH_SRC))
+SUPPORT   := $(call obj,$(SUPPORT_SRC))
+
+.PHONY: all deps run check test asan bench install uninstall clean
+.DEFAULT_GOAL := all
+
+all: $(CURATORD) $(CURATOR) $(FILTERS)
+
+deps:
+	@scripts/deps.sh $(DEBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(call obj,$(LIB_SRC))
+	$(AR) rcs $@ $^
+
+$(WEBLIB): $(call obj,$(WEB_SRC))
+	$(AR) rcs $@ $^
+
+$(CURATORD): $(call obj,$(DAEMON_SRC)) $(WEBLIB) $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(CURATOR): $(call obj,$(CLI_SRC)) $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# Filters see only curator/filter.h and link nothing from libcurator.
+$(BUILD)/filters/%.so: filters/%.c curator/filter.h
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -Wall -Wextra -Werror $(HARDEN) $(SAN) -O2 -g -fPIC \
+	  -shared -Icurator $< -o $@ -lm
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(SUPPORT) $(WEBLIB) $(LIB)
+	$(CC) $(LDFLAGS) $^ $(TEST_LIBS) $(LDLIBS) -lm -o $@
+
+# Build and run every suite; the last line sums them all.
+test: all $(UNIT) $(INTEG)
+	@CURATOR_BUILD=$(BUILD) scripts/run-tests.sh $(UNIT) $(INTEG)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p var/spool
+	@echo "Curator: web on http://127.0.0.1:8080/ ; digests in var/spool/ ; Ctrl-C stops"
+	exec $(CURATORD) -c $(CONFIG)
+
+check: deps
+	@$(MAKE) --no-print-directory test
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS='-O1 -g' \
+	  SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+	  test
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH)
+	@for b in $(BENCH); do $$b || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/filters \
+	  $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(SYSCONFDIR)
+	install -m 0755 $(CURATORD) $(CURATOR) $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(FILTERS) $(DESTDIR)$(LIBDIR)/filters/
+	install -m 0644 curator/filter.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 0644 config/curator.ini \
+	  $(DESTDIR)$(SYSCONFDIR)/curator.ini.sample
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/curatord $(DESTDIR)$(BINDIR)/curator \
+	  $(DESTDIR)$(INCLUDEDIR)/filter.h \
+	  $(DESTDIR)$(SYSCONFDIR)/curator.ini.sample
+	rm -rf $(DESTDIR)$(LIBDIR)/filters
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,84 @@
+/* curator.ini: loading and validation.
+ *
+ * The file is read with inih; every section and key is known here, and
+ * anything unknown or malformed is refused with "FILE:LINE: message".
+ * Relative paths are resolved against the folder holding the file, so a
+ * config can be moved together with its data. The module only reads: it
+ * creates no file or directory.
+ */
+#ifndef CURATOR_CONFIG_H
+#define CURATOR_CONFIG_H
+
+#include <stddef.h>
+
+#include "log.h"
+
+#define CONFIG_ERR_MAX 1024
+
+/* A feed listed in [feeds]: "name = URL or path". */
+struct config_feed {
+    char *name;
+    char *url;          /* absolute URL; a path became a file:// URL */
+    int line;
+};
+
+struct config {
+    char *file;                 /* the path as given */
+    char *dir;                  /* absolute folder of the file */
+
+    char *store_path;           /* [store] path */
+
+    char *log_file;             /* [log] file; NULL: standard error */
+    enum log_level log_level;   /* [log] level */
+
+    int web_enabled;            /* [web] enabled */
+    char *web_address;          /* [web] address, an IP literal */
+    unsigned web_port;          /* [web] port; 0 picks a free one */
+    unsigned web_threads;       /* [web] threads */
+    unsigned web_page_items;    /* [web] page_items */
+
+    long poll_interval;         /* [poll] interval, seconds */
+    long poll_timeout;          /* [poll] timeout, seconds */
+    long poll_tick;             /* [poll] tick, seconds between checks */
+    size_t poll_max_body;       /* [poll] max_body, bytes */
+
+    long digest_interval;       /* [digest] interval, seconds */
+    char *spool_dir;            /* [digest] spool */
+    unsigned digest_max_items;  /* [digest] max_items */
+
+    char *demo_user;            /* [demo] user; NULL: no demo user */
+    char *demo_email;           /* [demo] email */
+    char *demo_interests;       /* [demo] interests: "term[:weight], ..." */
+
+    struct config_feed *feeds;  /* [feeds] */
+    size_t n_feeds;
+};
+
+/* Read and validate 'path'. On success *out is a new config (free it
+ * with config_free()). On failure writes "FILE:LINE: message" (or
+ * "FILE: message") to err and returns CUR_ECONFIG or CUR_ENOMEM. */
+int config_load(const char *path, struct config **out,
+                char *err, size_t errlen);
+
+void config_free(struct config *cfg);
+
+/* Parse a duration: a whole number with an optional unit s, m, h, d or w
+ * ("90", "30s", "15m", "1d"). Returns CUR_OK or CUR_EINVAL. */
+int config_parse_duration(const char *s, long *out);
+
+/* Parse a size: a whole number with an optional unit K, M or G (powers of
+ * 1024). Returns CUR_OK or CUR_EINVAL. */
+int config_parse_size(const char *s, size_t *out);
+
+/* One "term[:weight]" item of a comma-separated interest list. */
+struct config_interest {
+    char term[128];
+    double weight;
+};
+
+/* Split a list like "coaching:2, onboarding" into at most 'max' items.
+ * Returns the count, or CUR_EINVAL (message in err) for a bad item. */
+int config_parse_interests(const char *list, struct config_interest *out,
+                           size_t max, char *err, size_t errlen);
+
+#endif

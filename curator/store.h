@@ -1,0 +1,162 @@
+/* The storage interface. All SQL lives behind it (store_sqlite.c is the
+ * embedded SQLite implementation), so callers never see a statement.
+ *
+ * A store handle belongs to one thread at a time; threads that share the
+ * database each open their own handle (SQLite's WAL mode lets readers run
+ * beside the one writer). Rows are passed to callbacks as borrowed views
+ * valid only during the call: copy what you keep. A callback returning
+ * non-zero stops the iteration, and that value is returned.
+ */
+#ifndef CURATOR_STORE_H
+#define CURATOR_STORE_H
+
+#include <stddef.h>
+
+#include "feed.h"
+
+/* The schema version this build writes; see the migrations in
+ * store_sqlite.c. */
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+
+/* Open (creating if needed) the database at 'path' (":memory:" works),
+ * set WAL, foreign keys and a busy timeout, and migrate the schema
+ * forward. Refuses a schema newer than this build (CUR_ESCHEMA) and a file
+ * that cannot use WAL. Problems are logged with the path. On success *out
+ * is a new handle for store_close(). */
+int store_open(const char *path, struct store **out);
+void store_close(struct store *st);         /* NULL is fine */
+
+/* The schema version recorded in the database. */
+int store_schema_version(struct store *st, int *version);
+
+/* Users. */
+struct store_user {
+    long long id;
+    const char *name;
+    const char *email;
+    long long created;
+    long long last_digest;      /* time of the last digest, 0 = never */
+    long long digest_cursor;    /* highest item id already sent */
+};
+
+typedef int (*store_user_cb)(void *ctx, const struct store_user *u);
+
+/* Add a user. CUR_EINVAL for a bad name or email (valid.h), CUR_EEXIST
+ * when the name is taken. *id may be NULL. */
+int store_user_add(struct store *st, const char *name, const char *email,
+                   long long *id);
+/* Look a user up by name; CUR_ENOTFOUND if there is none. */
+int store_user_find(struct store *st, const char *name, long long *id);
+int store_user_list(struct store *st, store_user_cb cb, void *ctx);
+int store_user_count(struct store *st, long long *n);
+
+/* Feeds and their polling state. */
+struct store_feed {
+    long long id;
+    const char *url;
+    const char *title;          /* NULL until first parsed */
+    const char *origin;         /* "config", "cli" or "web" */
+    const char *etag;
+    const char *last_modified;
+    long long next_poll;
+    long long last_poll;
+    long long last_success;
+    int last_status;            /* HTTP status, 0 if none */
+    int failures;               /* consecutive */
+    const char *last_error;
+    long long items;            /* items stored */
+};
+
+typedef int (*store_feed_cb)(void *ctx, const struct store_feed *f);
+
+/* Add a feed by URL. If the URL is already stored, *id is its id and the
+ * return is CUR_EEXIST. *id may be NULL. */
+int store_feed_add(struct store *st, const char *url, const char *origin,
+                   long long *id);
+/* Remove a feed with its items and subscriptions; CUR_ENOTFOUND if none. */
+int store_feed_remove(struct store *st, long long id);
+int store_feed_get(struct store *st, long long id, store_feed_cb cb,
+                   void *ctx);
+int store_feed_list(struct store *st, store_feed_cb cb, void *ctx);
+/* Feeds whose next poll is at or before 'now', oldest due first. */
+int store_feed_due(struct store *st, long long now, store_feed_cb cb,
+                   void *ctx);
+/* The earliest next poll time of any feed, or 0 when there is no feed. */
+int store_feed_next_due(struct store *st, long long *when);
+
+/* The outcome of one poll. */
+struct store_poll {
+    long long now;
+    long long next_poll;
+    int status;                 /* HTTP status, 0 for a transport error */
+    const char *etag;           /* validators to send next time, or NULL */
+    const char *last_modified;
+    const char *error;          /* NULL on success */
+    const char *title;          /* feed title, on success, or NULL */
+};
+
+/* Record a poll and, on success, store the feed's new items in the same
+ * transaction: all of them or none. Items already stored (same feed and
+ * guid) are left as they are. *n_new (may be NULL) gets the count added. */
+int store_feed_polled(struct store *st, long long feed_id,
+                      const struct store_poll *poll, const struct feed *f,
+                      int *n_new);
+
+/* Subscriptions and interests. CUR_ENOTFOUND when the user or feed does
+ * not exist; subscribing twice is not an error. */
+int store_subscribe(struct store *st, long long user_id, long long feed_id);
+int store_subscription_count(struct store *st, long long user_id,
+                             long long *n);
+/* Add an interest or change its weight. */
+int store_interest_add(struct store *st, long long user_id, const char *term,
+                       double weight);
+
+struct store_interest {
+    const char *term;
+    double weight;
+};
+
+typedef int (*store_interest_cb)(void *ctx, const struct store_interest *in);
+int store_interest_list(struct store *st, long long user_id,
+                        store_interest_cb cb, void *ctx);
+
+/* Items. */
+struct store_item {
+    long long id;
+    long long feed_id;
+    const char *feed_title;     /* may be NULL */
+    const char *guid;
+    const char *title;
+    const char *link;           /* may be NULL */
+    const char *author;         /* may be NULL */
+    const char *summary;        /* may be NULL */
+    long long published;
+    long long fetched;
+};
+
+typedef int (*store_item_cb)(void *ctx, const struct store_item *it);
+
+/* Newest first; feed_id 0 means every feed. */
+int store_item_list(struct store *st, long long feed_id, int limit,
+                    store_item_cb cb, void *ctx);
+int store_item_count(struct store *st, long long *n);
+
+/* Items from the user's subscriptions with an id above 'after_id', in
+ * the order they arrived, at most 'limit'. */
+int store_items_for_user(struct store *st, long long user_id,
+                         long long after_id, int limit, store_item_cb cb,
+                         void *ctx);
+
+/* Record a digest sent to a user at 'now' covering items up to
+ * 'cursor'; the user's next digest starts after it. */
+int store_digest_done(struct store *st, long long user_id, long long now,
+                      long long cursor, int n_items, const char *path);
+
+/* Transactions spanning several calls (e.g. the demo seed). */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+#endif

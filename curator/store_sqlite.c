@@ -1,0 +1,820 @@
+/* The store on SQLite: WAL mode, foreign keys, a busy timeout, prepared
+ * statements kept for the life of the handle, and a schema built from
+ * numbered migrations recorded in PRAGMA user_version. */
+#include "store.h"
+#include "err.h"
+#include "log.h"
+#include "valid.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define STORE_BUSY_TIMEOUT_MS 10000
+
+/* Each entry moves the schema from version i to i + 1. Never edit one
+ * that has shipped: append a new one. */
+static const char *const migrations[] = {
+    /* 1: users, feeds with polling state, subscriptions, items,
+     * interests, digests. */
+    "CREATE TABLE users ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  email TEXT NOT NULL,"
+    "  role TEXT NOT NULL DEFAULT 'subscriber'"
+    "    CHECK (role IN ('subscriber', 'editor', 'admin')),"
+    "  created INTEGER NOT NULL,"
+    "  last_digest INTEGER NOT NULL DEFAULT 0,"
+    "  digest_cursor INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE TABLE feeds ("
+    "  id INTEGER PRIMARY KEY,"
+    "  url TEXT NOT NULL UNIQUE,"
+    "  title TEXT,"
+    "  origin TEXT NOT NULL CHECK (origin IN ('config', 'cli', 'web')),"
+    "  created INTEGER NOT NULL,"
+    "  etag TEXT,"
+    "  last_modified TEXT,"
+    "  next_poll INTEGER NOT NULL DEFAULT 0,"
+    "  last_poll INTEGER NOT NULL DEFAULT 0,"
+    "  last_success INTEGER NOT NULL DEFAULT 0,"
+    "  last_status INTEGER NOT NULL DEFAULT 0,"
+    "  failures INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT"
+    ");"
+    "CREATE INDEX feeds_next_poll ON feeds(next_poll);"
+    "CREATE TABLE subscriptions ("
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,"
+    "  created INTEGER NOT NULL,"
+    "  PRIMARY KEY (user_id, feed_id)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX subscriptions_feed ON subscriptions(feed_id);"
+    /* AUTOINCREMENT keeps ids rising even after deletes: digests use
+     * the id as a cursor. */
+    "CREATE TABLE items ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,"
+    "  guid TEXT NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  link TEXT,"
+    "  author TEXT,"
+    "  summary TEXT,"
+    "  published INTEGER NOT NULL DEFAULT 0,"
+    "  updated INTEGER NOT NULL DEFAULT 0,"
+    "  fetched INTEGER NOT NULL,"
+    "  UNIQUE (feed_id, guid)"
+    ");"
+    "CREATE INDEX items_feed ON items(feed_id, id);"
+    "CREATE TABLE interests ("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  term TEXT NOT NULL,"
+    "  weight REAL NOT NULL DEFAULT 1.0,"
+    "  UNIQUE (user_id, term)"
+    ");"
+    "CREATE TABLE digests ("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  created INTEGER NOT NULL,"
+    "  cursor INTEGER NOT NULL,"
+    "  items INTEGER NOT NULL,"
+    "  path TEXT"
+    ");"
+    "CREATE INDEX digests_user ON digests(user_id, created);",
+};
+
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+_Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION,
+               "STORE_SCHEMA_VERSION must equal the number of migrations");
+
+/* Every statement the store runs, prepared once on first use. */
+enum stmt_id {
+    S_USER_ADD, S_USER_FIND, S_USER_LIST, S_USER_COUNT,
+    S_FEED_ADD, S_FEED_FIND, S_FEED_REMOVE, S_FEED_GET, S_FEED_LIST,
+    S_FEED_DUE, S_FEED_NEXT_DUE, S_FEED_OK, S_FEED_FAIL,
+    S_ITEM_ADD, S_SUB_ADD, S_SUB_COUNT, S_INTEREST_ADD, S_INTEREST_LIST,
+    S_ITEM_LIST, S_ITEM_LIST_FEED, S_ITEM_COUNT, S_ITEMS_FOR_USER,
+    S_DIGEST_ADD, S_DIGEST_USER,
+    N_STMTS
+};
+
+#define FEED_COLS \
+    "f.id, f.url, f.title, f.origin, f.etag, f.last_modified, f.next_poll," \
+    " f.last_poll, f.last_success, f.last_status, f.failures," \
+    " f.last_error, (SELECT count(*) FROM items i WHERE i.feed_id = f.id)"
+
+#define ITEM_COLS \
+    "i.id, i.feed_id, f.title, i.guid, i.title, i.link, i.author," \
+    " i.summary, i.published, i.fetched"
+
+static const char *const stmt_sql[N_STMTS] = {
+    [S_USER_ADD] = "INSERT INTO users (name, email, created) VALUES (?, ?, ?)",
+    [S_USER_FIND] = "SELECT id FROM users WHERE name = ?",
+    [S_USER_LIST] = "SELECT id, name, email, created, last_digest,"
+                    " digest_cursor FROM users ORDER BY id",
+    [S_USER_COUNT] = "SELECT count(*) FROM users",
+    [S_FEED_ADD] = "INSERT INTO feeds (url, origin, created) VALUES (?, ?, ?)",
+    [S_FEED_FIND] = "SELECT id FROM feeds WHERE url = ?",
+    [S_FEED_REMOVE] = "DELETE FROM feeds WHERE id = ?",
+    [S_FEED_GET] = "SELECT " FEED_COLS " FROM feeds f WHERE f.id = ?",
+    [S_FEED_LIST] = "SELECT " FEED_COLS " FROM feeds f ORDER BY f.id",
+    [S_FEED_DUE] = "SELECT " FEED_COLS " FROM feeds f WHERE f.next_poll <= ?"
+                   " ORDER BY f.next_poll, f.id",
+    [S_FEED_NEXT_DUE] = "SELECT min(next_poll) FROM feeds",
+    [S_FEED_OK] = "UPDATE feeds SET last_poll = ?1, last_success = ?1,"
+                  " next_poll = ?2, last_status = ?3, etag = ?4,"
+                  " last_modified = ?5, title = coalesce(?6, title),"
+                  " failures = 0, last_error = NULL WHERE id = ?7",
+    [S_FEED_FAIL] = "UPDATE feeds SET last_poll = ?1, next_poll = ?2,"
+                    " last_status = ?3, last_error = ?4,"
+                    " failures = failures + 1 WHERE id = ?5",
+    [S_ITEM_ADD] = "INSERT INTO items (feed_id, guid, title, link, author,"
+                   " summary, published, updated, fetched)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                   " ON CONFLICT (feed_id, guid) DO NOTHING",
+    [S_SUB_ADD] = "INSERT INTO subscriptions (user_id, feed_id, created)"
+                  " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    [S_SUB_COUNT] = "SELECT count(*) FROM subscriptions WHERE user_id = ?",
+    [S_INTEREST_ADD] = "INSERT INTO interests (user_id, term, weight)"
+                       " VALUES (?, ?, ?) ON CONFLICT (user_id, term)"
+                       " DO UPDATE SET weight = excluded.weight",
+    [S_INTEREST_LIST] = "SELECT term, weight FROM interests"
+                        " WHERE user_id = ? ORDER BY weight DESC, term",
+    [S_ITEM_LIST] = "SELECT " ITEM_COLS " FROM items i"
+                    " JOIN feeds f ON f.id = i.feed_id"
+                    " ORDER BY i.id DESC LIMIT ?",
+    [S_ITEM_LIST_FEED] = "SELECT " ITEM_COLS " FROM items i"
+                         " JOIN feeds f ON f.id = i.feed_id"
+                         " WHERE i.feed_id = ? ORDER BY i.id DESC LIMIT ?",
+    [S_ITEM_COUNT] = "SELECT count(*) FROM items",
+    [S_ITEMS_FOR_USER] = "SELECT " ITEM_COLS " FROM subscriptions s"
+                         " JOIN items i ON i.feed_id = s.feed_id"
+                         " JOIN feeds f ON f.id = i.feed_id"
+                         " WHERE s.user_id = ? AND i.id > ?"
+                         " ORDER BY i.id LIMIT ?",
+    [S_DIGEST_ADD] = "INSERT INTO digests (user_id, created, cursor, items,"
+                     " path) VALUES (?, ?, ?, ?, ?)",
+    [S_DIGEST_USER] = "UPDATE users SET last_digest = ?, digest_cursor ="
+                      " max(digest_cursor, ?) WHERE id = ?",
+};
+
+struct store {
+    sqlite3 *db;
+    char *path;
+    sqlite3_stmt *stmts[N_STMTS];
+};
+
+static int
+db_error(struct store *st, const char *what)
+{
+    log_err("store %s failed db=%s err=%s", what, st->path,
+            sqlite3_errmsg(st->db));
+    return CUR_ESTORE;
+}
+
+static sqlite3_stmt *
+stmt(struct store *st, enum stmt_id id)
+{
+    sqlite3_stmt *s = st->stmts[id];
+    if (s == NULL) {
+        if (sqlite3_prepare_v3(st->db, stmt_sql[id], -1,
+                               SQLITE_PREPARE_PERSISTENT, &s, NULL)
+            != SQLITE_OK) {
+            db_error(st, "prepare");
+            return NULL;
+        }
+        st->stmts[id] = s;
+    }
+    return s;
+}
+
+/* Run a statement that returns no rows, then reset it. */
+static int
+step_done(struct store *st, sqlite3_stmt *s, const char *what)
+{
+    int rc = sqlite3_step(s);
+    int ok = rc == SQLITE_DONE || rc == SQLITE_ROW;
+    if (!ok && rc != SQLITE_CONSTRAINT)
+        db_error(st, what);
+    int ext = sqlite3_extended_errcode(st->db);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (ok)
+        return CUR_OK;
+    if (rc == SQLITE_CONSTRAINT && (ext == SQLITE_CONSTRAINT_UNIQUE
+                                    || ext == SQLITE_CONSTRAINT_PRIMARYKEY))
+        return CUR_EEXIST;
+    if (rc == SQLITE_CONSTRAINT && ext == SQLITE_CONSTRAINT_FOREIGNKEY)
+        return CUR_ENOTFOUND;
+    if (rc == SQLITE_CONSTRAINT)
+        db_error(st, what);
+    return CUR_ESTORE;
+}
+
+/* Run a one-row, one-integer query. */
+static int
+query_int(struct store *st, sqlite3_stmt *s, long long *out, const char *what)
+{
+    int rc = sqlite3_step(s);
+    int ret = CUR_OK;
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(s, 0);
+    else if (rc == SQLITE_DONE)
+        ret = CUR_ENOTFOUND;
+    else
+        ret = db_error(st, what);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return ret;
+}
+
+static int
+exec(struct store *st, const char *sql, const char *what)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        log_err("store %s failed db=%s err=%s", what, st->path,
+                msg ? msg : sqlite3_errmsg(st->db));
+        sqlite3_free(msg);
+        return CUR_ESTORE;
+    }
+    return CUR_OK;
+}
+
+static void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+static const char *
+col_text(sqlite3_stmt *s, int i)
+{
+    return (const char *)sqlite3_column_text(s, i);
+}
+
+static int
+pragma_text(struct store *st, const char *sql, char *out, size_t len)
+{
+    sqlite3_stmt *s;
+    int ret = CUR_ESTORE;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return db_error(st, "pragma");
+    if (sqlite3_step(s) == SQLITE_ROW && col_text(s, 0)) {
+        snprintf(out, len, "%s", col_text(s, 0));
+        ret = CUR_OK;
+    } else {
+        db_error(st, "pragma");
+    }
+    sqlite3_finalize(s);
+    return ret;
+}
+
+int
+store_schema_version(struct store *st, int *version)
+{
+    char v[32];
+    int rc = pragma_text(st, "PRAGMA user_version", v, sizeof v);
+    if (rc == CUR_OK)
+        *version = atoi(v);
+    return rc;
+}
+
+static int
+migrate(struct store *st)
+{
+    int version, rc;
+
+    /* IMMEDIATE: two processes starting at once must not both migrate. */
+    if ((rc = exec(st, "BEGIN IMMEDIATE", "migration")) != CUR_OK)
+        return rc;
+    if ((rc = store_schema_version(st, &version)) != CUR_OK)
+        goto fail;
+    if (version > N_MIGRATIONS) {
+        log_err("store schema too new db=%s schema=%d known=%d hint=\"this "
+                "database was written by a newer Curator; run that version "
+                "or restore a backup\"", st->path, version, N_MIGRATIONS);
+        rc = CUR_ESCHEMA;
+        goto fail;
+    }
+    for (int v = version; v < N_MIGRATIONS; v++) {
+        char sql[64];
+        if ((rc = exec(st, migrations[v], "migration")) != CUR_OK)
+            goto fail;
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+        if ((rc = exec(st, sql, "migration")) != CUR_OK)
+            goto fail;
+        log_info("store migrated db=%s schema=%d", st->path, v + 1);
+    }
+    return exec(st, "COMMIT", "migration");
+fail:
+    exec(st, "ROLLBACK", "migration rollback");
+    return rc;
+}
+
+int
+store_open(const char *path, struct store **out)
+{
+    struct store *st = calloc(1, sizeof *st);
+    int rc = CUR_ENOMEM;
+    char mode[32];
+
+    *out = NULL;
+    if (st == NULL || (st->path = strdup(path)) == NULL)
+        goto fail;
+    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE
+                        | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL)
+        != SQLITE_OK) {
+        rc = db_error(st, "open");
+        goto fail;
+    }
+    sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+    sqlite3_extended_result_codes(st->db, 1);
+    rc = pragma_text(st, "PRAGMA journal_mode = WAL", mode, sizeof mode);
+    if (rc != CUR_OK)
+        goto fail;
+    if (strcmp(mode, "wal") != 0 && strcmp(path, ":memory:") != 0) {
+        log_err("store cannot use WAL db=%s journal_mode=%s", path, mode);
+        rc = CUR_ESTORE;
+        goto fail;
+    }
+    rc = exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;",
+              "pragma");
+    if (rc != CUR_OK)
+        goto fail;
+    if ((rc = migrate(st)) != CUR_OK)
+        goto fail;
+    *out = st;
+    return CUR_OK;
+fail:
+    store_close(st);
+    return rc;
+}
+
+void
+store_close(struct store *st)
+{
+    if (st == NULL)
+        return;
+    for (int i = 0; i < N_STMTS; i++)
+        sqlite3_finalize(st->stmts[i]);
+    sqlite3_close(st->db);
+    free(st->path);
+    free(st);
+}
+
+int
+store_begin(struct store *st)
+{
+    return exec(st, "BEGIN IMMEDIATE", "begin");
+}
+
+int
+store_commit(struct store *st)
+{
+    return exec(st, "COMMIT", "commit");
+}
+
+void
+store_rollback(struct store *st)
+{
+    if (!sqlite3_get_autocommit(st->db))
+        exec(st, "ROLLBACK", "rollback");
+}
+
+/* Begin a write unless the caller already holds a transaction; *own says
+ * whether we must end it. */
+static int
+tx_begin(struct store *st, int *own)
+{
+    *own = sqlite3_get_autocommit(st->db);
+    return *own ? store_begin(st) : CUR_OK;
+}
+
+static int
+tx_end(struct store *st, int own, int rc)
+{
+    if (!own)
+        return rc;
+    if (rc == CUR_OK)
+        return store_commit(st);
+    store_rollback(st);
+    return rc;
+}
+
+int
+store_user_add(struct store *st, const char *name, const char *email,
+               long long *id)
+{
+    if (!valid_user_name(name) || !valid_email(email))
+        return CUR_EINVAL;
+    sqlite3_stmt *s = stmt(st, S_USER_ADD);
+    if (s == NULL)
+        return CUR_ESTORE;
+    bind_text(s, 1, name);
+    bind_text(s, 2, email);
+    sqlite3_bind_int64(s, 3, (long long)time(NULL));
+    int rc = step_done(st, s, "user add");
+    if (rc == CUR_OK && id)
+        *id = sqlite3_last_insert_rowid(st->db);
+    return rc;
+}
+
+int
+store_user_find(struct store *st, const char *name, long long *id)
+{
+    sqlite3_stmt *s = stmt(st, S_USER_FIND);
+    if (s == NULL)
+        return CUR_ESTORE;
+    bind_text(s, 1, name);
+    return query_int(st, s, id, "user find");
+}
+
+int
+store_user_count(struct store *st, long long *n)
+{
+    sqlite3_stmt *s = stmt(st, S_USER_COUNT);
+    return s ? query_int(st, s, n, "user count") : CUR_ESTORE;
+}
+
+/* Step through rows, calling 'row' for each; ends with a reset. */
+static int
+each_row(struct store *st, sqlite3_stmt *s, const char *what,
+         int (*row)(sqlite3_stmt *s, void *cb, void *ctx), void *cb,
+         void *ctx)
+{
+    int rc, ret = CUR_OK;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        ret = row(s, cb, ctx);
+        if (ret != 0)
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        ret = db_error(st, what);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return ret;
+}
+
+static int
+user_row(sqlite3_stmt *s, void *cb, void *ctx)
+{
+    struct store_user u = {
+        .id = sqlite3_column_int64(s, 0),
+        .name = col_text(s, 1),
+        .email = col_text(s, 2),
+        .created = sqlite3_column_int64(s, 3),
+        .last_digest = sqlite3_column_int64(s, 4),
+        .digest_cursor = sqlite3_column_int64(s, 5),
+    };
+    return ((store_user_cb)cb)(ctx, &u);
+}
+
+int
+store_user_list(struct store *st, store_user_cb cb, void *ctx)
+{
+    sqlite3_stmt *s = stmt(st, S_USER_LIST);
+    return s ? each_row(st, s, "user list", user_row, (void *)cb, ctx)
+             : CUR_ESTORE;
+}
+
+int
+store_feed_add(struct store *st, const char *url, const char *origin,
+               long long *id)
+{
+    sqlite3_stmt *s = stmt(st, S_FEED_ADD);
+    if (s == NULL)
+        return CUR_ESTORE;
+    bind_text(s, 1, url);
+    bind_text(s, 2, origin);
+    sqlite3_bind_int64(s, 3, (long long)time(NULL));
+    int rc = step_done(st, s, "feed add");
+    if (rc == CUR_OK) {
+        if (id)
+            *id = sqlite3_last_insert_rowid(st->db);
+    } else if (rc == CUR_EEXIST && id) {
+        long long existing;
+        sqlite3_stmt *f = stmt(st, S_FEED_FIND);
+        if (f == NULL)
+            return CUR_ESTORE;
+        bind_text(f, 1, url);
+        int frc = query_int(st, f, &existing, "feed find");
+        if (frc != CUR_OK)
+            return frc;
+        *id = existing;
+    }
+    return rc;
+}
+
+int
+store_feed_remove(struct store *st, long long id)
+{
+    sqlite3_stmt *s = stmt(st, S_FEED_REMOVE);
+    if (s == NULL)
+        return CUR_ESTORE;
+    sqlite3_bind_int64(s, 1, id);
+    int rc = step_done(st, s, "feed remove");
+    if (rc == CUR_OK && sqlite3_changes(st->db) == 0)
+        return CUR_ENOTFOUND;
+    return rc;
+}
+
+static int
+feed_row(sqlite3_stmt *s, void *cb, void *ctx)
+{
+    struct store_feed f = {
+        .id = sqlite3_column_int64(s, 0),
+        .url = col_text(s, 1),
+        .title = col_text(s, 2),
+        .origin = col_text(s, 3),
+        .etag = col_text(s, 4),
+        .last_modified = col_text(s, 5),
+        .next_poll = sqlite3_column_int64(s, 6),
+        .last_poll = sqlite3_column_int64(s, 7),
+        .last_success = sqlite3_column_int64(s, 8),
+        .last_status = sqlite3_column_int(s, 9),
+        .failures = sqlite3_column_int(s, 10),
+        .last_error = col_text(s, 11),
+        .items = sqlite3_column_int64(s, 12),
+    };
+    return ((store_feed_cb)cb)(ctx, &f);
+}
+
+/* Counts rows so store_feed_get can tell "none" from "stopped". */
+struct one_feed {
+    store_feed_cb cb;
+    void *ctx;
+    int found;
+};
+
+static int
+one_feed_row(void *ctx, const struct store_feed *f)
+{
+    struct one_feed *o = ctx;
+    o->found = 1;
+    return o->cb(o->ctx, f);
+}
+
+int
+store_feed_get(struct store *st, long long id, store_feed_cb cb, void *ctx)
+{
+    struct one_feed o = { cb, ctx, 0 };
+    sqlite3_stmt *s = stmt(st, S_FEED_GET);
+    if (s == NULL)
+        return CUR_ESTORE;
+    sqlite3_bind_int64(s, 1, id);
+    int rc = each_row(st, s, "feed get", feed_row, (void *)one_feed_row, &o);
+    if (rc == CUR_OK && !o.found)
+        return CUR_ENOTFOUND;
+    return rc;
+}
+
+int
+store_feed_list(struct store *st, store_feed_cb cb, void *ctx)
+{
+    sqlite3_stmt *s = stmt(st, S_FEED_LIST);
+    return s ? each_row(st, s, "feed list", feed_row, (void *)cb, ctx)
+             : CUR_ESTORE;
+}
+
+int
+store_feed_due(struct store *st, long long now, store_feed_cb cb, void *ctx)
+{
+    sqlite3_stmt *s = stmt(st, S_FEED_DUE);
+    if (s == NULL)
+        return CUR_ESTORE;
+    sqlite3_bind_int64(s, 1, now);
+    return each_row(st, s, "feed due", feed_row, (void *)cb, ctx);
+}
+
+int
+store_feed_next_due(struct store *st, long long *when)
+{
+    sqlite3_stmt *s = stmt(st, S_FEED_NEXT_DUE);
+    if (s == NULL)
+        return CUR_ESTORE;
+    *when = 0;
+    return query_int(st, s, when, "feed next due");
+}
+
+static int
+put_items(struct store *st, long long feed_id, const struct feed *f,
+          long long now, int *n_new)
+{
+    sqlite3_stmt *s = stmt(st, S_ITEM_ADD);
+    if (s == NULL)
+        return CUR_ESTORE;
+    for (size_t i = 0; i < f->n_items; i++) {
+        const struct item *it = &f->items[i];
+        sqlite3_bind_int64(s, 1, feed_id);
+        bind_text(s, 2, it->guid);
+        bind_text(s, 3, it->title ? it->title : "");
+        bind_text(s, 4, it->link);
+        bind_text(s, 5, it->author);
+        bind_text(s, 6, it->summary);
+        sqlite3_bind_int64(s, 7, it->published);
+        sqlite3_bind_int64(s, 8, it->updated);
+        sqlite3_bind_int64(s, 9, now);
+        int rc = step_done(st, s, "item add");
+        if (rc != CUR_OK)
+            return rc;
+        *n_new += sqlite3_changes(st->db);
+    }
+    return CUR_OK;
+}
+
+int
+store_feed_polled(struct store *st, long long feed_id,
+                  const struct store_poll *p, const struct feed *f,
+                  int *n_new)
+{
+    int own, rc, added = 0;
+    sqlite3_stmt *s;
+
+    if ((rc = tx_begin(st, &own)) != CUR_OK)
+        return rc;
+    if (p->error == NULL) {
+        s = stmt(st, S_FEED_OK);
+        if (s == NULL) {
+            rc = CUR_ESTORE;
+            goto out;
+        }
+        sqlite3_bind_int64(s, 1, p->now);
+        sqlite3_bind_int64(s, 2, p->next_poll);
+        sqlite3_bind_int(s, 3, p->status);
+        bind_text(s, 4, p->etag);
+        bind_text(s, 5, p->last_modified);
+        bind_text(s, 6, p->title);
+        sqlite3_bind_int64(s, 7, feed_id);
+    } else {
+        s = stmt(st, S_FEED_FAIL);
+        if (s == NULL) {
+            rc = CUR_ESTORE;
+            goto out;
+        }
+        sqlite3_bind_int64(s, 1, p->now);
+        sqlite3_bind_int64(s, 2, p->next_poll);
+        sqlite3_bind_int(s, 3, p->status);
+        bind_text(s, 4, p->error);
+        sqlite3_bind_int64(s, 5, feed_id);
+    }
+    rc = step_done(st, s, "feed poll update");
+    if (rc == CUR_OK && sqlite3_changes(st->db) == 0)
+        rc = CUR_ENOTFOUND;     /* removed while it was being fetched */
+    if (rc == CUR_OK && p->error == NULL && f != NULL)
+        rc = put_items(st, feed_id, f, p->now, &added);
+out:
+    rc = tx_end(st, own, rc);
+    if (n_new)
+        *n_new = rc == CUR_OK ? added : 0;
+    return rc;
+}
+
+int
+store_subscribe(struct store *st, long long user_id, long long feed_id)
+{
+    sqlite3_stmt *s = stmt(st, S_SUB_ADD);
+    if (s == NULL)
+        return CUR_ESTORE;
+    sqlite3_bind_int64(s, 1, user_id);
+    sqlite3_bind_int64(s, 2, feed_id);
+    sqlite3_bind_int64(s, 3, (long long)time(NULL));
+    return step_done(st, s, "subscribe");
+}
+
+int
+store_subscription_count(struct store *st, long long user_id, long long *n)
+{
+    sqlite3_stmt *s = stmt(st, S_SUB_COUNT);
+    if (s == NULL)
+        return CUR_ESTORE;
+    sqlite3_bind_int64(s, 1, user_id);
+    return query_int(st, s, n, "subscription count");
+}
+
+int
+store_interest_add(struct store *st, long long user_id, const char *term,
+                   double weight)
+{
+    if (term[0] == '\0')
+        return CUR_EINVAL;
+    sqlite3_stmt *s = stmt(st, S_INTEREST_ADD);
+    if (s == NULL)
+        return CUR_ESTORE;
+    sqlite3_bind_int64(s, 1, user_id);
+    bind_text(s, 2, term);
+    sqlite3_bind_double(s, 3, weight);
+    return step_done(st, s, "interest add");
+}
+
+static int
+interest_row(sqlite3_stmt *s, void *cb, void *ctx)
+{
+    struct store_interest in = {
+        .term = col_text(s, 0),
+        .weight = sqlite3_column_double(s, 1),
+    };
+    return ((store_interest_cb)cb)(ctx, &in);
+}
+
+int
+store_interest_list(struct store *st, long long user_id,
+                    store_interest_cb cb, void *ctx)
+{
+    sqlite3_stmt *s = stmt(st, S_INTEREST_LIST);
+    if (s == NULL)
+        return CUR_ESTORE;
+    sqlite3_bind_int64(s, 1, user_id);
+    return each_row(st, s, "interest list", interest_row, (void *)cb, ctx);
+}
+
+static int
+item_row(sqlite3_stmt *s, void *cb, void *ctx)
+{
+    struct store_item it = {
+        .id = sqlite3_column_int64(s, 0),
+        .feed_id = sqlite3_column_int64(s, 1),
+        .feed_title = col_text(s, 2),
+        .guid = col_text(s, 3),
+        .title = col_text(s, 4),
+        .link = col_text(s, 5),
+        .author = col_text(s, 6),
+        .summary = col_text(s, 7),
+        .published = sqlite3_column_int64(s, 8),
+        .fetched = sqlite3_column_int64(s, 9),
+    };
+    return ((store_item_cb)cb)(ctx, &it);
+}
+
+int
+store_item_list(struct store *st, long long feed_id, int limit,
+                store_item_cb cb, void *ctx)
+{
+    sqlite3_stmt *s = stmt(st, feed_id ? S_ITEM_LIST_FEED : S_ITEM_LIST);
+    if (s == NULL)
+        return CUR_ESTORE;
+    int i = 1;
+    if (feed_id)
+        sqlite3_bind_int64(s, i++, feed_id);
+    sqlite3_bind_int(s, i, limit);
+    return each_row(st, s, "item list", item_row, (void *)cb, ctx);
+}
+
+int
+store_item_count(struct store *st, long long *n)
+{
+    sqlite3_stmt *s = stmt(st, S_ITEM_COUNT);
+    return s ? query_int(st, s, n, "item count") : CUR_ESTORE;
+}
+
+int
+store_items_for_user(struct store *st, long long user_id, long long after_id,
+                     int limit, store_item_cb cb, void *ctx)
+{
+    sqlite3_stmt *s = stmt(st, S_ITEMS_FOR_USER);
+    if (s == NULL)
+        return CUR_ESTORE;
+    sqlite3_bind_int64(s, 1, user_id);
+    sqlite3_bind_int64(s, 2, after_id);
+    sqlite3_bind_int(s, 3, limit);
+    return each_row(st, s, "items for user", item_row, (void *)cb, ctx);
+}
+
+int
+store_digest_done(struct store *st, long long user_id, long long now,
+                  long long cursor, int n_items, const char *path)
+{
+    int own, rc;
+    if ((rc = tx_begin(st, &own)) != CUR_OK)
+        return rc;
+    sqlite3_stmt *s = stmt(st, S_DIGEST_ADD);
+    if (s == NULL) {
+        rc = CUR_ESTORE;
+        goto out;
+    }
+    sqlite3_bind_int64(s, 1, user_id);
+    sqlite3_bind_int64(s, 2, now);
+    sqlite3_bind_int64(s, 3, cursor);
+    sqlite3_bind_int(s, 4, n_items);
+    bind_text(s, 5, path);
+    if ((rc = step_done(st, s, "digest add")) != CUR_OK)
+        goto out;
+    s = stmt(st, S_DIGEST_USER);
+    if (s == NULL) {
+        rc = CUR_ESTORE;
+        goto out;
+    }
+    sqlite3_bind_int64(s, 1, now);
+    sqlite3_bind_int64(s, 2, cursor);
+    sqlite3_bind_int64(s, 3, user_id);
+    rc = step_done(st, s, "digest user update");
+out:
+    return tx_end(st, own, rc);
+}

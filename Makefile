@@ -20,7 +20,7 @@ DEBS      := build-essential pkg-config libcurl4-openssl-dev libxml2-dev \
 
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
             -DCURATOR_VERSION='"$(VERSION)"' \
-            -DCURATOR_SYSCONFDIR='"$(SYSCONFDIR)"' -Icurator
+            -DCURATOR_SYSCONFDIR='"$(SYSCONFDIR)"' -Icurator -Iweb
 CFLAGS   ?= -O2 -g
 HARDEN   := -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
             -Werror=format-security -fPIE
@@ -67,8 +67,20 @@ $(BUILD)/%.o: %.c
 $(LIB): $(call obj,$(LIB_SRC))
 	$(AR) rcs $@ $^
 
-$(WEBLIB): $(call obj,$(WEB_SRC))
+$(WEBLIB): $(call obj,$(WEB_SRC)) $(BUILD)/gen/static_css.o
 	$(AR) rcs $@ $^
+
+# The stylesheet is compiled in, so an installed daemon needs no files.
+$(BUILD)/gen/static_css.c: web/static/style.css
+	@mkdir -p $(@D)
+	{ echo 'const unsigned char web_style_css[] = {'; \
+	  od -An -v -tx1 $< | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '};'; \
+	  echo 'const unsigned long web_style_css_len = sizeof web_style_css;'; \
+	} > $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(CC) $(CFLAGS) -c $< -o $@
 
 $(CURATORD): $(call obj,$(DAEMON_SRC)) $(WEBLIB) $(LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@

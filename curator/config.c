@@ -402,27 +402,36 @@ set_key(struct loader *ld, const struct key_def *k, const char *value)
         }
         char *path = resolve_path(cfg, value);
         char *dir = path ? parent_of(path) : NULL;
-        int ok = dir && is_dir(dir);
-        if (path && dir && !ok)
+        char *real = dir && is_dir(dir) ? realpath(dir, NULL) : NULL;
+        char *full = NULL;
+        if (path && dir && real == NULL)
             fail(ld, "[%s] %s: directory '%s' does not exist", sec, name, dir);
-        free(dir);
-        if (!ok) {
-            free(path);
-            return 0;
+        if (real) {
+            /* Keep the canonical folder so logs show a clean path. */
+            const char *file = strrchr(path, '/') + 1;
+            full = malloc(strlen(real) + strlen(file) + 2);
+            if (full)
+                sprintf(full, "%s/%s", strcmp(real, "/") ? real : "", file);
         }
-        set_string((char **)base, path);
+        free(dir);
+        free(path);
+        free(real);
+        if (full == NULL)
+            return 0;
+        set_string((char **)base, full);
         return 1;
     }
     case KEY_DIR: {
         char *path = resolve_path(cfg, value);
-        if (path && !is_dir(path)) {
+        char *real = path && is_dir(path) ? realpath(path, NULL) : NULL;
+        if (path && real == NULL)
             fail(ld, "[%s] %s: directory '%s' does not exist", sec, name,
                  path);
-            free(path);
+        free(path);
+        if (real == NULL)
             return 0;
-        }
-        set_string((char **)base, path);
-        return path != NULL;
+        set_string((char **)base, real);
+        return 1;
     }
     case KEY_INTERESTS: {
         struct config_interest tmp[64];

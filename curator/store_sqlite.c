@@ -196,23 +196,19 @@ stmt(struct store *st, enum stmt_id id)
 static int
 step_done(struct store *st, sqlite3_stmt *s, const char *what)
 {
+    /* Extended result codes are on: the low byte is the primary code. */
     int rc = sqlite3_step(s);
-    int ok = rc == SQLITE_DONE || rc == SQLITE_ROW;
-    if (!ok && rc != SQLITE_CONSTRAINT)
-        db_error(st, what);
-    int ext = sqlite3_extended_errcode(st->db);
+    int ret = CUR_OK;
+
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+        ret = CUR_EEXIST;
+    else if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+        ret = CUR_ENOTFOUND;
+    else if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        ret = db_error(st, what);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    if (ok)
-        return CUR_OK;
-    if (rc == SQLITE_CONSTRAINT && (ext == SQLITE_CONSTRAINT_UNIQUE
-                                    || ext == SQLITE_CONSTRAINT_PRIMARYKEY))
-        return CUR_EEXIST;
-    if (rc == SQLITE_CONSTRAINT && ext == SQLITE_CONSTRAINT_FOREIGNKEY)
-        return CUR_ENOTFOUND;
-    if (rc == SQLITE_CONSTRAINT)
-        db_error(st, what);
-    return CUR_ESTORE;
+    return ret;
 }
 
 /* Run a one-row, one-integer query. */

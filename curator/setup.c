@@ -1,0 +1,68 @@
+/* Config -> store: listed feeds and the demo user. */
+#include "setup.h"
+#include "err.h"
+#include "log.h"
+
+#include <stdio.h>
+
+int
+setup_sync_feeds(struct store *st, const struct config *cfg, int *added)
+{
+    int n = 0;
+    for (size_t i = 0; i < cfg->n_feeds; i++) {
+        int rc = store_feed_add(st, cfg->feeds[i].url, "config", NULL);
+        if (rc == CUR_OK) {
+            n++;
+            log_info("feed added from config name=%s url=%s",
+                     cfg->feeds[i].name, cfg->feeds[i].url);
+        } else if (rc != CUR_EEXIST) {
+            return rc;
+        }
+    }
+    if (added)
+        *added = n;
+    return CUR_OK;
+}
+
+int
+setup_seed_demo(struct store *st, const struct config *cfg, int *created)
+{
+    struct config_interest in[64];
+    char err[256];
+    long long users, user_id, feed_id;
+    int n, rc;
+
+    if (created)
+        *created = 0;
+    if (cfg->demo_user == NULL)
+        return CUR_OK;
+    n = config_parse_interests(cfg->demo_interests ? cfg->demo_interests
+                               : "", in, 64, err, sizeof err);
+    if (n < 0)
+        return CUR_ECONFIG;     /* config_load() already refused it */
+    if ((rc = store_begin(st)) != CUR_OK)
+        return rc;
+    if ((rc = store_user_count(st, &users)) != CUR_OK || users > 0)
+        goto out;
+    rc = store_user_add(st, cfg->demo_user, cfg->demo_email, &user_id);
+    for (int i = 0; rc == CUR_OK && i < n; i++)
+        rc = store_interest_add(st, user_id, in[i].term, in[i].weight);
+    for (size_t i = 0; rc == CUR_OK && i < cfg->n_feeds; i++) {
+        rc = store_feed_add(st, cfg->feeds[i].url, "config", &feed_id);
+        if (rc == CUR_EEXIST)
+            rc = CUR_OK;
+        if (rc == CUR_OK)
+            rc = store_subscribe(st, user_id, feed_id);
+    }
+    if (rc == CUR_OK) {
+        log_info("demo user created user=%s interests=%d feeds=%zu",
+                 cfg->demo_user, n, cfg->n_feeds);
+        if (created)
+            *created = 1;
+    }
+out:
+    if (rc == CUR_OK)
+        return store_commit(st);
+    store_rollback(st);
+    return rc;
+}

@@ -1,0 +1,20 @@
+/* Bringing a store in line with the config: the feeds listed in [feeds]
+ * and, on a database with no users yet, the [demo] user. */
+#ifndef CURATOR_SETUP_H
+#define CURATOR_SETUP_H
+
+#include "config.h"
+#include "store.h"
+
+/* Add each [feeds] entry that the store does not have yet (origin
+ * "config"). Feeds removed from the config stay: they may have
+ * subscribers. *added (may be NULL) gets the count. */
+int setup_sync_feeds(struct store *st, const struct config *cfg, int *added);
+
+/* If [demo] user is set and the store has no user, create that user with
+ * its interests, subscribed to every [feeds] entry, in one transaction.
+ * *created (may be NULL) is set to 1 when it did. */
+int setup_seed_demo(struct store *st, const struct config *cfg,
+                    int *created);
+
+#endif

@@ -1,0 +1,220 @@
+/* curatord: the daemon. Reads the config, opens the store, starts the web
+ * server, then loops: poll the due feeds, write the due digests, sleep
+ * until the next tick. SIGTERM/SIGINT stop it cleanly; SIGHUP reopens the
+ * log file. It stays in the foreground: run it under systemd or a
+ * supervisor (README, "Operations"). */
+#define _GNU_SOURCE     /* ppoll() */
+#include "config.h"
+#include "digest.h"
+#include "err.h"
+#include "fetch.h"
+#include "log.h"
+#include "poller.h"
+#include "server.h"
+#include "setup.h"
+#include "store.h"
+#include "version.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reopen_requested;
+
+static void
+on_signal(int sig)
+{
+    if (sig == SIGHUP)
+        reopen_requested = 1;
+    else
+        stop_requested = 1;
+}
+
+static void
+usage(FILE *out)
+{
+    fprintf(out,
+        "usage: curatord [-c FILE] [--check-config]\n"
+        "  -c, --config FILE  configuration (default: $CURATOR_CONFIG or\n"
+        "                     " CURATOR_SYSCONFDIR "/curator.ini)\n"
+        "      --check-config validate the configuration and exit\n"
+        "  -V, --version      print the version and exit\n"
+        "  -h, --help         this help\n");
+}
+
+static const char *
+default_config(void)
+{
+    const char *env = getenv("CURATOR_CONFIG");
+    return env && env[0] ? env : CURATOR_SYSCONFDIR "/curator.ini";
+}
+
+/* Sleep up to 'seconds', waking at once for a signal. The signals are
+ * blocked between the flag check and the wait, and ppoll() unblocks them
+ * atomically, so none is missed. */
+static void
+sleep_tick(long seconds, const sigset_t *handled)
+{
+    sigset_t during;
+    struct timespec ts = { .tv_sec = seconds, .tv_nsec = 0 };
+
+    sigprocmask(SIG_BLOCK, handled, &during);
+    if (!stop_requested && !reopen_requested) {
+        sigset_t waitmask = during;
+        for (int s = 1; s < NSIG; s++)
+            if (sigismember(handled, s))
+                sigdelset(&waitmask, s);
+        ppoll(NULL, 0, &ts, &waitmask);
+    }
+    sigprocmask(SIG_SETMASK, &during, NULL);
+}
+
+static int
+run(const struct config *cfg)
+{
+    struct store *st = NULL;
+    struct web *web = NULL;
+    sigset_t handled, old;
+    struct sigaction sa = { .sa_handler = on_signal };
+    int rc, added, created;
+
+    if ((rc = version_check("curatord")) != CUR_OK)
+        return rc;
+    if (sodium_init() < 0 || fetch_global_init() != CUR_OK) {
+        log_err("library initialisation failed");
+        return CUR_EIO;
+    }
+    sigemptyset(&handled);
+    sigaddset(&handled, SIGTERM);
+    sigaddset(&handled, SIGINT);
+    sigaddset(&handled, SIGHUP);
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    /* Threads started from here on inherit a mask that blocks the
+     * handled signals, so they are always delivered to this thread. */
+    sigprocmask(SIG_BLOCK, &handled, &old);
+
+    if ((rc = store_open(cfg->store_path, &st)) != CUR_OK)
+        goto out;
+    log_info("store open db=%s", cfg->store_path);
+    if ((rc = setup_sync_feeds(st, cfg, &added)) != CUR_OK
+        || (rc = setup_seed_demo(st, cfg, &created)) != CUR_OK)
+        goto out;
+    if (cfg->web_enabled) {
+        struct web_cfg wc = {
+            .address = cfg->web_address, .port = cfg->web_port,
+            .threads = cfg->web_threads, .page_items = cfg->web_page_items,
+            .store_path = cfg->store_path,
+        };
+        if ((rc = web_start(&wc, &web)) != CUR_OK)
+            goto out;
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+
+    struct poller_cfg pc = {
+        .interval = cfg->poll_interval, .timeout = cfg->poll_timeout,
+        .max_body = cfg->poll_max_body,
+    };
+    struct digest_cfg dc = {
+        .spool_dir = cfg->spool_dir, .interval = cfg->digest_interval,
+        .max_items = cfg->digest_max_items,
+    };
+    log_info("curatord running feeds=%zu spool=%s tick=%lds", cfg->n_feeds,
+             cfg->spool_dir, cfg->poll_tick);
+    while (!stop_requested) {
+        if (reopen_requested) {
+            reopen_requested = 0;
+            if (log_reopen() != CUR_OK)
+                log_err("log reopen failed file=%s err=\"%s\"",
+                        cfg->log_file ? cfg->log_file : "-",
+                        strerror(errno));
+            else
+                log_info("log reopened");
+        }
+        struct poller_stats ps;
+        int written = 0;
+        rc = poller_run_due(st, &pc, (long long)time(NULL), &stop_requested, &ps);
+        if (rc == CUR_OK && ps.polled > 0)
+            log_info("poll round feeds=%d failed=%d unchanged=%d new=%d",
+                     ps.polled, ps.failed, ps.unchanged, ps.new_items);
+        if (rc == CUR_OK && !stop_requested)
+            rc = digest_run_due(st, &dc, (long long)time(NULL), &written);
+        /* A store error (disk full, locked) is logged where it happened;
+         * the daemon keeps going and tries again next tick. */
+        if (!stop_requested)
+            sleep_tick(cfg->poll_tick, &handled);
+    }
+    rc = CUR_OK;
+    log_info("curatord stopping signal=term");
+out:
+    web_stop(web);
+    store_close(st);
+    fetch_global_cleanup();
+    if (rc == CUR_OK)
+        log_info("curatord stopped");
+    else
+        log_err("curatord failed err=\"%s\"", cur_strerror(rc));
+    return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "check-config", no_argument, NULL, 'C' },
+        { "version", no_argument, NULL, 'V' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *path = NULL;
+    int check_only = 0, c;
+    char err[CONFIG_ERR_MAX];
+    struct config *cfg;
+
+    while ((c = getopt_long(argc, argv, "c:Vh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': path = optarg; break;
+        case 'C': check_only = 1; break;
+        case 'V': printf("curatord %s\n", CURATOR_VERSION); return 0;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "curatord: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+    if (path == NULL)
+        path = default_config();
+    if (config_load(path, &cfg, err, sizeof err) != CUR_OK) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    if (check_only) {
+        printf("%s: ok (%zu feeds)\n", path, cfg->n_feeds);
+        config_free(cfg);
+        return 0;
+    }
+    if (log_open(cfg->log_file, cfg->log_level) != CUR_OK) {
+        fprintf(stderr, "curatord: cannot open log file %s: %s\n",
+                cfg->log_file, strerror(errno));
+        config_free(cfg);
+        return 1;
+    }
+    int rc = run(cfg);
+    config_free(cfg);
+    log_close();
+    return rc == CUR_OK ? 0 : 1;
+}

@@ -40,7 +40,7 @@ INTEG_SRC  := $(wildcard tests/integration/test_*.c)
 SUPPORT_SRC:= $(wildcard tests/support/*.c)
 BENCH_SRC  := $(wildcard tests/bench/bench_*.c)
 
-obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIB       := $(BUILD)/libcurator.a
 WEBLIB    := $(BUILD)/libcuratorweb.a
@@ -60,14 +60,14 @@ all: $(CURATORD) $(CURATOR) $(FILTERS)
 deps:
 	@scripts/deps.sh $(DEBS)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIB): $(call obj,$(LIB_SRC))
 	$(AR) rcs $@ $^
 
-$(WEBLIB): $(call obj,$(WEB_SRC)) $(BUILD)/gen/static_css.o
+$(WEBLIB): $(call obj,$(WEB_SRC)) $(BUILD)/obj/gen/static_css.o
 	$(AR) rcs $@ $^
 
 # The stylesheet is compiled in, so an installed daemon needs no files.
@@ -79,7 +79,8 @@ $(BUILD)/gen/static_css.c: web/static/style.css
 	  echo 'const unsigned long web_style_css_len = sizeof web_style_css;'; \
 	} > $@
 
-$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(CURATORD): $(call obj,$(DAEMON_SRC)) $(WEBLIB) $(LIB)
@@ -94,7 +95,8 @@ $(BUILD)/filters/%.so: filters/%.c curator/filter.h
 	$(CC) -std=c11 -Wall -Wextra -Werror $(HARDEN) $(SAN) -O2 -g -fPIC \
 	  -shared -Icurator $< -o $@ -lm
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(SUPPORT) $(WEBLIB) $(LIB)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT) $(WEBLIB) $(LIB)
+	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(TEST_LIBS) $(LDLIBS) -lm -o $@
 
 # Build and run every suite; the last line sums them all.

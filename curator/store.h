@@ -75,6 +75,8 @@ typedef int (*store_feed_cb)(void *ctx, const struct store_feed *f);
  * return is CUR_EEXIST. *id may be NULL. */
 int store_feed_add(struct store *st, const char *url, const char *origin,
                    long long *id);
+/* The id of the feed with this URL; CUR_ENOTFOUND if none. */
+int store_feed_find(struct store *st, const char *url, long long *id);
 /* Remove a feed with its items and subscriptions; CUR_ENOTFOUND if none. */
 int store_feed_remove(struct store *st, long long id);
 int store_feed_get(struct store *st, long long id, store_feed_cb cb,

@@ -496,17 +496,21 @@ store_feed_add(struct store *st, const char *url, const char *origin,
         if (id)
             *id = sqlite3_last_insert_rowid(st->db);
     } else if (rc == CUR_EEXIST && id) {
-        long long existing;
-        sqlite3_stmt *f = stmt(st, S_FEED_FIND);
-        if (f == NULL)
-            return CUR_ESTORE;
-        bind_text(f, 1, url);
-        int frc = query_int(st, f, &existing, "feed find");
+        int frc = store_feed_find(st, url, id);
         if (frc != CUR_OK)
             return frc;
-        *id = existing;
     }
     return rc;
+}
+
+int
+store_feed_find(struct store *st, const char *url, long long *id)
+{
+    sqlite3_stmt *s = stmt(st, S_FEED_FIND);
+    if (s == NULL)
+        return CUR_ESTORE;
+    bind_text(s, 1, url);
+    return query_int(st, s, id, "feed find");
 }
 
 int

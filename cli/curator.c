@@ -1,0 +1,499 @@
+/* curator: the command line. Each command opens the store named by the
+ * config, does one thing and exits: 0 on success, 1 when the operation
+ * failed (the message names what), 2 on misuse (with the usage). */
+#include "config.h"
+#include "date.h"
+#include "err.h"
+#include "log.h"
+#include "setup.h"
+#include "store.h"
+#include "valid.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct cli {
+    const char *config_path;
+    struct config *cfg;
+    struct store *st;
+};
+
+struct command {
+    const char *name;           /* "feed add" */
+    const char *args;           /* "URL" */
+    const char *help;
+    int min_args, max_args;     /* positional arguments after the name */
+    int (*run)(struct cli *c, int argc, char **argv);
+};
+
+static const struct command *find_command(int argc, char **argv,
+                                          int *words);
+
+static int
+fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+fail(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("curator: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return 1;
+}
+
+/* A whole number from a command-line word, or -1. */
+static long long
+parse_id(const char *s)
+{
+    char *end;
+    errno = 0;
+    if (s[0] < '0' || s[0] > '9')
+        return -1;
+    long long v = strtoll(s, &end, 10);
+    return errno || *end || v <= 0 ? -1 : v;
+}
+
+static int
+find_user(struct cli *c, const char *name, long long *id)
+{
+    int rc = store_user_find(c->st, name, id);
+    if (rc == CUR_ENOTFOUND)
+        return fail("no user named '%s' (see 'curator user list')", name);
+    if (rc != CUR_OK)
+        return fail("cannot look up user '%s': %s", name, cur_strerror(rc));
+    return 0;
+}
+
+static int
+cmd_init(struct cli *c, int argc, char **argv)
+{
+    int version = 0, added = 0;
+    (void)argc;
+    (void)argv;
+    int rc = setup_sync_feeds(c->st, c->cfg, &added);
+    if (rc == CUR_OK)
+        rc = store_schema_version(c->st, &version);
+    if (rc != CUR_OK)
+        return fail("cannot initialise %s: %s", c->cfg->store_path,
+                    cur_strerror(rc));
+    printf("database %s ready (schema %d); %d feed%s added from %s\n",
+           c->cfg->store_path, version, added, added == 1 ? "" : "s",
+           c->config_path);
+    return 0;
+}
+
+static int
+cmd_user_add(struct cli *c, int argc, char **argv)
+{
+    long long id;
+    (void)argc;
+    if (!valid_user_name(argv[0]))
+        return fail("user name '%s' is not valid: use 1 to %d of A-Z a-z "
+                    "0-9 . _ - (not starting with . or -)", argv[0],
+                    VALID_NAME_MAX);
+    if (!valid_email(argv[1]))
+        return fail("'%s' is not a plain email address (like "
+                    "name@example.org)", argv[1]);
+    int rc = store_user_add(c->st, argv[0], argv[1], &id);
+    if (rc == CUR_EEXIST)
+        return fail("a user named '%s' already exists", argv[0]);
+    if (rc != CUR_OK)
+        return fail("cannot add user '%s': %s", argv[0], cur_strerror(rc));
+    printf("user %lld added: %s <%s>\n", id, argv[0], argv[1]);
+    return 0;
+}
+
+static int
+print_user(void *ctx, const struct store_user *u)
+{
+    char when[32] = "never";
+    int *n = ctx;
+    if (u->last_digest)
+        date_format(u->last_digest, when, sizeof when);
+    if ((*n)++ == 0)
+        printf("%-4s %-20s %-32s %s\n", "ID", "NAME", "EMAIL", "LAST DIGEST");
+    printf("%-4lld %-20s %-32s %s\n", u->id, u->name, u->email, when);
+    return 0;
+}
+
+static int
+cmd_user_list(struct cli *c, int argc, char **argv)
+{
+    int n = 0;
+    (void)argc;
+    (void)argv;
+    int rc = store_user_list(c->st, print_user, &n);
+    if (rc != CUR_OK)
+        return fail("cannot list users: %s", cur_strerror(rc));
+    if (n == 0)
+        printf("no users yet (add one with 'curator user add NAME EMAIL')\n");
+    return 0;
+}
+
+static int
+valid_feed_url(const char *url)
+{
+    static const char *const schemes[] = { "http://", "https://", "file://" };
+    int ok = 0;
+    for (size_t i = 0; i < 3; i++)
+        if (strncasecmp(url, schemes[i], strlen(schemes[i])) == 0
+            && url[strlen(schemes[i])] != '\0')
+            ok = 1;
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+        if (*p <= ' ' || *p == 0x7f)
+            ok = 0;
+    return ok && strlen(url) < 4096;
+}
+
+static int
+cmd_feed_add(struct cli *c, int argc, char **argv)
+{
+    long long id;
+    (void)argc;
+    if (!valid_feed_url(argv[0]))
+        return fail("'%s' is not a feed URL: use http://, https:// or "
+                    "file:// with no spaces", argv[0]);
+    int rc = store_feed_add(c->st, argv[0], "cli", &id);
+    if (rc == CUR_EEXIST)
+        return fail("feed %s is already there as feed %lld", argv[0], id);
+    if (rc != CUR_OK)
+        return fail("cannot add feed %s: %s", argv[0], cur_strerror(rc));
+    printf("feed %lld added: %s (polled by curatord at its next tick)\n", id,
+           argv[0]);
+    return 0;
+}
+
+static int
+print_feed(void *ctx, const struct store_feed *f)
+{
+    int *n = ctx;
+    char when[32] = "never";
+    if (f->last_success)
+        date_format(f->last_success, when, sizeof when);
+    if ((*n)++ == 0)
+        printf("%-4s %-6s %-8s %-6s %-20s %s\n", "ID", "STATUS", "FAILURES",
+               "ITEMS", "LAST SUCCESS", "URL / TITLE / LAST ERROR");
+    printf("%-4lld %-6d %-8d %-6lld %-20s %s\n", f->id, f->last_status,
+           f->failures, f->items, when, f->url);
+    if (f->title)
+        printf("%48s %s\n", "", f->title);
+    if (f->last_error)
+        printf("%48s error: %s\n", "", f->last_error);
+    return 0;
+}
+
+static int
+cmd_feed_list(struct cli *c, int argc, char **argv)
+{
+    int n = 0;
+    (void)argc;
+    (void)argv;
+    int rc = store_feed_list(c->st, print_feed, &n);
+    if (rc != CUR_OK)
+        return fail("cannot list feeds: %s", cur_strerror(rc));
+    if (n == 0)
+        printf("no feeds yet (add one with 'curator feed add URL')\n");
+    return 0;
+}
+
+static int
+cmd_feed_remove(struct cli *c, int argc, char **argv)
+{
+    (void)argc;
+    long long id = parse_id(argv[0]);
+    if (id < 0)
+        return fail("feed ID must be a positive whole number, not '%s'",
+                    argv[0]);
+    int rc = store_feed_remove(c->st, id);
+    if (rc == CUR_ENOTFOUND)
+        return fail("no feed with ID %lld (see 'curator feed list')", id);
+    if (rc != CUR_OK)
+        return fail("cannot remove feed %lld: %s", id, cur_strerror(rc));
+    printf("feed %lld removed with its items and subscriptions\n", id);
+    return 0;
+}
+
+static int
+cmd_subscribe(struct cli *c, int argc, char **argv)
+{
+    long long user_id, feed_id = parse_id(argv[1]);
+    (void)argc;
+    if (find_user(c, argv[0], &user_id))
+        return 1;
+    if (feed_id < 0) {
+        /* Not an ID: a URL, which must already be a feed. */
+        int rc = store_feed_find(c->st, argv[1], &feed_id);
+        if (rc == CUR_ENOTFOUND)
+            return fail("no feed with URL %s (add it first with 'curator "
+                        "feed add')", argv[1]);
+        if (rc != CUR_OK)
+            return fail("cannot look up feed %s: %s", argv[1],
+                        cur_strerror(rc));
+    }
+    int rc = store_subscribe(c->st, user_id, feed_id);
+    if (rc == CUR_ENOTFOUND)
+        return fail("no feed with ID %lld (see 'curator feed list')",
+                    feed_id);
+    if (rc != CUR_OK)
+        return fail("cannot subscribe %s to feed %lld: %s", argv[0], feed_id,
+                    cur_strerror(rc));
+    printf("%s is subscribed to feed %lld\n", argv[0], feed_id);
+    return 0;
+}
+
+static int
+cmd_interest_add(struct cli *c, int argc, char **argv)
+{
+    long long user_id;
+    double weight = 1.0;
+
+    if (argv[1][0] == '\0' || strlen(argv[1]) > 127)
+        return fail("interest term must be 1 to 127 bytes");
+    if (argc == 3) {
+        char *end;
+        errno = 0;
+        weight = strtod(argv[2], &end);
+        if (errno || *end || end == argv[2] || !isfinite(weight)
+            || weight < -10 || weight > 10)
+            return fail("weight must be a number from -10 to 10, not '%s'",
+                        argv[2]);
+    }
+    if (find_user(c, argv[0], &user_id))
+        return 1;
+    int rc = store_interest_add(c->st, user_id, argv[1], weight);
+    if (rc != CUR_OK)
+        return fail("cannot add interest '%s' for %s: %s", argv[1], argv[0],
+                    cur_strerror(rc));
+    printf("%s: interest '%s' with weight %g\n", argv[0], argv[1], weight);
+    return 0;
+}
+
+static int
+print_item(void *ctx, const struct store_item *it)
+{
+    int *n = ctx;
+    char when[32] = "-";
+    if (it->published)
+        date_format(it->published, when, sizeof when);
+    if ((*n)++ == 0)
+        printf("%-6s %-5s %-20s %s\n", "ID", "FEED", "PUBLISHED",
+               "TITLE / LINK");
+    printf("%-6lld %-5lld %-20s %s\n", it->id, it->feed_id, when, it->title);
+    if (it->link)
+        printf("%33s %s\n", "", it->link);
+    return 0;
+}
+
+static int
+cmd_items(struct cli *c, int argc, char **argv)
+{
+    long long feed_id = 0, limit = 20;
+    int n = 0;
+
+    for (int i = 0; i < argc; i += 2) {
+        long long *slot;
+        if (strcmp(argv[i], "--feed") == 0)
+            slot = &feed_id;
+        else if (strcmp(argv[i], "--limit") == 0)
+            slot = &limit;
+        else
+            return -2;          /* misuse: the caller prints the usage */
+        if (i + 1 >= argc)
+            return -2;
+        *slot = parse_id(argv[i + 1]);
+        if (*slot < 0 || *slot > 100000)
+            return fail("%s needs a whole number from 1 to 100000, not '%s'",
+                        argv[i], argv[i + 1]);
+    }
+    int rc = store_item_list(c->st, feed_id, (int)limit, print_item, &n);
+    if (rc != CUR_OK)
+        return fail("cannot list items: %s", cur_strerror(rc));
+    if (n == 0)
+        printf("no items%s yet\n", feed_id ? " in that feed" : "");
+    return 0;
+}
+
+static int cmd_help(struct cli *c, int argc, char **argv);
+
+static const struct command commands[] = {
+    { "init", "", "create or upgrade the database and add the config's "
+      "feeds", 0, 0, cmd_init },
+    { "user add", "NAME EMAIL", "add a user", 2, 2, cmd_user_add },
+    { "user list", "", "list users", 0, 0, cmd_user_list },
+    { "feed add", "URL", "add a feed (http, https or file URL)", 1, 1,
+      cmd_feed_add },
+    { "feed list", "", "list feeds with their polling health", 0, 0,
+      cmd_feed_list },
+    { "feed remove", "ID", "remove a feed, its items and subscriptions", 1,
+      1, cmd_feed_remove },
+    { "subscribe", "USER FEED", "subscribe a user to a feed (ID or URL)", 2,
+      2, cmd_subscribe },
+    { "interest add", "USER TERM [WEIGHT]", "add an interest (weight -10 "
+      "to 10, default 1) or change its weight", 2, 3, cmd_interest_add },
+    { "items", "[--feed ID] [--limit N]", "list the newest items (default "
+      "20)", 0, 4, cmd_items },
+    { "help", "[COMMAND]", "show this help, or one command's", 0, 2,
+      cmd_help },
+};
+
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void
+usage(FILE *out)
+{
+    fprintf(out, "usage: curator [-c FILE] COMMAND [ARGS]\n\n"
+            "  -c, --config FILE  configuration (default: $CURATOR_CONFIG "
+            "or\n                     " CURATOR_SYSCONFDIR "/curator.ini)\n"
+            "  -V, --version      print the version\n\ncommands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        char left[64];
+        snprintf(left, sizeof left, "%s %s", commands[i].name,
+                 commands[i].args);
+        fprintf(out, "  %-34s %s\n", left, commands[i].help);
+    }
+    fprintf(out, "\n'curator COMMAND --help' shows one command.\n");
+}
+
+static void
+command_usage(FILE *out, const struct command *cmd)
+{
+    fprintf(out, "usage: curator [-c FILE] %s%s%s\n  %s\n", cmd->name,
+            cmd->args[0] ? " " : "", cmd->args, cmd->help);
+}
+
+static int
+cmd_help(struct cli *c, int argc, char **argv)
+{
+    int words;
+    (void)c;
+    const struct command *cmd = argc ? find_command(argc, argv, &words)
+                                     : NULL;
+    if (argc && cmd == NULL) {
+        fprintf(stderr, "curator: no command '%s'\n", argv[0]);
+        usage(stderr);
+        return 2;
+    }
+    if (cmd)
+        command_usage(stdout, cmd);
+    else
+        usage(stdout);
+    return 0;
+}
+
+/* The command named by the first one or two words. */
+static const struct command *
+find_command(int argc, char **argv, int *words)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        const char *name = commands[i].name, *space = strchr(name, ' ');
+        if (space == NULL && strcmp(argv[0], name) == 0) {
+            *words = 1;
+            return &commands[i];
+        }
+        if (space && argc >= 2
+            && strncmp(argv[0], name, (size_t)(space - name)) == 0
+            && argv[0][space - name] == '\0'
+            && strcmp(argv[1], space + 1) == 0) {
+            *words = 2;
+            return &commands[i];
+        }
+    }
+    return NULL;
+}
+
+static int
+open_store(struct cli *c)
+{
+    char err[CONFIG_ERR_MAX];
+    const char *env = getenv("CURATOR_CONFIG");
+
+    if (c->config_path == NULL)
+        c->config_path = env && env[0] ? env
+                                       : CURATOR_SYSCONFDIR "/curator.ini";
+    if (config_load(c->config_path, &c->cfg, err, sizeof err) != CUR_OK) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    int rc = store_open(c->cfg->store_path, &c->st);
+    if (rc != CUR_OK)
+        return fail("cannot open database %s: %s", c->cfg->store_path,
+                    cur_strerror(rc));
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct cli c = { 0 };
+    int i = 1, words, rc;
+
+    log_open(NULL, LOG_WARN);
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
+            && i + 1 < argc) {
+            c.config_path = argv[++i];
+        } else if (strncmp(argv[i], "--config=", 9) == 0) {
+            c.config_path = argv[i] + 9;
+        } else if (strcmp(argv[i], "-V") == 0
+                   || strcmp(argv[i], "--version") == 0) {
+            printf("curator %s\n", CURATOR_VERSION);
+            return 0;
+        } else if (strcmp(argv[i], "-h") == 0
+                   || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "curator: unknown option '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (i == argc) {
+        fprintf(stderr, "curator: no command given\n");
+        usage(stderr);
+        return 2;
+    }
+    const struct command *cmd = find_command(argc - i, argv + i, &words);
+    if (cmd == NULL) {
+        fprintf(stderr, "curator: unknown command '%s'\n", argv[i]);
+        usage(stderr);
+        return 2;
+    }
+    int nargs = argc - i - words;
+    char **args = argv + i + words;
+    for (int k = 0; k < nargs; k++) {
+        if (strcmp(args[k], "--help") == 0 || strcmp(args[k], "-h") == 0) {
+            command_usage(stdout, cmd);
+            return 0;
+        }
+    }
+    if (nargs < cmd->min_args || nargs > cmd->max_args) {
+        fprintf(stderr, "curator: %s: expected %s\n", cmd->name,
+                cmd->args[0] ? cmd->args : "no arguments");
+        command_usage(stderr, cmd);
+        return 2;
+    }
+    if (cmd->run == cmd_help)
+        return cmd_help(&c, nargs, args);
+    if (open_store(&c) != 0) {
+        rc = 1;
+    } else {
+        rc = cmd->run(&c, nargs, args);
+        if (rc == -2) {
+            fprintf(stderr, "curator: %s: bad arguments\n", cmd->name);
+            command_usage(stderr, cmd);
+            rc = 2;
+        }
+    }
+    store_close(c.st);
+    config_free(c.cfg);
+    return rc;
+}

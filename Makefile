@@ -18,7 +18,7 @@ DEBS      := build-essential pkg-config libcurl4-openssl-dev libxml2-dev \
              libsqlite3-dev libmicrohttpd-dev libcmocka-dev libsodium-dev \
              libinih-dev libjansson-dev libstemmer-dev sqlite3 curl
 
-CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+CPPFLAGS += -Itests/support -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
             -DCURATOR_VERSION='"$(VERSION)"' \
             -DCURATOR_SYSCONFDIR='"$(SYSCONFDIR)"' -Icurator -Iweb
 CFLAGS   ?= -O2 -g

@@ -1,0 +1,44 @@
+/* Helpers shared by the test programs: temporary folders, files, running
+ * the real binaries, and a fixture HTTP server on 127.0.0.1. */
+#ifndef CURATOR_TEST_SUPPORT_H
+#define CURATOR_TEST_SUPPORT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The build folder ($CURATOR_BUILD, default "build") and the source tree
+ * (the current directory: tests run from the project root). */
+const char *t_build_dir(void);
+
+/* A new empty folder under $TMPDIR (or /tmp); free() the result. */
+char *t_mkdtemp(void);
+/* Remove a folder and everything in it. */
+void t_rmtree(const char *path);
+
+/* Write 'text' to dir/name; returns the full path (free()). */
+char *t_write_file(const char *dir, const char *name, const char *text);
+/* The whole file, NUL-terminated (free()), or NULL. */
+char *t_read_file(const char *path, size_t *len);
+
+/* Run argv (argv[0] is a path) with stdin from /dev/null; capture stdout
+ * and stderr (each may be NULL; free() them). Returns the exit status, or
+ * 128 + signal, or -1 if it could not run. */
+int t_run(char *const argv[], char **out, char **err);
+
+/* A fixture HTTP server on 127.0.0.1 and a free port, serving files
+ * from 'root' at "/NAME" with ETag/Last-Modified and 304 support. It
+ * counts requests. */
+struct t_http;
+struct t_http *t_http_start(const char *root);
+unsigned t_http_port(const struct t_http *h);
+unsigned t_http_requests(const struct t_http *h);
+void t_http_stop(struct t_http *h);
+
+/* A TCP port on 127.0.0.1 that was free a moment ago. */
+unsigned t_free_port(void);
+
+/* Wait up to 'ms' milliseconds for pred(arg) to return non-zero,
+ * checking every 50 ms. Returns its last value. */
+int t_wait_for(int (*pred)(void *), void *arg, int ms);
+
+#endif

@@ -1,0 +1,328 @@
+/* Unit tests: date parsing and the minimal RSS 2.0 / Atom 1.0 parser,
+ * including the hostile inputs it must refuse. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <libxml/parser.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "date.h"
+#include "err.h"
+#include "parse.h"
+#include "support.h"
+
+static void
+test_date_rfc822(void **state)
+{
+    long long t;
+    (void)state;
+    assert_int_equal(date_parse("Tue, 03 Nov 2026 09:30:00 +0100", &t), 0);
+    assert_int_equal(t, 1793694600LL);          /* 08:30:00Z */
+    assert_int_equal(date_parse("03 Nov 2026 08:30:00 GMT", &t), 0);
+    assert_int_equal(t, 1793694600LL);
+    assert_int_equal(date_parse("Tue, 3 Nov 26 03:30 EST", &t), 0);
+    assert_int_equal(t, 1793694600LL);
+    assert_int_equal(date_parse("  Tue, 03 November 2026 08:30:00 Z ", &t),
+                     0);
+    assert_int_equal(t, 1793694600LL);
+    assert_int_equal(date_parse("Tue, 03 Nov 2026 08:30:00", &t), 0);
+    assert_int_equal(t, 1793694600LL);          /* no zone: UTC */
+}
+
+static void
+test_date_rfc3339(void **state)
+{
+    long long t;
+    (void)state;
+    assert_int_equal(date_parse("2026-11-03T08:30:00Z", &t), 0);
+    assert_int_equal(t, 1793694600LL);
+    assert_int_equal(date_parse("2026-11-03T03:30:00.123-05:00", &t), 0);
+    assert_int_equal(t, 1793694600LL);
+    assert_int_equal(date_parse("2026-11-03", &t), 0);
+    assert_int_equal(t, 1793664000LL);
+    assert_int_equal(date_parse("2026-11-03t08:30:00+00:00", &t), 0);
+    assert_int_equal(t, 1793694600LL);
+}
+
+static void
+test_date_rejects_garbage(void **state)
+{
+    static const char *const bad[] = {
+        "", "   ", "yesterday", "2026-13-01T00:00:00Z", "2026-02-30",
+        "Tue, 32 Nov 2026 08:30:00 GMT", "Tue, 03 Foo 2026 08:30:00 GMT",
+        "2026-11-03T25:61:00Z", "2026-11-03T08:30:00+99:00",
+        "03 Nov 2026 08:30:00 GMT trailing", "0000-00-00",
+        "99999999999999999999999999", "2026-11-03T08:30:00Zjunk",
+    };
+    long long t = 42;
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (date_parse(bad[i], &t) != CUR_EINVAL)
+            fail_msg("accepted '%s'", bad[i]);
+    }
+    char huge[4096];
+    memset(huge, '9', sizeof huge - 1);
+    huge[sizeof huge - 1] = '\0';
+    assert_int_equal(date_parse(huge, &t), CUR_EINVAL);
+    assert_int_equal(t, 42);
+}
+
+static void
+test_date_format(void **state)
+{
+    char buf[32];
+    (void)state;
+    assert_string_equal(date_format(1793694600LL, buf, sizeof buf),
+                        "2026-11-03T08:30:00Z");
+}
+
+static struct feed *
+parse_fixture(const char *name, const char *base, int expect_rc,
+              char *err, size_t errlen)
+{
+    char path[512];
+    size_t len;
+    struct feed *f = NULL;
+    snprintf(path, sizeof path, "tests/fixtures/%s", name);
+    char *body = t_read_file(path, &len);
+    assert_non_null(body);
+    assert_int_equal(parse_feed(body, len, base, &f, err, errlen),
+                     expect_rc);
+    free(body);
+    return f;
+}
+
+static void
+test_parse_rss2(void **state)
+{
+    char err[256];
+    (void)state;
+    struct feed *f = parse_fixture("rss2-basic.xml", NULL, CUR_OK, err,
+                                   sizeof err);
+    assert_non_null(f);
+    assert_string_equal(f->title, "Fixture RSS");
+    assert_int_equal(f->n_items, 3);
+    assert_string_equal(f->items[0].title, "First fixture item");
+    assert_string_equal(f->items[0].guid, "fixture-rss-item-1");
+    assert_string_equal(f->items[0].link, "https://fixture.example.org/1");
+    assert_true(f->items[0].published > 1700000000LL);
+    assert_string_equal(f->items[2].title, "Third & last item");
+    /* Escaped HTML in the description became plain text. */
+    assert_non_null(f->items[1].summary);
+    assert_null(strchr(f->items[1].summary, '<'));
+    feed_free(f);
+}
+
+static void
+test_parse_atom(void **state)
+{
+    char err[256];
+    (void)state;
+    struct feed *f = parse_fixture("atom-basic.xml", NULL, CUR_OK, err,
+                                   sizeof err);
+    assert_non_null(f);
+    assert_string_equal(f->title, "Fixture Atom");
+    assert_int_equal(f->n_items, 2);
+    assert_string_equal(f->items[0].title, "Atom entry one");
+    assert_string_equal(f->items[1].title, "Atom entry two");
+    assert_non_null(f->items[0].link);
+    assert_int_equal(strncmp(f->items[0].guid, "urn:uuid:", 9), 0);
+    /* xhtml content became text, without markup. */
+    assert_non_null(f->items[1].summary);
+    assert_null(strchr(f->items[1].summary, '<'));
+    assert_true(f->items[1].published > 0);
+    feed_free(f);
+}
+
+static void
+test_parse_identity_fallbacks(void **state)
+{
+    char err[256];
+    (void)state;
+    struct feed *f = parse_fixture("rss2-noguid.xml", NULL, CUR_OK, err,
+                                   sizeof err);
+    assert_int_equal(f->n_items, 3);
+    /* No guid: the link is the identity. */
+    assert_string_equal(f->items[0].guid, f->items[0].link);
+    /* Neither: a hash, stable across parses. */
+    assert_int_equal(strncmp(f->items[2].guid, "sha256:", 7), 0);
+    assert_int_equal(strlen(f->items[2].guid), 7 + 64);
+    struct feed *g = parse_fixture("rss2-noguid.xml", NULL, CUR_OK, err,
+                                   sizeof err);
+    assert_string_equal(f->items[2].guid, g->items[2].guid);
+    feed_free(g);
+    feed_free(f);
+}
+
+static void
+test_parse_relative_links_and_base(void **state)
+{
+    const char *doc =
+        "<rss version=\"2.0\"><channel><title>T</title>"
+        "<item><title>rel</title><link>/a/b</link></item>"
+        "<item><title>js</title><link>javascript:alert(1)</link></item>"
+        "</channel></rss>";
+    const char *atom =
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\" "
+        "xml:base=\"https://base.example.org/dir/\"><title>A</title>"
+        "<entry><id>1</id><title>x</title><link href=\"post\"/></entry>"
+        "<entry xml:base=\"javascript:alert(1)//\"><id>2</id><title>y</title>"
+        "<link href=\"z\"/></entry></feed>";
+    struct feed *f;
+    (void)state;
+    assert_int_equal(parse_feed(doc, strlen(doc),
+                                "https://site.example.org/feed.xml", &f,
+                                NULL, 0), CUR_OK);
+    assert_string_equal(f->items[0].link, "https://site.example.org/a/b");
+    assert_null(f->items[1].link);      /* never a javascript: link */
+    feed_free(f);
+    assert_int_equal(parse_feed(atom, strlen(atom), NULL, &f, NULL, 0),
+                     CUR_OK);
+    assert_string_equal(f->items[0].link,
+                        "https://base.example.org/dir/post");
+    assert_null(f->items[1].link);
+    feed_free(f);
+}
+
+static void
+test_parse_refuses_entities(void **state)
+{
+    char err[256];
+    (void)state;
+    assert_null(parse_fixture("entity-bomb.xml", NULL, CUR_EPARSE, err,
+                              sizeof err));
+    assert_non_null(strstr(err, "entities"));
+    assert_null(parse_fixture("external-entity.xml", NULL, CUR_EPARSE, err,
+                              sizeof err));
+    assert_non_null(strstr(err, "entities"));
+    const char *param =
+        "<!DOCTYPE rss [<!ENTITY % p SYSTEM \"http://127.0.0.1:9/x\"> %p;]>"
+        "<rss version=\"2.0\"><channel><title>T</title></channel></rss>";
+    struct feed *f = NULL;
+    assert_int_equal(parse_feed(param, strlen(param), NULL, &f, err,
+                                sizeof err), CUR_EPARSE);
+    assert_null(f);
+}
+
+static void
+test_parse_public_doctype_ok(void **state)
+{
+    /* RSS 0.91 style public DOCTYPE without entity declarations: parsed,
+     * and the DTD is not fetched (NONET, no DTDLOAD). */
+    const char *doc =
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE rss PUBLIC \"-//Netscape "
+        "Communications//DTD RSS 0.91//EN\" "
+        "\"http://127.0.0.1:9/rss-0.91.dtd\">\n"
+        "<rss version=\"2.0\"><channel><title>Old</title><item>"
+        "<title>caf\xc3\xa9</title><guid>1</guid></item></channel></rss>";
+    struct feed *f;
+    (void)state;
+    assert_int_equal(parse_feed(doc, strlen(doc), NULL, &f, NULL, 0),
+                     CUR_OK);
+    assert_string_equal(f->items[0].title, "caf\xc3\xa9");
+    feed_free(f);
+}
+
+static void
+test_parse_broken_documents(void **state)
+{
+    char err[256];
+    (void)state;
+    /* Cut mid-item: nothing at all, never half an item. */
+    assert_null(parse_fixture("truncated.xml", NULL, CUR_EPARSE, err,
+                              sizeof err));
+    assert_non_null(strstr(err, "line"));
+    assert_null(parse_fixture("garbage.txt", NULL, CUR_EPARSE, err,
+                              sizeof err));
+    assert_null(parse_fixture("not-a-feed.xml", NULL, CUR_EUNSUPPORTED, err,
+                              sizeof err));
+    assert_non_null(strstr(err, "<html>"));
+    struct feed *f = NULL;
+    assert_int_equal(parse_feed("", 0, NULL, &f, err, sizeof err),
+                     CUR_EPARSE);
+    const char nul[] = "<rss version=\"2.0\"><channel>\0</channel></rss>";
+    assert_int_equal(parse_feed(nul, sizeof nul - 1, NULL, &f, err,
+                                sizeof err), CUR_EPARSE);
+    assert_null(f);
+}
+
+static void
+test_parse_limits(void **state)
+{
+    /* More items than the cap: the cap is kept. Deep nesting fails. */
+    size_t n = PARSE_MAX_ITEMS + 50, cap = n * 64 + 256, len = 0;
+    char *doc = malloc(cap);
+    struct feed *f;
+    (void)state;
+    len += (size_t)sprintf(doc + len, "<rss version=\"2.0\"><channel>");
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)sprintf(doc + len, "<item><guid>%zu</guid>"
+                               "<title>t</title></item>", i);
+    len += (size_t)sprintf(doc + len, "</channel></rss>");
+    assert_int_equal(parse_feed(doc, len, NULL, &f, NULL, 0), CUR_OK);
+    assert_int_equal(f->n_items, PARSE_MAX_ITEMS);
+    feed_free(f);
+    free(doc);
+
+    size_t depth = 100000;
+    doc = malloc(depth * 7 + 64);
+    len = (size_t)sprintf(doc, "<rss>");
+    for (size_t i = 0; i < depth; i++)
+        len += (size_t)sprintf(doc + len, "<a>");
+    assert_int_equal(parse_feed(doc, len, NULL, &f, NULL, 0), CUR_EPARSE);
+    free(doc);
+
+    /* A title longer than the cap is cut, on a character boundary. */
+    size_t tlen = PARSE_MAX_TITLE * 3;
+    doc = malloc(tlen * 2 + 256);
+    len = (size_t)sprintf(doc, "<rss version=\"2.0\"><channel><item>"
+                          "<guid>1</guid><title>");
+    for (size_t i = 0; i < tlen; i++) {
+        memcpy(doc + len, "\xc3\xa9", 2);
+        len += 2;
+    }
+    len += (size_t)sprintf(doc + len, "</title></item></channel></rss>");
+    assert_int_equal(parse_feed(doc, len, NULL, &f, NULL, 0), CUR_OK);
+    assert_true(strlen(f->items[0].title) <= PARSE_MAX_TITLE);
+    assert_true(xmlCheckUTF8((const unsigned char *)f->items[0].title));
+    feed_free(f);
+    free(doc);
+}
+
+static void
+test_parse_option_mask(void **state)
+{
+    int opts = parse_xml_options();
+    (void)state;
+    /* SECURITY.md PARSE-1. */
+    assert_true(opts & XML_PARSE_NONET);
+    assert_false(opts & (XML_PARSE_NOENT | XML_PARSE_DTDLOAD
+                         | XML_PARSE_DTDATTR | XML_PARSE_DTDVALID
+                         | XML_PARSE_XINCLUDE | XML_PARSE_HUGE
+                         | XML_PARSE_RECOVER));
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_date_rfc822),
+        cmocka_unit_test(test_date_rfc3339),
+        cmocka_unit_test(test_date_rejects_garbage),
+        cmocka_unit_test(test_date_format),
+        cmocka_unit_test(test_parse_rss2),
+        cmocka_unit_test(test_parse_atom),
+        cmocka_unit_test(test_parse_identity_fallbacks),
+        cmocka_unit_test(test_parse_relative_links_and_base),
+        cmocka_unit_test(test_parse_refuses_entities),
+        cmocka_unit_test(test_parse_public_doctype_ok),
+        cmocka_unit_test(test_parse_broken_documents),
+        cmocka_unit_test(test_parse_limits),
+        cmocka_unit_test(test_parse_option_mask),
+    };
+    return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
+}

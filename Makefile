@@ -18,16 +18,16 @@ DEBS      := build-essential pkg-config libcurl4-openssl-dev libxml2-dev \
              libsqlite3-dev libmicrohttpd-dev libcmocka-dev libsodium-dev \
              libinih-dev libjansson-dev libstemmer-dev sqlite3 curl
 
-CPPFLAGS += -Itests/support -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+override CPPFLAGS += -Itests/support -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
             -DCURATOR_VERSION='"$(VERSION)"' \
             -DCURATOR_SYSCONFDIR='"$(SYSCONFDIR)"' -Icurator -Iweb
 CFLAGS   ?= -O2 -g
 HARDEN   := -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
             -Werror=format-security -fPIE
-CFLAGS   += -std=c11 -Wall -Wextra -Werror $(HARDEN) $(SAN) \
+override CFLAGS   += -std=c11 -Wall -Wextra -Werror $(HARDEN) $(SAN) \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDFLAGS  += -pie -Wl,-z,relro,-z,now $(SAN)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl -lpthread
+override LDFLAGS  += -pie -Wl,-z,relro,-z,now $(SAN)
+override LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl -lpthread
 TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
 LIB_SRC    := $(wildcard curator/*.c)

@@ -38,13 +38,16 @@ struct env {
     pid_t pid;
 };
 
+/* Start curatord; its standard error goes to 'errlog' when not NULL. */
 static pid_t
-spawn_daemon(const char *config)
+spawn_daemon(const char *config, const char *errlog)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/curatord", t_build_dir());
     pid_t pid = fork();
     if (pid == 0) {
+        if (errlog && freopen(errlog, "a", stderr) == NULL)
+            _exit(126);
         execl(path, path, "-c", config, (char *)NULL);
         _exit(127);
     }
@@ -192,7 +195,7 @@ test_daemon_end_to_end(void **state)
     char *config = t_write_file(dir, "curator.ini", cfg_text);
     free(cfg_text);
 
-    pid_t pid = spawn_daemon(config);
+    pid_t pid = spawn_daemon(config, NULL);
     assert_true(pid > 0);
 
     /* Polled, stored, digested: within 20 s. */
@@ -277,8 +280,10 @@ test_demo_config_within_30s(void **state)
     assert_true(asprintf(&db, "%s/var/curator.db", dir) > 0);
     assert_true(asprintf(&config, "%s/config/curator.ini", dir) > 0);
 
+    char *errlog;
+    assert_true(asprintf(&errlog, "%s/stderr.log", dir) > 0);
     time_t start = time(NULL);
-    pid_t pid = spawn_daemon(config);
+    pid_t pid = spawn_daemon(config, errlog);
     assert_true(pid > 0);
     struct count_ctx cc = { db, 30 };
     assert_true(t_wait_for(store_has_items, &cc, 30000));
@@ -302,6 +307,9 @@ test_demo_config_within_30s(void **state)
 
     assert_int_equal(kill(pid, SIGINT), 0);
     assert_int_equal(wait_exit(pid, 15000), 0);
+    const char *want_stop[] = { errlog, "curatord stopped" };
+    assert_true(file_contains(want_stop));
+    free(errlog);
     t_rmtree(dir);
     free(spool);
     free(db);

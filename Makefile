@@ -17,6 +17,8 @@ TEST_PKGS := cmocka
 DEBS      := build-essential pkg-config libcurl4-openssl-dev libxml2-dev \
              libsqlite3-dev libmicrohttpd-dev libcmocka-dev libsodium-dev \
              libinih-dev libjansson-dev libstemmer-dev sqlite3 curl
+# Peers that the benchmarks measure beside Curator.
+BENCH_DEBS := python3 python3-feedparser
 
 override CPPFLAGS += -Itests/support -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
             -DCURATOR_VERSION='"$(VERSION)"' \
@@ -54,6 +56,8 @@ SUPPORT   := $(call obj,$(SUPPORT_SRC))
 
 .PHONY: all deps run check test asan bench install uninstall clean
 .DEFAULT_GOAL := all
+# Keep test objects: they are intermediate files to make.
+.SECONDARY:
 
 all: $(CURATORD) $(CURATOR) $(FILTERS)
 
@@ -118,8 +122,9 @@ asan: deps
 	  test
 
 bench: deps
+	@scripts/deps.sh $(BENCH_DEBS)
 	@$(MAKE) --no-print-directory all $(BENCH)
-	@for b in $(BENCH); do $$b || exit 1; done
+	@tests/bench/run.sh $(BUILD)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/filters \

@@ -134,12 +134,14 @@ install: all
 	install -m 0644 curator/filter.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 0644 config/curator.ini \
 	  $(DESTDIR)$(SYSCONFDIR)/curator.ini.sample
+	install -d $(DESTDIR)$(SYSCONFDIR)/samples
+	install -m 0644 config/samples/*.xml $(DESTDIR)$(SYSCONFDIR)/samples/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/curatord $(DESTDIR)$(BINDIR)/curator \
 	  $(DESTDIR)$(INCLUDEDIR)/filter.h \
 	  $(DESTDIR)$(SYSCONFDIR)/curator.ini.sample
-	rm -rf $(DESTDIR)$(LIBDIR)/filters
+	rm -rf $(DESTDIR)$(LIBDIR)/filters $(DESTDIR)$(SYSCONFDIR)/samples
 
 clean:
 	rm -rf build build-asan

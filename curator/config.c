@@ -43,7 +43,8 @@ struct key_def {
 #define OFF(m) offsetof(struct config, m)
 
 static const struct key_def keys[] = {
-    { "store",  "path",       KEY_FILE_OUT,  OFF(store_path), 0, 0 },
+    /* KEY_FILE_OUT: min 1 means the value may not be empty. */
+    { "store",  "path",       KEY_FILE_OUT,  OFF(store_path), 1, 0 },
     { "log",    "file",       KEY_FILE_OUT,  OFF(log_file), 0, 0 },
     { "log",    "level",      KEY_LEVEL,     OFF(log_level), 0, 0 },
     { "web",    "enabled",    KEY_BOOL,      OFF(web_enabled), 0, 1 },
@@ -74,20 +75,25 @@ struct loader {
     struct config *cfg;
     FILE *fp;
     int line;
-    int too_long;
     char *err;
     size_t errlen;
-    int failed;
+    int failed;         /* line of the error in err; 0 if none yet */
     unsigned char seen[N_KEYS];
 };
 
+/* Keep the error on the earliest line: inih reports syntax errors only
+ * when it is done, after the handler has seen later lines. */
 static void
-fail(struct loader *ld, const char *fmt, ...)
+fail_at(struct loader *ld, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+fail_at(struct loader *ld, int line, const char *fmt, ...)
 {
-    if (ld->failed)
-        return;         /* the first error is the one to fix first */
-    ld->failed = 1;
-    int n = snprintf(ld->err, ld->errlen, "%s:%d: ", ld->cfg->file, ld->line);
+    if (ld->failed && ld->failed <= line)
+        return;
+    ld->failed = line;
+    int n = snprintf(ld->err, ld->errlen, "%s:%d: ", ld->cfg->file, line);
     if (n < 0 || (size_t)n >= ld->errlen)
         return;
     va_list ap;
@@ -96,21 +102,58 @@ fail(struct loader *ld, const char *fmt, ...)
     va_end(ap);
 }
 
+#define fail(ld, ...) fail_at((ld), (ld)->line, __VA_ARGS__)
+
+static int section_known(const char *name);
+
+/* inih's reader: one line per call, counted. Lines that are too long or
+ * hold a NUL byte are refused here (inih would split or cut them), and so
+ * are unknown sections, which inih never reports when they have no
+ * keys. */
 static char *
 read_line(char *str, int num, void *stream)
 {
     struct loader *ld = stream;
-    if (fgets(str, num, ld->fp) == NULL)
+    int c, len = 0, too_long = 0, nul = 0;
+
+    while ((c = fgetc(ld->fp)) != EOF) {
+        if (c == '\0')
+            nul = 1;
+        if (len < num - 2)
+            str[len++] = (char)c;
+        else if (c != '\n')
+            too_long = 1;
+        if (c == '\n')
+            break;
+    }
+    if (len == 0 && c == EOF)
         return NULL;
+    str[len] = '\0';
     ld->line++;
-    size_t len = strlen(str);
-    if (len > 0 && str[len - 1] != '\n' && !feof(ld->fp)) {
-        /* inih would treat the rest as a new line; refuse instead. */
-        ld->too_long = ld->line;
-        int c;
-        while ((c = fgetc(ld->fp)) != EOF && c != '\n')
-            ;
+    if (nul || too_long) {
+        if (nul)
+            fail(ld, "line holds a NUL byte");
+        else
+            fail(ld, "line is longer than %d characters", num - 2);
         str[0] = '\0';
+        return str;
+    }
+    /* "[name]" with optional spaces around: check the name now. */
+    const char *p = str;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (p[0] == '[' && (p == str || p[0])) {
+        const char *end = strchr(p, ']');
+        if (end && end > p + 1) {
+            char name[64];
+            size_t n = (size_t)(end - p - 1);
+            if (n < sizeof name) {
+                memcpy(name, p + 1, n);
+                name[n] = '\0';
+            }
+            if (n >= sizeof name || !section_known(name))
+                fail(ld, "unknown section [%.*s]", (int)n, p + 1);
+        }
     }
     return str;
 }
@@ -162,8 +205,8 @@ config_parse_size(const char *s, size_t *out)
         case 'G': mult = 1ULL << 30; break;
         default: return CUR_EINVAL;
         }
-        if (end[1] != '\0' && strcmp(end + 1, "B") != 0
-            && strcmp(end + 1, "iB") != 0)
+        if (end[1] != '\0' && strcasecmp(end + 1, "B") != 0
+            && strcasecmp(end + 1, "iB") != 0)
             return CUR_EINVAL;
     }
     if (v > SIZE_MAX / mult)
@@ -225,24 +268,28 @@ config_parse_interests(const char *list, struct config_interest *out,
             in->term[tlen] = '\0';
             in->weight = 1.0;
             if (colon) {
-                char num[64];
-                size_t wlen = len - tlen - 1;
-                const char *w = colon + 1;
-                while (wlen > 0 && isspace((unsigned char)*w)) {
+                char num[128];
+                const char *w = colon + 1, *wend = p + len;
+                while (w < wend && isspace((unsigned char)*w))
                     w++;
-                    wlen--;
-                }
+                size_t wlen = (size_t)(wend - w);
                 char *e;
-                if (wlen == 0 || wlen >= sizeof num) {
+                if (wlen == 0) {
                     snprintf(err, errlen, "interest '%s': missing weight "
                              "after ':'", in->term);
+                    return CUR_EINVAL;
+                }
+                if (wlen >= sizeof num) {
+                    snprintf(err, errlen, "interest '%s': weight is not a "
+                             "number from -10 to 10", in->term);
                     return CUR_EINVAL;
                 }
                 memcpy(num, w, wlen);
                 num[wlen] = '\0';
                 errno = 0;
                 in->weight = strtod(num, &e);
-                if (errno != 0 || *e != '\0' || !isfinite(in->weight)
+                if (errno != 0 || *e != '\0' || e == num
+                    || !isfinite(in->weight)
                     || in->weight < -10 || in->weight > 10) {
                     snprintf(err, errlen, "interest '%s': weight '%s' is "
                              "not a number from -10 to 10", in->term, num);
@@ -396,9 +443,15 @@ set_key(struct loader *ld, const struct key_def *k, const char *value)
         return *(char **)base != NULL;
     }
     case KEY_FILE_OUT: {
-        if (value[0] == '\0') {
+        if (value[0] == '\0' && k->min == 0) {
             set_string((char **)base, NULL);
             return 1;
+        }
+        size_t vlen = strlen(value);
+        if (vlen == 0 || value[vlen - 1] == '/') {
+            fail(ld, "[%s] %s: needs a file name%s", sec, name,
+                 vlen ? ", not a folder" : "");
+            return 0;
         }
         char *path = resolve_path(cfg, value);
         char *dir = path ? parent_of(path) : NULL;
@@ -497,6 +550,11 @@ add_feed(struct loader *ld, const char *name, const char *value)
                  "allowed", name, value);
             return 0;
         }
+        int is_file = slen == 4 && strncasecmp(value, "file", 4) == 0;
+        if (scheme_end[3] == '\0' || (!is_file && scheme_end[3] == '/')) {
+            fail(ld, "[feeds] %s: '%s' has no host", name, value);
+            return 0;
+        }
         for (const unsigned char *p = (const unsigned char *)value; *p; p++)
             if (*p <= ' ' || *p == 0x7f) {
                 fail(ld, "[feeds] %s: URL has a space or control character",
@@ -536,14 +594,28 @@ add_feed(struct loader *ld, const char *name, const char *value)
 }
 
 static int
+section_known(const char *name)
+{
+    if (strcmp(name, "feeds") == 0)
+        return 1;
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (strcmp(keys[i].section, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Always returns 1: errors are recorded in the loader, so that inih's
+ * own return value means a syntax error. */
+static int
 on_key(void *user, const char *section, const char *name, const char *value)
 {
     struct loader *ld = user;
 
-    if (ld->failed)
-        return 1;       /* keep inih quiet; the first error is kept */
-    if (strcmp(section, "feeds") == 0)
-        return add_feed(ld, name, value) || ld->failed;
+    if (strcmp(section, "feeds") == 0) {
+        if (!add_feed(ld, name, value))
+            fail(ld, "out of memory");  /* kept only if nothing said why */
+        return 1;
+    }
 
     int known_section = 0;
     for (size_t i = 0; i < N_KEYS; i++) {
@@ -557,14 +629,15 @@ on_key(void *user, const char *section, const char *name, const char *value)
             return 1;
         }
         ld->seen[i] = 1;
-        if (!set_key(ld, &keys[i], value) && !ld->failed)
+        int before = ld->failed;
+        if (!set_key(ld, &keys[i], value) && ld->failed == before)
             fail(ld, "out of memory");
         return 1;
     }
     if (section[0] == '\0')
         fail(ld, "'%s' is outside any [section]", name);
     else if (!known_section)
-        fail(ld, "unknown section [%s]", section);
+        ;       /* read_line() reported the section itself */
     else
         fail(ld, "unknown key '%s' in [%s]", name, section);
     return 1;
@@ -619,14 +692,9 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
         rc = CUR_ECONFIG;
         goto fail;
     }
-    if (ld.too_long && (!ld.failed || ld.too_long < line)) {
-        ld.failed = 0;
-        ld.line = ld.too_long;
-        fail(&ld, "line is longer than %d characters", INI_MAX_LINE - 2);
-    } else if (line > 0 && !ld.failed) {
-        ld.line = line;
-        fail(&ld, "syntax error: expected '[section]' or 'key = value'");
-    }
+    if (line > 0)
+        fail_at(&ld, line, "syntax error: expected '[section]' or "
+                "'key = value'");
     if (ld.failed) {
         rc = CUR_ECONFIG;
         goto fail;

@@ -2,9 +2,8 @@
  * fresh temporary folder, and the duration, size and interest parsers.
  *
  * Every refused config is checked against the exact "PATH:LINE: message"
- * text, since that text is what a user sees. Tests named test_bug_* show
- * bugs in config.c that are not fixed yet: they are skipped unless
- * CURATOR_TEST_KNOWN_BUGS is set, and then they fail until the fix lands.
+ * text, since that text is what a user sees. The tests at the end are
+ * regression tests for bugs found and fixed in config.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,8 +11,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,53 +21,17 @@
 #include "config.h"
 #include "err.h"
 #include "log.h"
-
-#define TEST_TMPL "/tmp/curator-test-XXXXXX"
+#include "support.h"
 
 /* One test's temporary folder and the config loaded from it. */
 struct fx {
-    char dir[sizeof TEST_TMPL];     /* the folder, as created */
+    char *dir;                      /* the folder, as created */
     char real[PATH_MAX];            /* its real path, as config.c sees it */
     char path[PATH_MAX];            /* dir/curator.ini */
     char err[CONFIG_ERR_MAX];
     char cwd[PATH_MAX];             /* set when a test changed folder */
     struct config *cfg;
 };
-
-static void
-known_bug(void)
-{
-    if (getenv("CURATOR_TEST_KNOWN_BUGS") == NULL)
-        skip();
-}
-
-/* Remove a file or a folder with everything in it; symlinks are removed,
- * never followed. */
-static void
-remove_tree(const char *path)
-{
-    struct stat st;
-
-    if (lstat(path, &st) != 0)
-        return;
-    if (!S_ISDIR(st.st_mode)) {
-        unlink(path);
-        return;
-    }
-    DIR *d = opendir(path);
-    struct dirent *e;
-    while (d != NULL && (e = readdir(d)) != NULL) {
-        char sub[PATH_MAX];
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        if (snprintf(sub, sizeof sub, "%s/%s", path, e->d_name)
-            < (int)sizeof sub)
-            remove_tree(sub);
-    }
-    if (d != NULL)
-        closedir(d);
-    rmdir(path);
-}
 
 static int
 setup(void **state)
@@ -79,8 +40,10 @@ setup(void **state)
 
     if (fx == NULL)
         return -1;
-    memcpy(fx->dir, TEST_TMPL, sizeof TEST_TMPL);
-    if (mkdtemp(fx->dir) == NULL || realpath(fx->dir, fx->real) == NULL) {
+    fx->dir = t_mkdtemp();
+    if (fx->dir == NULL || realpath(fx->dir, fx->real) == NULL) {
+        t_rmtree(fx->dir);
+        free(fx->dir);
         free(fx);
         return -1;
     }
@@ -97,7 +60,8 @@ teardown(void **state)
     if (fx->cwd[0] != '\0' && chdir(fx->cwd) != 0)
         return -1;
     config_free(fx->cfg);
-    remove_tree(fx->dir);
+    t_rmtree(fx->dir);
+    free(fx->dir);
     free(fx);
     return 0;
 }
@@ -565,9 +529,10 @@ test_unknown_section(void **state)
 {
     struct fx *fx = *state;
 
-    expect_error(fx, "[web]\nport = 1\n\n[bogus]\nx = 1\n", 5,
+    /* Reported on the section's own line, keys or not. */
+    expect_error(fx, "[web]\nport = 1\n\n[bogus]\nx = 1\n", 4,
                  "unknown section [bogus]");
-    expect_error(fx, "[Web]\nport = 1\n", 2, "unknown section [Web]");
+    expect_error(fx, "[Web]\nport = 1\n", 1, "unknown section [Web]");
 }
 
 static void
@@ -1048,7 +1013,7 @@ test_parse_interests(void **state)
     assert_true(in[2].weight == -1.5);
 
     /* Empty items are skipped; spaces inside a term and after ':' are
-     * kept and skipped. (Spaces before ':': see test_bug_*.) */
+     * kept and skipped. (Spaces before ':': see test_regression_*.) */
     assert_int_equal(config_parse_interests(", ,a,,  b c: 0.5 ,", in, 8,
                                             err, sizeof err), 2);
     assert_string_equal(in[0].term, "a");
@@ -1124,49 +1089,41 @@ test_parse_interests_errors(void **state)
 
 /* Known bugs in config.c; see the comment on each. */
 
-/* "[store] path =" (empty) loads with store_path NULL, although every
- * other way through leaves a path there and store_open(NULL) crashes in
- * strdup. Empty is meant for [log] file only. */
+/* Regression: an empty [store] path loaded as NULL and crashed the
+ * store; only [log] file may be empty. */
 static void
-test_bug_empty_store_path(void **state)
+test_regression_empty_store_path(void **state)
 {
     struct fx *fx = *state;
 
-    known_bug();
-    write_config(fx, "[store]\npath =\n");
-    int rc = load(fx);
-    if (rc == CUR_OK)
-        assert_non_null(fx->cfg->store_path);
-    else
-        assert_int_equal(rc, CUR_ECONFIG);
+    expect_error(fx, "[store]\npath =\n", 2,
+                 "[store] path: needs a file name");
+    expect_error(fx, "[store]\npath = data/\n", 2,
+                 "[store] path: needs a file name, not a folder");
 }
 
-/* An unknown section with no keys is accepted silently: inih calls the
- * handler for keys only, so "[fedds]" (a typo) with its entries commented
- * out is never reported. */
+/* Regression: an unknown section with no keys was accepted (inih calls
+ * the handler for keys only). */
 static void
-test_bug_unknown_empty_section(void **state)
+test_regression_unknown_empty_section(void **state)
 {
     struct fx *fx = *state;
     char want[CONFIG_ERR_MAX];
 
-    known_bug();
     write_config(fx, "[fedds]\n; a = https://example.org/\n");
     assert_int_equal(load(fx), CUR_ECONFIG);
     fmt(want, sizeof want, "%s:1: unknown section [fedds]", fx->path);
     assert_string_equal(fx->err, want);
 }
 
-/* A syntax error or an over-long line before a bad value is not the error
- * reported: the later bad value is, contrary to "the first error is the
- * one to fix first". */
+/* Regression: a later bad value was reported instead of an earlier
+ * syntax error or over-long line. */
 static void
-test_bug_first_error_order(void **state)
+test_regression_first_error_order(void **state)
 {
     struct fx *fx = *state;
     char text[1024], pad[300];
 
-    known_bug();
     expect_error(fx, "[web]\nport 1\nthreads = 0\n", 2,
                  "syntax error: expected '[section]' or 'key = value'");
     expect_error(fx, "[web\nport = 1\n", 1,
@@ -1177,49 +1134,42 @@ test_bug_first_error_order(void **state)
     expect_error(fx, text, 2, "line is longer than 198 characters");
 }
 
-/* A NUL byte in a short line is reported as "line is longer than 198
- * characters" (read_line() takes strlen() for the length read), and the
- * line after it is swallowed. */
+/* Regression: a NUL byte was reported as an over-long line and the
+ * next line was swallowed. */
 static void
-test_bug_nul_byte_message(void **state)
+test_regression_nul_byte_message(void **state)
 {
     struct fx *fx = *state;
 
-    known_bug();
     SURVIVE(fx, "[web]\nport = 80\0x\nthreads = 2\n");
     assert_int_equal(load(fx), CUR_ECONFIG);
-    assert_null(strstr(fx->err, "longer than"));
+    assert_non_null(strstr(fx->err, ":2: line holds a NUL byte"));
 }
 
-/* A valid weight written with 64 or more characters is refused as
- * "missing weight after ':'". */
+/* Regression: a weight of 64 or more characters was reported as
+ * "missing weight". */
 static void
-test_bug_long_weight_message(void **state)
+test_regression_long_weight_message(void **state)
 {
     struct config_interest in[1];
     char list[128], err[256] = "";
 
     (void)state;
-    known_bug();
     fmt(list, sizeof list, "x:%064d", 1);
     int n = config_parse_interests(list, in, 1, err, sizeof err);
     if (n != 1)
         assert_null(strstr(err, "missing weight"));
 }
 
-/* Spaces between a term and its ':' make config_parse_interests()
- * measure the weight from the trimmed term, so it reads that many bytes
- * past the item: "coaching : 2, x" is refused with weight '2,', "x :" is
- * taken as weight 0, and at the end of the string the copy reads past the
- * terminating NUL (valgrind: invalid read in memcpy). */
+/* Regression: spaces before ':' made the weight be read past the end
+ * of the item (and of the string). */
 static void
-test_bug_interest_space_before_colon(void **state)
+test_regression_interest_space_before_colon(void **state)
 {
     struct config_interest in[4];
     char err[256] = "";
 
     (void)state;
-    known_bug();
     assert_int_equal(config_parse_interests("coaching : 2, onboarding", in,
                                             4, err, sizeof err), 2);
     assert_string_equal(in[0].term, "coaching");
@@ -1294,17 +1244,17 @@ main(void)
         cmocka_unit_test(test_parse_size),
         cmocka_unit_test(test_parse_interests),
         cmocka_unit_test(test_parse_interests_errors),
-        cmocka_unit_test_setup_teardown(test_bug_empty_store_path, setup,
+        cmocka_unit_test_setup_teardown(test_regression_empty_store_path, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_bug_unknown_empty_section, setup,
+        cmocka_unit_test_setup_teardown(test_regression_unknown_empty_section, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_bug_first_error_order, setup,
+        cmocka_unit_test_setup_teardown(test_regression_first_error_order, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_bug_nul_byte_message, setup,
+        cmocka_unit_test_setup_teardown(test_regression_nul_byte_message, setup,
                                         teardown),
-        cmocka_unit_test(test_bug_long_weight_message),
-        cmocka_unit_test(test_bug_interest_space_before_colon),
+        cmocka_unit_test(test_regression_long_weight_message),
+        cmocka_unit_test(test_regression_interest_space_before_colon),
     };
 
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -4,12 +4,15 @@
 #include "config.h"
 #include "date.h"
 #include "err.h"
+#include "feed_json.h"
 #include "log.h"
+#include "parse.h"
 #include "setup.h"
 #include "store.h"
 #include "valid.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,6 +32,7 @@ struct command {
     const char *help;
     int min_args, max_args;     /* positional arguments after the name */
     int (*run)(struct cli *c, int argc, char **argv);
+    int no_store;               /* runs without the config and store */
 };
 
 static const struct command *find_command(int argc, char **argv,
@@ -321,27 +325,148 @@ cmd_items(struct cli *c, int argc, char **argv)
     return 0;
 }
 
+/* `curator parse`: items are printed as they complete, so a feed of any
+ * size is parsed in constant memory. */
+struct parse_out {
+    FILE *out;
+    int started;
+};
+
+static void
+print_json(FILE *out, json_t *j)
+{
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    /* Indent the value by one more level than jansson does. */
+    for (const char *p = s; p && *p; p++) {
+        fputc(*p, out);
+        if (*p == '\n')
+            fputs("    ", out);
+    }
+    free(s);
+}
+
+static int
+print_parsed_item(void *ctx, const struct feed *f, const struct item *it)
+{
+    struct parse_out *po = ctx;
+    (void)f;
+    fputs(po->started ? ",\n    " : "{\n  \"version\": "
+          "\"https://jsonfeed.org/version/1.1\",\n  \"items\": [\n    ",
+          po->out);
+    po->started = 1;
+    json_t *j = feed_json_item(it);
+    print_json(po->out, j);
+    json_decref(j);
+    return 0;                   /* printed: the feed need not keep it */
+}
+
+static int
+cmd_parse(struct cli *c, int argc, char **argv)
+{
+    struct parse_opts o;
+    struct parse_out po = { stdout, 0 };
+    const char *path = NULL;
+    (void)c;
+
+    parse_opts_default(&o);
+    o.on_item = print_parsed_item;
+    o.on_item_ctx = &po;
+    o.max_size = (size_t)1 << 30;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--base-url") == 0 && i + 1 < argc)
+            o.base_url = argv[++i];
+        else if (strcmp(argv[i], "--content-type") == 0 && i + 1 < argc)
+            o.content_type = argv[++i];
+        else if (path == NULL && (argv[i][0] != '-' || argv[i][1] == '\0'))
+            path = argv[i];
+        else
+            return -2;
+    }
+    if (path == NULL)
+        return -2;
+    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (in == NULL)
+        return fail("cannot open %s: %s", path, strerror(errno));
+
+    struct parser *p;
+    struct feed *f = NULL;
+    char err[512], chunk[1 << 16];
+    size_t n;
+    int rc = parser_new(&o, &p);
+    while (rc == CUR_OK && (n = fread(chunk, 1, sizeof chunk, in)) > 0)
+        rc = parser_push(p, chunk, n);
+    int read_failed = ferror(in);
+    if (in != stdin)
+        fclose(in);
+    if (read_failed) {
+        parser_free(p);
+        return fail("cannot read %s: %s", path, strerror(errno));
+    }
+    rc = parser_finish(p, &f, err, sizeof err);
+    parser_free(p);
+    if (rc != CUR_OK) {
+        if (po.started)
+            fputs("\n  ]\n}\n", stdout);
+        return fail("%s: %s", path, err);
+    }
+    if (!po.started) {
+        rc = feed_json_write(stdout, f);
+    } else {
+        /* The feed's own members follow the items. */
+        json_t *j = feed_json_feed(f);
+        const char *key;
+        json_t *value;
+        fputs("\n  ]", stdout);
+        json_object_foreach(j, key, value) {
+            if (strcmp(key, "version") == 0)
+                continue;
+            json_t *k = json_string(key);
+            char *ks = json_dumps(k, JSON_ENCODE_ANY);
+            fprintf(stdout, ",\n  %s: ", ks);
+            free(ks);
+            json_decref(k);
+            char *vs = json_dumps(value, JSON_ENCODE_ANY | JSON_INDENT(2)
+                                  | JSON_PRESERVE_ORDER);
+            for (const char *q = vs; q && *q; q++) {
+                fputc(*q, stdout);
+                if (*q == '\n')
+                    fputs("  ", stdout);
+            }
+            free(vs);
+        }
+        json_decref(j);
+        fputs("\n}\n", stdout);
+        rc = 0;
+    }
+    feed_free(f);
+    if (rc != 0 || fflush(stdout) != 0)
+        return fail("cannot write the output: %s", strerror(errno));
+    return 0;
+}
+
 static int cmd_help(struct cli *c, int argc, char **argv);
 
 static const struct command commands[] = {
     { "init", "", "create or upgrade the database and add the config's "
-      "feeds", 0, 0, cmd_init },
-    { "user add", "NAME EMAIL", "add a user", 2, 2, cmd_user_add },
-    { "user list", "", "list users", 0, 0, cmd_user_list },
+      "feeds", 0, 0, cmd_init, 0 },
+    { "user add", "NAME EMAIL", "add a user", 2, 2, cmd_user_add, 0 },
+    { "user list", "", "list users", 0, 0, cmd_user_list, 0 },
     { "feed add", "URL", "add a feed (http, https or file URL)", 1, 1,
-      cmd_feed_add },
+      cmd_feed_add, 0 },
     { "feed list", "", "list feeds with their polling health", 0, 0,
-      cmd_feed_list },
+      cmd_feed_list, 0 },
     { "feed remove", "ID", "remove a feed, its items and subscriptions", 1,
-      1, cmd_feed_remove },
+      1, cmd_feed_remove, 0 },
     { "subscribe", "USER FEED", "subscribe a user to a feed (ID or URL)", 2,
-      2, cmd_subscribe },
+      2, cmd_subscribe, 0 },
     { "interest add", "USER TERM [WEIGHT]", "add an interest (weight -10 "
-      "to 10, default 1) or change its weight", 2, 3, cmd_interest_add },
+      "to 10, default 1) or change its weight", 2, 3, cmd_interest_add, 0 },
     { "items", "[--feed ID] [--limit N]", "list the newest items (default "
-      "20)", 0, 4, cmd_items },
+      "20)", 0, 4, cmd_items, 0 },
+    { "parse", "[--base-url URL] [--content-type TYPE] FILE|-", "parse a "
+      "feed file and print it as JSON Feed 1.1", 1, 5, cmd_parse, 1 },
     { "help", "[COMMAND]", "show this help, or one command's", 0, 2,
-      cmd_help },
+      cmd_help, 1 },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -483,6 +608,15 @@ main(int argc, char **argv)
     }
     if (cmd->run == cmd_help)
         return cmd_help(&c, nargs, args);
+    if (cmd->no_store) {
+        rc = cmd->run(&c, nargs, args);
+        if (rc == -2) {
+            fprintf(stderr, "curator: %s: bad arguments\n", cmd->name);
+            command_usage(stderr, cmd);
+            rc = 2;
+        }
+        return rc;
+    }
     if (open_store(&c) != 0) {
         rc = 1;
     } else {

@@ -19,6 +19,7 @@ cur_strerror(int code)
     case CUR_ETOOBIG:      return "too big";
     case CUR_EHTTP:        return "HTTP error";
     case CUR_EUNSUPPORTED: return "unsupported";
+    case CUR_EENCODING:    return "character encoding not allowed";
     }
     return "unknown error";
 }

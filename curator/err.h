@@ -20,7 +20,8 @@ enum cur_err {
     CUR_EFETCH = -10,    /* network transfer failed */
     CUR_ETOOBIG = -11,   /* input over a size limit */
     CUR_EHTTP = -12,     /* server answered with an HTTP error status */
-    CUR_EUNSUPPORTED = -13 /* format or feature not supported */
+    CUR_EUNSUPPORTED = -13, /* format or feature not supported */
+    CUR_EENCODING = -14  /* character encoding refused */
 };
 
 /* A short, constant English name for 'code'; never NULL. */

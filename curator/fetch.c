@@ -146,6 +146,9 @@ fetch_url(const struct fetch_request *rq, struct fetch_result *res)
     curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &final_url);
     res->status = status == 0 ? 200 : (int)status;   /* file:// has none */
     res->final_url = final_url ? strdup(final_url) : NULL;
+    char *ct = NULL;
+    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
+    res->content_type = ct ? strdup(ct) : NULL;
     if (res->status != 304) {
         res->len = t.body.len;
         res->body = buf_steal(&t.body);
@@ -169,5 +172,7 @@ fetch_result_free(struct fetch_result *res)
     free(res->etag);
     free(res->last_modified);
     free(res->final_url);
+    free(res->content_type);
     res->body = res->etag = res->last_modified = res->final_url = NULL;
+    res->content_type = NULL;
 }

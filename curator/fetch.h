@@ -30,6 +30,7 @@ struct fetch_result {
     char *etag;                 /* owned, may be NULL */
     char *last_modified;        /* owned, may be NULL */
     char *final_url;            /* owned: the URL after redirects */
+    char *content_type;         /* owned: Content-Type, may be NULL */
     char error[256];            /* why it failed, when it did */
 };
 

@@ -1,8 +1,17 @@
-/* Feed parsing: bytes of an RSS 2.0 or Atom 1.0 document -> struct feed.
+/* Feed parsing: bytes of an RSS 0.90-2.0, RSS 1.0 (RDF), Atom 0.3/1.0 or
+ * JSON Feed 1.0/1.1 document -> struct feed (feed.h).
  *
- * Parsing never touches the network or the file system: external
- * entities are refused, and any DOCTYPE that declares an entity makes the
- * whole document fail (SECURITY.md PARSE-1, -2, -4).
+ * The format is detected from the content. XML is parsed by streaming
+ * (libxml2's SAX2 push parser): bytes are decoded to UTF-8 first
+ * (encoding.c), undefined HTML entities and bare '&' are repaired, and a
+ * document that breaks off keeps the items completed before the break,
+ * with feed->recovered set and the problem listed. Parsing never touches
+ * the network or the file system: no external entity, DTD or XInclude is
+ * loaded, and a DOCTYPE that declares any entity is refused
+ * (SECURITY.md PARSE-1 to -10).
+ *
+ * Item identity (item->guid): the feed's guid/id when present, else the
+ * absolute link, else "sha256:" of title, date and content.
  */
 #ifndef CURATOR_PARSE_H
 #define CURATOR_PARSE_H
@@ -11,18 +20,54 @@
 
 #include "feed.h"
 
-#define PARSE_MAX_ITEMS 1000
-#define PARSE_MAX_TITLE 2048
-#define PARSE_MAX_SUMMARY 4096
+struct parse_opts {
+    const char *base_url;       /* resolves relative URLs; may be NULL */
+    const char *content_type;   /* HTTP Content-Type value; may be NULL */
+    size_t max_size;            /* document bytes */
+    size_t max_items;           /* items kept; later ones are counted */
+    size_t max_title;           /* bytes, cut on a UTF-8 boundary */
+    size_t max_content;         /* bytes per HTML/text field */
+    unsigned max_depth;         /* element nesting */
+    unsigned max_attributes;    /* attributes per element */
+    double cpu_seconds;         /* CPU time one parse may use */
+    /* Called with each item as it completes (may be NULL). Return 1 to
+     * keep it in the feed, 0 to drop it (it has been used). 'f' has the
+     * feed-level fields seen so far. */
+    int (*on_item)(void *ctx, const struct feed *f, const struct item *it);
+    void *on_item_ctx;
+};
 
-/* The libxml2 options every feed parse uses; exposed for a test. */
+/* Defaults: 16 MiB, 1000 items, 2 KiB titles, 1 MiB fields, depth 256,
+ * 256 attributes, 5 s of CPU. */
+void parse_opts_default(struct parse_opts *o);
+
+/* The libxml2 options every XML parse uses; exposed for a test. */
 int parse_xml_options(void);
 
-/* Parse 'body' (borrowed, 'len' bytes). 'base_url' (may be NULL)
- * resolves relative links. On success *out is a new feed (feed_free()).
- * Errors: CUR_EPARSE with a one-line reason in err (may be NULL),
- * CUR_EUNSUPPORTED for XML that is not a feed, CUR_ENOMEM. */
-int parse_feed(const char *body, size_t len, const char *base_url,
+/* Incremental parsing: push the document in chunks of any size. */
+struct parser;
+
+/* Start a parse with 'o' (copied; its strings are borrowed until
+ * parser_free). Returns CUR_OK or CUR_ENOMEM. */
+int parser_new(const struct parse_opts *o, struct parser **out);
+
+/* Push the next 'len' bytes. Returns CUR_OK (also after a problem that
+ * will be reported by parser_finish), or CUR_ETOOBIG past max_size. */
+int parser_push(struct parser *p, const char *data, size_t len);
+
+/* End the document. On success *out is the feed (feed_free()); it may be
+ * recovered (see feed->problems). Errors, with a one-line message naming
+ * the problem and its position in err: CUR_EPARSE (nothing usable),
+ * CUR_EUNSUPPORTED (not a feed), CUR_EENCODING, CUR_ETOOBIG,
+ * CUR_ENOMEM. */
+int parser_finish(struct parser *p, struct feed **out, char *err,
+                  size_t errlen);
+
+void parser_free(struct parser *p);     /* NULL is fine */
+
+/* The whole document at once: parser_new + push + finish. 'o' may be
+ * NULL for the defaults. */
+int parse_feed(const char *body, size_t len, const struct parse_opts *o,
                struct feed **out, char *err, size_t errlen);
 
 #endif

@@ -105,8 +105,14 @@ poll_one(struct store *st, const struct poller_cfg *cfg, long long now,
         p.error = err;
     } else {
         char why[256];
-        rc = parse_feed(res.body, res.len, res.final_url ? res.final_url
-                        : d->url, &f, why, sizeof why);
+        struct parse_opts po;
+        parse_opts_default(&po);
+        po.base_url = res.final_url ? res.final_url : d->url;
+        po.content_type = res.content_type;
+        po.max_size = cfg->max_body;
+        rc = parse_feed(res.body, res.len, &po, &f, why, sizeof why);
+        if (rc == CUR_OK && feed_fill_text(f, POLLER_TEXT_MAX) != 0)
+            rc = CUR_ENOMEM;
         if (rc != CUR_OK) {
             snprintf(err, sizeof err, "parse: %s", why);
             p.error = err;

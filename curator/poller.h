@@ -10,6 +10,7 @@
 #include "store.h"
 
 #define POLLER_MAX_BACKOFF (24 * 3600)
+#define POLLER_TEXT_MAX 4096    /* plain text kept per item */
 
 struct poller_cfg {
     long interval;          /* seconds between polls of a healthy feed */

@@ -15,6 +15,19 @@ is_space(unsigned char c)
 }
 
 char *
+sanitize_trim(char *s)
+{
+    size_t len = strlen(s), start = 0;
+    while (start < len && is_space((unsigned char)s[start]))
+        start++;
+    while (len > start && is_space((unsigned char)s[len - 1]))
+        len--;
+    memmove(s, s + start, len - start);
+    s[len - start] = '\0';
+    return s;
+}
+
+char *
 sanitize_squeeze(char *s, size_t max)
 {
     size_t o = 0;

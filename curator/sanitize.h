@@ -14,6 +14,9 @@
  * or NULL when out of memory. */
 char *sanitize_text(const char *html, size_t max);
 
+/* Remove white space at both ends of s, in place. Returns s. */
+char *sanitize_trim(char *s);
+
 /* Collapse runs of white space (including CR and LF) in place into one
  * space, trim both ends, and cut to 'max' bytes on a UTF-8 boundary.
  * Returns s. */

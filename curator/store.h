@@ -100,7 +100,8 @@ struct store_poll {
 };
 
 /* Record a poll and, on success, store the feed's new items in the same
- * transaction: all of them or none. Items already stored (same feed and
+ * transaction: all of them or none. Each item's plain 'text' (see
+ * feed_fill_text()) is what is stored as its summary. Items already stored (same feed and
  * guid) are left as they are. *n_new (may be NULL) gets the count added. */
 int store_feed_polled(struct store *st, long long feed_id,
                       const struct store_poll *poll, const struct feed *f,

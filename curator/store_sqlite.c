@@ -617,8 +617,10 @@ put_items(struct store *st, long long feed_id, const struct feed *f,
         bind_text(s, 2, it->guid);
         bind_text(s, 3, it->title ? it->title : "");
         bind_text(s, 4, it->link);
-        bind_text(s, 5, it->author);
-        bind_text(s, 6, it->summary);
+        bind_text(s, 5, it->n_authors ? (it->authors[0].name
+                                         ? it->authors[0].name
+                                         : it->authors[0].email) : NULL);
+        bind_text(s, 6, it->text);
         sqlite3_bind_int64(s, 7, it->published);
         sqlite3_bind_int64(s, 8, it->updated);
         sqlite3_bind_int64(s, 9, now);

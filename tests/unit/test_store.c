@@ -257,11 +257,13 @@ make_feed(const char *prefix, int first, int n)
         snprintf(buf, sizeof buf, "https://example.org/%s/%d", prefix, i);
         it->link = strdup(buf);
         snprintf(buf, sizeof buf, "Author %d", i);
-        it->author = strdup(buf);
+        struct person *who = feed_add_person(&it->authors, &it->n_authors);
+        assert_non_null(who);
+        who->name = strdup(buf);
         snprintf(buf, sizeof buf, "Summary %s %d", prefix, i);
-        it->summary = strdup(buf);
-        assert_true(it->guid && it->title && it->link && it->author
-                    && it->summary);
+        it->text = strdup(buf);
+        assert_true(it->guid && it->title && it->link && who->name
+                    && it->text);
         it->published = 1000 + i;
         it->updated = 2000 + i;
     }
@@ -1278,8 +1280,8 @@ test_sql_metacharacters(void **state)
     struct feed *f = make_feed(EVIL, 1, 1);
     free(f->items[0].title);
     f->items[0].title = strdup(EVIL);
-    free(f->items[0].summary);
-    f->items[0].summary = strdup(odd);
+    free(f->items[0].text);
+    f->items[0].text = strdup(odd);
     struct store_poll p = ok_poll(100);
     p.title = EVIL;
     p.etag = odd;

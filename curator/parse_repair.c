@@ -1,0 +1,239 @@
+/* Repair of the commonest breakage in feeds before the XML parser sees
+ * it: HTML entities that XML does not define (&nbsp;, &hellip;) and bare
+ * ampersands ("Q&A", unescaped query strings). Comments, CDATA sections,
+ * processing instructions and the DOCTYPE are passed through untouched.
+ * It streams: a reference cut by a chunk boundary is held for the next
+ * chunk. Numeric references to characters XML forbids are replaced, and
+ * the C1 range (&#150;) is read as Windows-1252, as browsers do.
+ */
+#include "parse_int.h"
+#include "err.h"
+
+#include <ctype.h>
+#include <libxml/HTMLparser.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    S_TEXT, S_LT, S_BANG, S_BANG_DASH, S_CDATA_OPEN, S_TAG, S_TAG_DQ,
+    S_TAG_SQ, S_COMMENT, S_CDATA, S_PI, S_DOCTYPE
+};
+
+/* Windows-1252 for 0x80-0x9F; 0 where it has no character. */
+static const unsigned short cp1252[32] = {
+    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+    0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+};
+
+void
+repair_init(struct repair *r)
+{
+    memset(r, 0, sizeof *r);
+    r->state = S_TEXT;
+    r->line = 1;
+}
+
+static int
+valid_xml_char(unsigned long c)
+{
+    return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF)
+        || (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+static void
+note(struct repair *r, const char *ref, int amp)
+{
+    if (amp)
+        r->fixed_amps++;
+    else
+        r->fixed_entities++;
+    if (r->first_entity[0] == '\0') {
+        snprintf(r->first_entity, sizeof r->first_entity, "%s", ref);
+        r->first_line = r->line;
+    }
+}
+
+/* Decide what to write for a held "&..." that ends here ('ended' says
+ * whether a ';' closed it). */
+static int
+flush_ref(struct repair *r, int ended, struct buf *out)
+{
+    char *h = r->held;
+    size_t n = r->n_held;
+    char rep[16];
+    int rc;
+
+    h[n] = '\0';
+    r->n_held = 0;
+    if (ended && n >= 3 && h[1] == '#') {
+        /* &#N; or &#xN; */
+        char *end;
+        unsigned long c = h[2] == 'x' || h[2] == 'X'
+                          ? strtoul(h + 3, &end, 16) : strtoul(h + 2, &end, 10);
+        if (end == h + n - 1 && end > h + 2 + (h[2] == 'x' || h[2] == 'X')) {
+            if (c >= 0x80 && c <= 0x9F && cp1252[c - 0x80]) {
+                snprintf(rep, sizeof rep, "&#%u;", cp1252[c - 0x80]);
+                note(r, h, 0);
+                return buf_puts(out, rep);
+            }
+            if (valid_xml_char(c))
+                return buf_append(out, h, n);
+            note(r, h, 0);
+            return buf_puts(out, "&#xFFFD;");
+        }
+    } else if (ended && n >= 3) {
+        char name[40];
+        memcpy(name, h + 1, n - 2);
+        name[n - 2] = '\0';
+        if (strcmp(name, "amp") == 0 || strcmp(name, "lt") == 0
+            || strcmp(name, "gt") == 0 || strcmp(name, "quot") == 0
+            || strcmp(name, "apos") == 0)
+            return buf_append(out, h, n);
+        const htmlEntityDesc *e = htmlEntityLookup((const xmlChar *)name);
+        if (e != NULL) {
+            snprintf(rep, sizeof rep, "&#%u;", e->value);
+            note(r, h, 0);
+            return buf_puts(out, rep);
+        }
+    }
+    /* Not a reference XML knows: the '&' was meant literally. */
+    note(r, "&", 1);
+    rc = buf_puts(out, "&amp;");
+    return rc == CUR_OK ? buf_append(out, h + 1, n - 1) : rc;
+}
+
+static int
+name_char(unsigned char c)
+{
+    return isalnum(c) || c == '#' || c == '_' || c == '-' || c == '.'
+        || c == ':';
+}
+
+int
+repair_push(struct repair *r, const char *in, size_t len, int last,
+            struct buf *out)
+{
+    static const char cdata[] = "CDATA[";
+    size_t run = 0;     /* start of the bytes not yet copied */
+    int rc = CUR_OK;
+
+    for (size_t i = 0; i < len && rc == CUR_OK; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c == '\n')
+            r->line++;
+        if (r->n_held) {
+            /* Inside "&...": collect the name, then decide. */
+            if (c == ';' || !name_char(c)
+                || r->n_held >= sizeof r->held - 2) {
+                int ended = c == ';';
+                if (ended && r->n_held < sizeof r->held - 1)
+                    r->held[r->n_held++] = ';';
+                rc = flush_ref(r, ended, out);
+                run = ended ? i + 1 : i;
+                if (ended)
+                    continue;
+            } else {
+                r->held[r->n_held++] = (char)c;
+                run = i + 1;
+                continue;
+            }
+        }
+        switch (r->state) {
+        case S_TEXT:
+        case S_TAG:
+        case S_TAG_DQ:
+        case S_TAG_SQ:
+            if (c == '&') {
+                rc = buf_append(out, in + run, i - run);
+                r->held[0] = '&';
+                r->n_held = 1;
+                run = i + 1;
+            } else if (r->state == S_TEXT && c == '<') {
+                r->state = S_LT;
+            } else if (r->state == S_TAG && c == '"') {
+                r->state = S_TAG_DQ;
+            } else if (r->state == S_TAG && c == '\'') {
+                r->state = S_TAG_SQ;
+            } else if (r->state == S_TAG_DQ && c == '"') {
+                r->state = S_TAG;
+            } else if (r->state == S_TAG_SQ && c == '\'') {
+                r->state = S_TAG;
+            } else if (r->state == S_TAG && c == '>') {
+                r->state = S_TEXT;
+            }
+            break;
+        case S_LT:
+            r->state = c == '!' ? S_BANG : c == '?' ? S_PI
+                     : c == '>' ? S_TEXT : S_TAG;
+            if (c == '&') {     /* "<&": a stray '<'; let XML say so */
+                r->state = S_TEXT;
+                i--;
+            }
+            break;
+        case S_BANG:
+            r->state = c == '-' ? S_BANG_DASH : c == '[' ? S_CDATA_OPEN
+                     : (c == 'D' || c == 'd') ? S_DOCTYPE : S_TAG;
+            r->count = 0;   /* CDATA: letters matched; DOCTYPE: depth */
+            break;
+        case S_BANG_DASH:
+            r->state = c == '-' ? S_COMMENT : S_TAG;
+            r->count = 0;
+            break;
+        case S_CDATA_OPEN: {
+            unsigned k = r->count;
+            if (k < 6 && c == (unsigned char)cdata[k]) {
+                k++;
+                r->count = k;
+                if (k == 6) {
+                    r->state = S_CDATA;
+                    r->count = 0;
+                }
+            } else {
+                r->state = S_TAG;
+            }
+            break;
+        }
+        case S_COMMENT: {
+            /* held[last] counts the '-' seen just before. */
+            unsigned d = r->count;
+            if (c == '>' && d >= 2)
+                r->state = S_TEXT;
+            r->count = c == '-' ? (d < 2 ? d + 1 : 2) : 0;
+            break;
+        }
+        case S_CDATA: {
+            unsigned d = r->count;
+            if (c == '>' && d >= 2)
+                r->state = S_TEXT;
+            r->count = c == ']' ? (d < 2 ? d + 1 : 2) : 0;
+            break;
+        }
+        case S_PI: {
+            unsigned d = r->count;
+            if (c == '>' && d)
+                r->state = S_TEXT;
+            r->count = c == '?';
+            break;
+        }
+        case S_DOCTYPE: {
+            unsigned d = r->count;
+            if (c == '[')
+                d++;
+            else if (c == ']' && d)
+                d--;
+            else if (c == '>' && d == 0)
+                r->state = S_TEXT;
+            r->count = d;
+            break;
+        }
+        }
+    }
+    if (rc == CUR_OK && run < len)
+        rc = buf_append(out, in + run, len - run);
+    if (rc == CUR_OK && last && r->n_held)
+        rc = flush_ref(r, 0, out);
+    return rc;
+}

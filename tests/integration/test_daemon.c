@@ -342,9 +342,21 @@ test_check_config(void **state)
     free(out);
     free(err);
 
-    /* The shipped config is valid. */
-    char *argv3[] = { path, "--check-config", "-c", "config/curator.ini",
-                      NULL };
+    /* The shipped config is valid where `make run` runs it: with var/
+     * and var/spool beside config/; without them, the missing folder is
+     * named. */
+    char cmd[8192], shipped[4200];
+    snprintf(cmd, sizeof cmd, "cp -R config '%s/config'", dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(shipped, sizeof shipped, "%s/config/curator.ini", dir);
+    char *argv3[] = { path, "--check-config", "-c", shipped, NULL };
+    assert_int_equal(t_run(argv3, &out, &err), 1);
+    assert_non_null(strstr(err, "curator.ini:7: [store] path: directory"));
+    assert_non_null(strstr(err, "/var' does not exist"));
+    free(out);
+    free(err);
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/var/spool'", dir);
+    assert_int_equal(system(cmd), 0);
     assert_int_equal(t_run(argv3, &out, &err), 0);
     free(out);
     free(err);

@@ -10,6 +10,7 @@
 #include "date.h"
 #include "err.h"
 #include "log.h"
+#include "sanitize.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -189,10 +190,11 @@ render(struct buf *b, const char *user, const char *email, long long now,
         if (e->matched[0])
             rc |= buf_printf(b, "   Matches your interests: %s\n",
                              e->matched);
-        if (e->summary[0])
-            rc |= buf_printf(b, "   %.*s%s\n", DIGEST_SUMMARY_MAX, e->summary,
-                             strlen(e->summary) > DIGEST_SUMMARY_MAX
-                             ? "..." : "");
+        if (e->summary[0]) {
+            /* Cut on a word and character boundary, never mid-UTF-8. */
+            sanitize_squeeze(e->summary, DIGEST_SUMMARY_MAX);
+            rc |= buf_printf(b, "   %s\n", e->summary);
+        }
     }
     if (r->total > r->n)
         rc |= buf_printf(b, "\n%lld more item%s not shown (at most %u per "

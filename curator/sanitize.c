@@ -110,14 +110,22 @@ collect_text(xmlNode *node, struct buf *b)
 char *
 sanitize_text(const char *html, size_t max)
 {
-    struct buf b;
+    struct buf b, wrapped;
     buf_init(&b, 0);
-    /* NONET: no fetch; NOIMPLIED: do not invent html/body for text. */
-    htmlDocPtr doc = htmlReadMemory(html, (int)strlen(html), NULL, "UTF-8",
+    buf_init(&wrapped, 0);
+    /* NONET: no fetch; NOIMPLIED: no invented html/body/p. The fragment
+     * goes inside a <div>, or libxml2 would nest everything after a
+     * leading element inside it. */
+    if (buf_puts(&wrapped, "<div>") != 0 || buf_puts(&wrapped, html) != 0
+        || buf_puts(&wrapped, "</div>") != 0)
+        return NULL;
+    htmlDocPtr doc = htmlReadMemory(wrapped.data, (int)wrapped.len, NULL,
+                                    "UTF-8",
                                     HTML_PARSE_NONET | HTML_PARSE_NOERROR
                                     | HTML_PARSE_NOWARNING
                                     | HTML_PARSE_NOIMPLIED
                                     | HTML_PARSE_NOBLANKS);
+    buf_free(&wrapped);
     if (doc != NULL) {
         collect_text(doc->children, &b);
         xmlFreeDoc(doc);

@@ -1458,6 +1458,9 @@ xmlfeed_free(struct xml_feed *x)
     free(x->field_attr);
     buf_free(&x->text);
     if (x->ctxt) {
+        /* libxml2 makes a document for a DOCTYPE even under SAX. */
+        xmlFreeDoc(x->ctxt->myDoc);
+        x->ctxt->myDoc = NULL;
         xmlFreeParserCtxt(x->ctxt);
     }
     feed_free(x->f);

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "date.h"
 #include "err.h"
+#include "buf.h"
 #include "feed_json.h"
 #include "log.h"
 #include "parse.h"
@@ -12,7 +13,6 @@
 #include "valid.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -329,34 +329,26 @@ cmd_items(struct cli *c, int argc, char **argv)
  * size is parsed in constant memory. */
 struct parse_out {
     FILE *out;
+    struct buf b;
     int started;
+    int failed;
 };
-
-static void
-print_json(FILE *out, json_t *j)
-{
-    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    /* Indent the value by one more level than jansson does. */
-    for (const char *p = s; p && *p; p++) {
-        fputc(*p, out);
-        if (*p == '\n')
-            fputs("    ", out);
-    }
-    free(s);
-}
 
 static int
 print_parsed_item(void *ctx, const struct feed *f, const struct item *it)
 {
     struct parse_out *po = ctx;
     (void)f;
-    fputs(po->started ? ",\n    " : "{\n  \"version\": "
-          "\"https://jsonfeed.org/version/1.1\",\n  \"items\": [\n    ",
-          po->out);
+    po->b.len = 0;
+    if (!po->started)
+        buf_puts(&po->b, "{\n  \"version\": "
+                 "\"https://jsonfeed.org/version/1.1\",\n  \"items\": [");
+    else
+        buf_puts(&po->b, ",");
     po->started = 1;
-    json_t *j = feed_json_item(it);
-    print_json(po->out, j);
-    json_decref(j);
+    if (feed_json_item(&po->b, it, 2) != CUR_OK
+        || fwrite(po->b.data, 1, po->b.len, po->out) != po->b.len)
+        po->failed = 1;
     return 0;                   /* printed: the feed need not keep it */
 }
 
@@ -364,10 +356,11 @@ static int
 cmd_parse(struct cli *c, int argc, char **argv)
 {
     struct parse_opts o;
-    struct parse_out po = { stdout, 0 };
+    struct parse_out po = { .out = stdout };
     const char *path = NULL;
     (void)c;
 
+    buf_init(&po.b, 0);
     parse_opts_default(&o);
     o.on_item = print_parsed_item;
     o.on_item_ctx = &po;
@@ -400,6 +393,7 @@ cmd_parse(struct cli *c, int argc, char **argv)
         fclose(in);
     if (read_failed) {
         parser_free(p);
+        buf_free(&po.b);
         return fail("cannot read %s: %s", path, strerror(errno));
     }
     rc = parser_finish(p, &f, err, sizeof err);
@@ -407,39 +401,26 @@ cmd_parse(struct cli *c, int argc, char **argv)
     if (rc != CUR_OK) {
         if (po.started)
             fputs("\n  ]\n}\n", stdout);
+        buf_free(&po.b);
         return fail("%s: %s", path, err);
     }
     if (!po.started) {
         rc = feed_json_write(stdout, f);
     } else {
         /* The feed's own members follow the items. */
-        json_t *j = feed_json_feed(f);
-        const char *key;
-        json_t *value;
-        fputs("\n  ]", stdout);
-        json_object_foreach(j, key, value) {
-            if (strcmp(key, "version") == 0)
-                continue;
-            json_t *k = json_string(key);
-            char *ks = json_dumps(k, JSON_ENCODE_ANY);
-            fprintf(stdout, ",\n  %s: ", ks);
-            free(ks);
-            json_decref(k);
-            char *vs = json_dumps(value, JSON_ENCODE_ANY | JSON_INDENT(2)
-                                  | JSON_PRESERVE_ORDER);
-            for (const char *q = vs; q && *q; q++) {
-                fputc(*q, stdout);
-                if (*q == '\n')
-                    fputs("  ", stdout);
-            }
-            free(vs);
-        }
-        json_decref(j);
-        fputs("\n}\n", stdout);
-        rc = 0;
+        po.b.len = 0;
+        rc = buf_puts(&po.b, "\n  ]");
+        if (rc == CUR_OK)
+            rc = feed_json_feed_members(&po.b, f);
+        if (rc == CUR_OK)
+            rc = buf_puts(&po.b, "\n}\n");
+        if (rc != CUR_OK
+            || fwrite(po.b.data, 1, po.b.len, stdout) != po.b.len)
+            rc = -1;
     }
     feed_free(f);
-    if (rc != 0 || fflush(stdout) != 0)
+    buf_free(&po.b);
+    if (rc != 0 || po.failed || fflush(stdout) != 0)
         return fail("cannot write the output: %s", strerror(errno));
     return 0;
 }

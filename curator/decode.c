@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -351,7 +352,19 @@ append_utf8(const unsigned char *in, size_t len, int last, struct buf *out,
 {
     size_t i = 0, run = 0;
     while (i < len && *rc == CUR_OK) {
-        if (in[i] >= 0x20 && in[i] < 0x80) {
+        /* Eight ASCII bytes at a time: no high bit set, none below 0x20
+         * (checked below only when one might be NUL). */
+        while (i + 8 <= len) {
+            uint64_t v;
+            memcpy(&v, in + i, 8);
+            if ((v & 0x8080808080808080ULL)
+                || ((v - 0x0101010101010101ULL) & ~v & 0x8080808080808080ULL))
+                break;
+            i += 8;
+        }
+        if (i >= len)
+            break;
+        if (in[i] != 0 && in[i] < 0x80) {
             i++;
             continue;
         }

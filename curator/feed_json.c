@@ -1,186 +1,327 @@
-/* struct feed -> JSON Feed 1.1 with jansson. */
+/* struct feed -> JSON Feed 1.1 text. Written by hand rather than through
+ * jansson's object tree: building and dumping a tree per item cost more
+ * than parsing the feed did. Strings are already valid UTF-8 (feed.h). */
 #include "feed_json.h"
 #include "date.h"
+#include "err.h"
 #include "sanitize.h"
 
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Writer state: the buffer, the nesting level and whether the current
+ * object or array has a member yet. */
+struct jw {
+    struct buf *b;
+    int level;
+    int first[16];
+    int rc;
+};
+
+/* Bytes that cannot appear raw in a JSON string. */
+static const unsigned char needs_escape[256] = {
+    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1,
+    [0x06] = 1, [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1,
+    [0x0c] = 1, [0x0d] = 1, [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1,
+    [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1,
+    [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1,
+    [0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1,
+};
+
 static void
-put_str(json_t *o, const char *key, const char *value)
+raw(struct jw *w, const char *s, size_t n)
 {
-    if (value && value[0])
-        json_object_set_new(o, key, json_string(value));
+    if (w->rc == CUR_OK)
+        w->rc = buf_append(w->b, s, n);
 }
 
 static void
-put_date(json_t *o, const char *key, long long t)
+string(struct jw *w, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    raw(w, "\"", 1);
+    while (*p && w->rc == CUR_OK) {
+        const unsigned char *run = p;
+        while (*p && !needs_escape[*p])
+            p++;
+        raw(w, (const char *)run, (size_t)(p - run));
+        if (*p == '\0')
+            break;
+        char esc[8];
+        switch (*p) {
+        case '"': raw(w, "\\\"", 2); break;
+        case '\\': raw(w, "\\\\", 2); break;
+        case '\n': raw(w, "\\n", 2); break;
+        case '\r': raw(w, "\\r", 2); break;
+        case '\t': raw(w, "\\t", 2); break;
+        default:
+            snprintf(esc, sizeof esc, "\\u%04x", *p);
+            raw(w, esc, 6);
+        }
+        p++;
+    }
+    raw(w, "\"", 1);
+}
+
+static void
+newline(struct jw *w)
+{
+    static const char spaces[] = "                                ";
+    raw(w, "\n", 1);
+    int n = 2 * w->level;
+    raw(w, spaces, (size_t)(n < 32 ? n : 32));
+}
+
+/* Start a member (key may be NULL inside arrays). */
+static void
+member(struct jw *w, const char *key)
+{
+    if (!w->first[w->level])
+        raw(w, ",", 1);
+    w->first[w->level] = 0;
+    newline(w);
+    if (key) {
+        string(w, key);
+        raw(w, ": ", 2);
+    }
+}
+
+static void
+open_(struct jw *w, const char *key, char bracket)
+{
+    member(w, key);
+    raw(w, &bracket, 1);
+    if (w->level < 15)
+        w->level++;
+    w->first[w->level] = 1;
+}
+
+static void
+close_(struct jw *w, char bracket)
+{
+    int empty = w->first[w->level];
+    if (w->level > 0)
+        w->level--;
+    if (!empty)
+        newline(w);
+    raw(w, &bracket, 1);
+}
+
+static void
+put_str(struct jw *w, const char *key, const char *value)
+{
+    if (value && value[0]) {
+        member(w, key);
+        string(w, value);
+    }
+}
+
+static void
+put_int(struct jw *w, const char *key, long long v)
+{
+    char num[32];
+    int n = snprintf(num, sizeof num, "%lld", v);
+    member(w, key);
+    raw(w, num, (size_t)n);
+}
+
+static void
+put_date(struct jw *w, const char *key, long long t)
 {
     char buf[32];
     if (t)
-        json_object_set_new(o, key, json_string(date_format(t, buf,
-                                                            sizeof buf)));
+        put_str(w, key, date_format(t, buf, sizeof buf));
 }
 
-/* [{"name", "url"}]; NULL when there is nobody with either. */
-static json_t *
-authors(const struct person *p, size_t n)
+static void
+put_authors(struct jw *w, const struct person *p, size_t n)
 {
-    json_t *list = json_array();
+    size_t shown = 0;
+    for (size_t i = 0; i < n; i++)
+        shown += (p[i].name || p[i].email || p[i].uri) != 0;
+    if (shown == 0)
+        return;
+    open_(w, "authors", '[');
     for (size_t i = 0; i < n; i++) {
-        json_t *a = json_object();
-        put_str(a, "name", p[i].name ? p[i].name : p[i].email);
-        put_str(a, "url", p[i].uri);
-        if (json_object_size(a))
-            json_array_append_new(list, a);
-        else
-            json_decref(a);
+        if (!(p[i].name || p[i].email || p[i].uri))
+            continue;
+        open_(w, NULL, '{');
+        put_str(w, "name", p[i].name ? p[i].name : p[i].email);
+        put_str(w, "url", p[i].uri);
+        close_(w, '}');
     }
-    if (json_array_size(list) == 0) {
-        json_decref(list);
-        return NULL;
-    }
-    return list;
+    close_(w, ']');
 }
 
-json_t *
-feed_json_item(const struct item *it)
+static void
+item(struct jw *w, const struct item *it)
 {
-    json_t *o = json_object(), *ext = json_object();
     const char *content = it->content_html ? it->content_html
                                            : it->summary_html;
     int is_text = it->content_html ? it->content_is_text
                                    : it->summary_is_text;
 
-    put_str(o, "id", it->id ? it->id : it->guid);
-    put_str(o, "url", it->link);
-    put_str(o, "external_url", it->external_url);
-    put_str(o, "title", it->title);
-    put_str(o, is_text ? "content_text" : "content_html", content);
-    if (it->content_html && it->summary_html) {
+    put_str(w, "id", it->id ? it->id : it->guid);
+    put_str(w, "url", it->link);
+    put_str(w, "external_url", it->external_url);
+    put_str(w, "title", it->title);
+    put_str(w, is_text ? "content_text" : "content_html", content);
+    if (it->content_html && it->summary_html
+        && strcmp(it->summary_html, it->content_html) != 0) {
         /* The summary in plain text, when it is not the content. */
         char *plain = it->summary_is_text ? strdup(it->summary_html)
                                           : sanitize_text(it->summary_html,
                                                           1 << 20);
-        if (plain) {
-            sanitize_squeeze(plain, 1 << 20);
-            if (strcmp(it->summary_html, it->content_html) != 0)
-                put_str(o, "summary", plain);
-            free(plain);
-        }
+        if (plain == NULL)
+            w->rc = CUR_ENOMEM;
+        else
+            put_str(w, "summary", sanitize_squeeze(plain, 1 << 20));
+        free(plain);
     }
-    put_str(o, "image", it->image);
-    put_date(o, "date_published", it->published);
-    put_date(o, "date_modified", it->updated);
-    json_t *a = authors(it->authors, it->n_authors);
-    if (a)
-        json_object_set_new(o, "authors", a);
+    put_str(w, "image", it->image);
+    put_date(w, "date_published", it->published);
+    put_date(w, "date_modified", it->updated);
+    put_authors(w, it->authors, it->n_authors);
     if (it->n_tags) {
-        json_t *tags = json_array();
-        for (size_t i = 0; i < it->n_tags; i++)
-            json_array_append_new(tags, json_string(it->tags[i]));
-        json_object_set_new(o, "tags", tags);
+        open_(w, "tags", '[');
+        for (size_t i = 0; i < it->n_tags; i++) {
+            member(w, NULL);
+            string(w, it->tags[i]);
+        }
+        close_(w, ']');
     }
-    put_str(o, "language", it->language);
+    put_str(w, "language", it->language);
     if (it->n_enclosures) {
-        json_t *att = json_array();
+        open_(w, "attachments", '[');
         for (size_t i = 0; i < it->n_enclosures; i++) {
             const struct enclosure *e = &it->enclosures[i];
-            json_t *x = json_object();
-            put_str(x, "url", e->url);
-            put_str(x, "mime_type", e->type);
+            open_(w, NULL, '{');
+            put_str(w, "url", e->url);
+            put_str(w, "mime_type", e->type);
             if (e->length)
-                json_object_set_new(x, "size_in_bytes",
-                                    json_integer(e->length));
+                put_int(w, "size_in_bytes", e->length);
             if (e->duration)
-                json_object_set_new(x, "duration_in_seconds",
-                                    json_integer(e->duration));
-            json_array_append_new(att, x);
+                put_int(w, "duration_in_seconds", e->duration);
+            close_(w, '}');
         }
-        json_object_set_new(o, "attachments", att);
+        close_(w, ']');
     }
-    put_str(ext, "summary_html", it->summary_html);
-    json_t *emails = json_array();
+    size_t emails = 0;
     for (size_t i = 0; i < it->n_authors; i++)
-        if (it->authors[i].email)
-            json_array_append_new(emails, json_string(it->authors[i].email));
-    if (json_array_size(emails))
-        json_object_set_new(ext, "author_emails", emails);
-    else
-        json_decref(emails);
-    put_str(ext, "comments", it->comments);
-    put_str(ext, "source_title", it->source_title);
-    put_str(ext, "source_url", it->source_url);
+        emails += it->authors[i].email != NULL;
+    if (!(it->summary_html || emails || it->comments || it->source_title
+          || it->source_url || it->n_extensions))
+        return;
+    open_(w, "_curator", '{');
+    put_str(w, "summary_html", it->summary_html);
+    if (emails) {
+        open_(w, "author_emails", '[');
+        for (size_t i = 0; i < it->n_authors; i++) {
+            if (it->authors[i].email) {
+                member(w, NULL);
+                string(w, it->authors[i].email);
+            }
+        }
+        close_(w, ']');
+    }
+    put_str(w, "comments", it->comments);
+    put_str(w, "source_title", it->source_title);
+    put_str(w, "source_url", it->source_url);
     if (it->n_extensions) {
-        json_t *x = json_array();
+        open_(w, "extensions", '[');
         for (size_t i = 0; i < it->n_extensions; i++) {
             const struct extension *e = &it->extensions[i];
-            json_t *one = json_object();
-            put_str(one, "namespace", e->ns);
-            put_str(one, "name", e->name);
-            put_str(one, "value", e->value);
-            json_array_append_new(x, one);
+            open_(w, NULL, '{');
+            put_str(w, "namespace", e->ns);
+            put_str(w, "name", e->name);
+            put_str(w, "value", e->value);
+            close_(w, '}');
         }
-        json_object_set_new(ext, "extensions", x);
+        close_(w, ']');
     }
-    if (json_object_size(ext))
-        json_object_set_new(o, "_curator", ext);
-    else
-        json_decref(ext);
-    return o;
+    close_(w, '}');
 }
 
-json_t *
-feed_json_feed(const struct feed *f)
+int
+feed_json_item(struct buf *b, const struct item *it, int level)
+{
+    struct jw w = { .b = b, .level = level };
+    w.first[level] = 1;
+    open_(&w, NULL, '{');
+    item(&w, it);
+    close_(&w, '}');
+    return w.rc;
+}
+
+static void
+feed_members(struct jw *w, const struct feed *f)
 {
     static const char *const formats[] = { "unknown", "rss", "rdf", "atom",
                                            "json" };
-    json_t *o = json_object(), *ext = json_object();
-
-    json_object_set_new(o, "version",
-                        json_string("https://jsonfeed.org/version/1.1"));
-    put_str(o, "title", f->title);
-    put_str(o, "home_page_url", f->link);
-    put_str(o, "feed_url", f->feed_url);
-    put_str(o, "description", f->description);
-    put_str(o, "icon", f->logo ? f->logo : f->icon);
+    put_str(w, "title", f->title);
+    put_str(w, "home_page_url", f->link);
+    put_str(w, "feed_url", f->feed_url);
+    put_str(w, "description", f->description);
+    put_str(w, "icon", f->logo ? f->logo : f->icon);
     if (f->logo)
-        put_str(o, "favicon", f->icon);
-    put_str(o, "language", f->language);
-    json_t *a = authors(f->authors, f->n_authors);
-    if (a)
-        json_object_set_new(o, "authors", a);
-    json_object_set_new(ext, "format", json_string(formats[f->format]));
-    put_str(ext, "format_version", f->format_version);
-    put_str(ext, "rights", f->rights);
-    put_str(ext, "generator", f->generator);
-    put_date(ext, "updated", f->updated);
-    put_str(ext, "hub", f->hub);
+        put_str(w, "favicon", f->icon);
+    put_str(w, "language", f->language);
+    put_authors(w, f->authors, f->n_authors);
+    open_(w, "_curator", '{');
+    put_str(w, "format", formats[f->format]);
+    put_str(w, "format_version", f->format_version);
+    put_str(w, "rights", f->rights);
+    put_str(w, "generator", f->generator);
+    put_date(w, "updated", f->updated);
+    put_str(w, "hub", f->hub);
     if (f->ttl)
-        json_object_set_new(ext, "ttl", json_integer(f->ttl));
-    json_object_set_new(ext, "recovered", json_boolean(f->recovered));
+        put_int(w, "ttl", f->ttl);
+    member(w, "recovered");
+    raw(w, f->recovered ? "true" : "false", f->recovered ? 4 : 5);
     if (f->n_problems) {
-        json_t *p = json_array();
-        for (size_t i = 0; i < f->n_problems; i++)
-            json_array_append_new(p, json_string(f->problems[i]));
-        json_object_set_new(ext, "problems", p);
+        open_(w, "problems", '[');
+        for (size_t i = 0; i < f->n_problems; i++) {
+            member(w, NULL);
+            string(w, f->problems[i]);
+        }
+        close_(w, ']');
     }
-    json_object_set_new(o, "_curator", ext);
-    return o;
+    close_(w, '}');
+}
+
+int
+feed_json_feed_members(struct buf *b, const struct feed *f)
+{
+    struct jw w = { .b = b, .level = 1 };
+    feed_members(&w, f);
+    return w.rc;
 }
 
 int
 feed_json_write(FILE *out, const struct feed *f)
 {
-    json_t *o = feed_json_feed(f), *items = json_array();
-    for (size_t i = 0; i < f->n_items; i++)
-        json_array_append_new(items, feed_json_item(&f->items[i]));
-    json_object_set_new(o, "items", items);
-    int rc = json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER
-                        | JSON_ENSURE_ASCII * 0);
-    json_decref(o);
-    if (rc == 0 && fputc('\n', out) == EOF)
-        rc = -1;
+    struct buf b;
+    struct jw w = { .b = &b, .level = 0 };
+
+    buf_init(&b, 0);
+    w.first[0] = 1;
+    raw(&w, "{", 1);
+    w.level = 1;
+    w.first[1] = 1;
+    put_str(&w, "version", "https://jsonfeed.org/version/1.1");
+    open_(&w, "items", '[');
+    for (size_t i = 0; i < f->n_items; i++) {
+        open_(&w, NULL, '{');
+        item(&w, &f->items[i]);
+        close_(&w, '}');
+    }
+    close_(&w, ']');
+    feed_members(&w, f);
+    w.level = 0;
+    newline(&w);
+    raw(&w, "}\n", 2);
+    int rc = w.rc == CUR_OK && fwrite(b.data, 1, b.len, out) == b.len
+             ? 0 : -1;
+    buf_free(&b);
     return rc;
 }

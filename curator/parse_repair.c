@@ -16,8 +16,22 @@
 #include <string.h>
 
 enum {
-    S_TEXT, S_LT, S_BANG, S_BANG_DASH, S_CDATA_OPEN, S_TAG, S_TAG_DQ,
-    S_TAG_SQ, S_COMMENT, S_CDATA, S_PI, S_DOCTYPE
+    S_TEXT, S_TAG, S_TAG_DQ, S_TAG_SQ,     /* states with a fast path */
+    S_LT, S_BANG, S_BANG_DASH, S_CDATA_OPEN, S_COMMENT, S_CDATA, S_PI,
+    S_DOCTYPE
+};
+
+/* For the states that last, the bytes that may change something; the
+ * others see every byte. */
+static const unsigned char stops[S_DOCTYPE + 1][256] = {
+    [S_TEXT] = { ['&'] = 1, ['<'] = 1 },
+    [S_TAG] = { ['&'] = 1, ['"'] = 1, ['\''] = 1, ['>'] = 1 },
+    [S_TAG_DQ] = { ['&'] = 1, ['"'] = 1 },
+    [S_TAG_SQ] = { ['&'] = 1, ['\''] = 1 },
+    [S_COMMENT] = { ['-'] = 1, ['>'] = 1 },
+    [S_CDATA] = { [']'] = 1, ['>'] = 1 },
+    [S_PI] = { ['?'] = 1, ['>'] = 1 },
+    [S_DOCTYPE] = { ['['] = 1, [']'] = 1, ['>'] = 1 },
 };
 
 /* Windows-1252 for 0x80-0x9F; 0 where it has no character. */
@@ -33,7 +47,6 @@ repair_init(struct repair *r)
 {
     memset(r, 0, sizeof *r);
     r->state = S_TEXT;
-    r->line = 1;
 }
 
 static int
@@ -52,7 +65,6 @@ note(struct repair *r, const char *ref, int amp)
         r->fixed_entities++;
     if (r->first_entity[0] == '\0') {
         snprintf(r->first_entity, sizeof r->first_entity, "%s", ref);
-        r->first_line = r->line;
     }
 }
 
@@ -121,9 +133,20 @@ repair_push(struct repair *r, const char *in, size_t len, int last,
     int rc = CUR_OK;
 
     for (size_t i = 0; i < len && rc == CUR_OK; i++) {
+        /* Most bytes change nothing: skip them without the switch. */
+        if (r->n_held == 0 && (r->state <= S_TAG_SQ
+                               || r->state >= S_COMMENT)) {
+            const unsigned char *stop = stops[r->state];
+            size_t from = i;
+            while (i < len && !stop[(unsigned char)in[i]])
+                i++;
+            if (i == len)
+                break;
+            /* A skipped byte resets the "]]" / "--" / "?" count. */
+            if (i > from && r->state >= S_COMMENT && r->state != S_DOCTYPE)
+                r->count = 0;
+        }
         unsigned char c = (unsigned char)in[i];
-        if (c == '\n')
-            r->line++;
         if (r->n_held) {
             /* Inside "&...": collect the name, then decide. */
             if (c == ';' || !name_char(c)

@@ -57,6 +57,14 @@ static const struct key_def keys[] = {
     { "poll",   "tick",       KEY_DURATION,  OFF(poll_tick), 1, 3600 },
     { "poll",   "max_body",   KEY_SIZE,      OFF(poll_max_body),
       1024, 1024LL << 20 },
+    { "parse",  "max_items",  KEY_UINT,      OFF(parse_max_items), 1, 100000 },
+    { "parse",  "max_title",  KEY_UINT,      OFF(parse_max_title), 64, 65536 },
+    { "parse",  "max_content", KEY_SIZE,     OFF(parse_max_content),
+      1024, 16LL << 20 },
+    { "parse",  "max_depth",  KEY_UINT,      OFF(parse_max_depth), 16, 256 },
+    { "parse",  "max_attributes", KEY_UINT,  OFF(parse_max_attributes),
+      8, 4096 },
+    { "parse",  "cpu_time",   KEY_DURATION,  OFF(parse_cpu), 1, 600 },
     { "digest", "interval",   KEY_DURATION,  OFF(digest_interval),
       10, 31 * 86400 },
     { "digest", "spool",      KEY_DIR,       OFF(spool_dir), 0, 0 },
@@ -657,6 +665,12 @@ set_defaults(struct config *cfg)
     cfg->poll_timeout = 30;
     cfg->poll_tick = 5;
     cfg->poll_max_body = 16u << 20;
+    cfg->parse_max_items = 1000;
+    cfg->parse_max_title = 2048;
+    cfg->parse_max_content = 1u << 20;
+    cfg->parse_max_depth = 256;
+    cfg->parse_max_attributes = 256;
+    cfg->parse_cpu = 5;
     cfg->digest_interval = 86400;
     cfg->spool_dir = resolve_path(cfg, "spool");
     cfg->digest_max_items = 25;

@@ -42,6 +42,13 @@ struct config {
     long poll_tick;             /* [poll] tick, seconds between checks */
     size_t poll_max_body;       /* [poll] max_body, bytes */
 
+    unsigned parse_max_items;   /* [parse] max_items */
+    unsigned parse_max_title;   /* [parse] max_title, bytes */
+    size_t parse_max_content;   /* [parse] max_content, bytes */
+    unsigned parse_max_depth;   /* [parse] max_depth */
+    unsigned parse_max_attributes; /* [parse] max_attributes */
+    long parse_cpu;             /* [parse] cpu_time, seconds */
+
     long digest_interval;       /* [digest] interval, seconds */
     char *spool_dir;            /* [digest] spool */
     unsigned digest_max_items;  /* [digest] max_items */

@@ -105,8 +105,7 @@ poll_one(struct store *st, const struct poller_cfg *cfg, long long now,
         p.error = err;
     } else {
         char why[256];
-        struct parse_opts po;
-        parse_opts_default(&po);
+        struct parse_opts po = cfg->parse;
         po.base_url = res.final_url ? res.final_url : d->url;
         po.content_type = res.content_type;
         po.max_size = cfg->max_body;

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "parse.h"
 #include "store.h"
 
 #define POLLER_MAX_BACKOFF (24 * 3600)
@@ -16,6 +17,7 @@ struct poller_cfg {
     long interval;          /* seconds between polls of a healthy feed */
     long timeout;           /* per transfer, seconds */
     size_t max_body;        /* bytes */
+    struct parse_opts parse;    /* limits; base URL and type set per feed */
 };
 
 struct poller_stats {

@@ -125,6 +125,13 @@ run(const struct config *cfg)
         .interval = cfg->poll_interval, .timeout = cfg->poll_timeout,
         .max_body = cfg->poll_max_body,
     };
+    parse_opts_default(&pc.parse);
+    pc.parse.max_items = cfg->parse_max_items;
+    pc.parse.max_title = cfg->parse_max_title;
+    pc.parse.max_content = cfg->parse_max_content;
+    pc.parse.max_depth = cfg->parse_max_depth;
+    pc.parse.max_attributes = cfg->parse_max_attributes;
+    pc.parse.cpu_seconds = (double)cfg->parse_cpu;
     struct digest_cfg dc = {
         .spool_dir = cfg->spool_dir, .interval = cfg->digest_interval,
         .max_items = cfg->digest_max_items,

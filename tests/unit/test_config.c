@@ -918,6 +918,34 @@ test_hostile_random_input(void **state)
 /* config_parse_duration. */
 
 static void
+test_parse_limits(void **state)
+{
+    struct fx *fx = *state;
+
+    write_config(fx, "[parse]\nmax_items = 50\nmax_title = 100\n"
+                 "max_content = 64K\nmax_depth = 32\nmax_attributes = 16\n"
+                 "cpu_time = 2s\n");
+    load_ok(fx);
+    assert_int_equal(fx->cfg->parse_max_items, 50);
+    assert_int_equal(fx->cfg->parse_max_title, 100);
+    assert_int_equal(fx->cfg->parse_max_content, 64 * 1024);
+    assert_int_equal(fx->cfg->parse_max_depth, 32);
+    assert_int_equal(fx->cfg->parse_max_attributes, 16);
+    assert_int_equal(fx->cfg->parse_cpu, 2);
+    write_config(fx, "");
+    load_ok(fx);
+    assert_int_equal(fx->cfg->parse_max_items, 1000);
+    assert_int_equal(fx->cfg->parse_max_depth, 256);
+    expect_error(fx, "[parse]\nmax_depth = 1000\n", 2,
+                 "[parse] max_depth: 1000 is out of range (16 to 256)");
+    expect_error(fx, "[parse]\nmax_items = 0\n", 2,
+                 "[parse] max_items: 0 is out of range (1 to 100000)");
+    expect_error(fx, "[parse]\ncpu_time = forever\n", 2,
+                 "[parse] cpu_time: 'forever' is not a duration (like 90s, "
+                 "15m, 2h, 1d)");
+}
+
+static void
 test_parse_duration(void **state)
 {
     static const struct {
@@ -1240,6 +1268,7 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_hostile_random_input, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_parse_limits, setup, teardown),
         cmocka_unit_test(test_parse_duration),
         cmocka_unit_test(test_parse_size),
         cmocka_unit_test(test_parse_interests),

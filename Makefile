@@ -16,9 +16,9 @@ PKGS      := libcurl libxml-2.0 sqlite3 libmicrohttpd libsodium inih jansson
 TEST_PKGS := cmocka
 DEBS      := build-essential pkg-config libcurl4-openssl-dev libxml2-dev \
              libsqlite3-dev libmicrohttpd-dev libcmocka-dev libsodium-dev \
-             libinih-dev libjansson-dev libstemmer-dev sqlite3 curl
+             libinih-dev libjansson-dev libstemmer-dev sqlite3 curl strace
 # Peers that the benchmarks measure beside Curator.
-BENCH_DEBS := python3 python3-feedparser
+BENCH_DEBS := python3 python3-feedparser libxml2-utils sfeed time
 
 override CPPFLAGS += -Itests/support -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
             -DCURATOR_VERSION='"$(VERSION)"' \
@@ -39,6 +39,7 @@ CLI_SRC    := $(wildcard cli/*.c)
 FILTER_SRC := $(wildcard filters/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 INTEG_SRC  := $(wildcard tests/integration/test_*.c)
+CONF_SRC   := $(wildcard tests/conformance/test_*.c)
 SUPPORT_SRC:= $(wildcard tests/support/*.c)
 BENCH_SRC  := $(wildcard tests/bench/bench_*.c)
 
@@ -51,6 +52,7 @@ CURATOR   := $(BUILD)/curator
 FILTERS   := $(patsubst filters/%.c,$(BUILD)/filters/%.so,$(FILTER_SRC))
 UNIT      := $(patsubst %.c,$(BUILD)/%,$(UNIT_SRC))
 INTEG     := $(patsubst %.c,$(BUILD)/%,$(INTEG_SRC))
+CONF      := $(patsubst %.c,$(BUILD)/%,$(CONF_SRC))
 BENCH     := $(patsubst %.c,$(BUILD)/%,$(BENCH_SRC))
 SUPPORT   := $(call obj,$(SUPPORT_SRC))
 
@@ -104,8 +106,8 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT) $(WEBLIB) $(LIB)
 	$(CC) $(LDFLAGS) $^ $(TEST_LIBS) $(LDLIBS) -lm -o $@
 
 # Build and run every suite; the last line sums them all.
-test: all $(UNIT) $(INTEG)
-	@CURATOR_BUILD=$(BUILD) scripts/run-tests.sh $(UNIT) $(INTEG)
+test: all $(UNIT) $(INTEG) $(CONF)
+	@CURATOR_BUILD=$(BUILD) scripts/run-tests.sh $(UNIT) $(INTEG) $(CONF)
 
 run: deps
 	@$(MAKE) --no-print-directory all

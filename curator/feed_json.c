@@ -6,6 +6,7 @@
 #include "err.h"
 #include "sanitize.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,21 @@ static const unsigned char needs_escape[256] = {
     [0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1,
 };
 
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Whether any byte of v is below 0x20, '"', '\\' or 0x7f (a NUL ends
+ * the scan too, as it is below 0x20). */
+static int
+has_special(uint64_t v)
+{
+    uint64_t below = (v - ONES * 0x20) & ~v;
+    uint64_t quote = v ^ (ONES * '"'), slash = v ^ (ONES * '\\');
+    uint64_t del = v ^ (ONES * 0x7f);
+    return (((below) | ((quote - ONES) & ~quote) | ((slash - ONES) & ~slash)
+             | ((del - ONES) & ~del)) & HIGHS) != 0;
+}
+
 static void
 raw(struct jw *w, const char *s, size_t n)
 {
@@ -39,13 +55,22 @@ static void
 string(struct jw *w, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *end = p + strlen(s);
     raw(w, "\"", 1);
-    while (*p && w->rc == CUR_OK) {
+    while (p < end && w->rc == CUR_OK) {
         const unsigned char *run = p;
-        while (*p && !needs_escape[*p])
+        /* Eight bytes at a time while none needs escaping. */
+        while (end - p >= 8) {
+            uint64_t v;
+            memcpy(&v, p, 8);
+            if (has_special(v))
+                break;
+            p += 8;
+        }
+        while (p < end && !needs_escape[*p])
             p++;
         raw(w, (const char *)run, (size_t)(p - run));
-        if (*p == '\0')
+        if (p == end)
             break;
         char esc[8];
         switch (*p) {

@@ -254,7 +254,9 @@ decode_detect(const char *head, size_t len, const char *content_type,
             return CUR_EENCODING;
         }
         info->source = "declaration";
-    } else if (l && declared[0] && lookup(declared) != l
+    } else if (l && declared[0]
+               && (lookup(declared) == NULL
+                   || strcmp(lookup(declared)->name, l->name) != 0)
                && strcmp(info->source, "sniffed") != 0) {
         snprintf(info->mismatch, sizeof info->mismatch, "document declares "
                  "%.40s but the %s says %s; used %s", declared,
@@ -344,7 +346,41 @@ utf8_seq(const unsigned char *s, size_t n)
     return len;
 }
 
-/* Append valid UTF-8 from 'in', replacing what is not, dropping NUL.
+/* Windows-1252 for 0x80-0x9F; 0 where it has no character. */
+static const unsigned short cp1252_c1[32] = {
+    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+    0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+};
+
+/* Append the UTF-8 form of U+0080-U+009F 'c1' as Windows-1252 reads the
+ * byte: those C1 controls never mean themselves in a feed, they are
+ * Windows-1252 punctuation that went through a Latin-1 decoder (browsers
+ * read &#146; the same way). One with no such character is kept. */
+static int
+append_c1(struct buf *out, unsigned c1)
+{
+    unsigned c = cp1252_c1[c1 - 0x80];
+    char u[3];
+    if (c == 0) {
+        u[0] = (char)0xC2;
+        u[1] = (char)c1;
+        return buf_append(out, u, 2);
+    }
+    if (c < 0x800) {
+        u[0] = (char)(0xC0 | (c >> 6));
+        u[1] = (char)(0x80 | (c & 0x3F));
+        return buf_append(out, u, 2);
+    }
+    u[0] = (char)(0xE0 | (c >> 12));
+    u[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+    u[2] = (char)(0x80 | (c & 0x3F));
+    return buf_append(out, u, 3);
+}
+
+/* Append valid UTF-8 from 'in', replacing what is not, dropping NUL and
+ * reading C1 controls as Windows-1252 (append_c1).
  * Returns the bytes consumed (a cut sequence at the end is left). */
 static size_t
 append_utf8(const unsigned char *in, size_t len, int last, struct buf *out,
@@ -371,6 +407,14 @@ append_utf8(const unsigned char *in, size_t len, int last, struct buf *out,
         int n = in[i] == 0 ? 0 : utf8_seq(in + i, len - i);
         if (n == -1 && !last)
             break;
+        if (n == 2 && in[i] == 0xC2 && in[i + 1] < 0xA0) {
+            *rc = buf_append(out, in + run, i - run);
+            if (*rc == CUR_OK)
+                *rc = append_c1(out, in[i + 1]);
+            i += 2;
+            run = i;
+            continue;
+        }
         if (n > 0) {
             i += (size_t)n;
             continue;

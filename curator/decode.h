@@ -5,7 +5,10 @@
  * accepts only encodings of the WHATWG Encoding Standard, the ones a
  * browser shares (encoding.h has the label table). A decoder then turns
  * chunks of any size into UTF-8 with invalid bytes replaced by U+FFFD
- * and U+0000 dropped, so the parser only ever sees valid UTF-8.
+ * and U+0000 dropped, so the parser only ever sees valid UTF-8. The C1
+ * controls U+0080-U+009F, which in feeds are always Windows-1252
+ * punctuation gone through a Latin-1 decoder, are read as that
+ * punctuation ("don\u0092t" -> "don\u2019t").
  */
 #ifndef CURATOR_DECODE_H
 #define CURATOR_DECODE_H

@@ -45,6 +45,34 @@ item_add_extension(struct item *it)
                 sizeof *it->extensions);
 }
 
+struct link *
+feed_add_link(struct link **v, size_t *n)
+{
+    return grow((void **)v, n, sizeof **v);
+}
+
+struct category *
+feed_add_category(struct category **v, size_t *n, const char *term,
+                  const char *scheme, const char *label)
+{
+    char *t = strdup(term);
+    char *s = scheme ? strdup(scheme) : NULL;
+    char *l = label ? strdup(label) : NULL;
+    struct category *c = NULL;
+    if (t && (s || !scheme) && (l || !label))
+        c = grow((void **)v, n, sizeof **v);
+    if (c == NULL) {
+        free(t);
+        free(s);
+        free(l);
+        return NULL;
+    }
+    c->term = t;
+    c->scheme = s;
+    c->label = l;
+    return c;
+}
+
 int
 item_add_tag(struct item *it, const char *tag)
 {
@@ -106,12 +134,53 @@ feed_fill_text(struct feed *f, size_t max)
     return 0;
 }
 
-static void
+void
 person_clear(struct person *p)
 {
     free(p->name);
     free(p->email);
     free(p->uri);
+    p->name = p->email = p->uri = NULL;
+}
+
+void
+text_scope_clear(struct text_scope *s)
+{
+    free(s->lang);
+    free(s->base);
+    s->lang = s->base = NULL;
+}
+
+static void
+people_free(struct person *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        person_clear(&v[i]);
+    free(v);
+}
+
+static void
+links_free(struct link *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].href);
+        free(v[i].rel);
+        free(v[i].type);
+        free(v[i].title);
+        free(v[i].hreflang);
+    }
+    free(v);
+}
+
+static void
+categories_free(struct category *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].term);
+        free(v[i].scheme);
+        free(v[i].label);
+    }
+    free(v);
 }
 
 void
@@ -130,9 +199,7 @@ item_clear(struct item *it)
     free(it->source_title);
     free(it->source_url);
     free(it->text);
-    for (size_t i = 0; i < it->n_authors; i++)
-        person_clear(&it->authors[i]);
-    free(it->authors);
+    people_free(it->authors, it->n_authors);
     for (size_t i = 0; i < it->n_tags; i++)
         free(it->tags[i]);
     free(it->tags);
@@ -147,6 +214,15 @@ item_clear(struct item *it)
         free(it->extensions[i].value);
     }
     free(it->extensions);
+    text_scope_clear(&it->title_scope);
+    text_scope_clear(&it->summary_scope);
+    text_scope_clear(&it->content_scope);
+    free(it->rights);
+    people_free(it->contributors, it->n_contributors);
+    person_clear(&it->publisher);
+    categories_free(it->categories, it->n_categories);
+    links_free(it->links, it->n_links);
+    feed_free(it->source);
     memset(it, 0, sizeof *it);
 }
 
@@ -165,9 +241,7 @@ feed_free(struct feed *f)
     for (size_t i = 0; i < f->n_items; i++)
         item_clear(&f->items[i]);
     free(f->items);
-    for (size_t i = 0; i < f->n_authors; i++)
-        person_clear(&f->authors[i]);
-    free(f->authors);
+    people_free(f->authors, f->n_authors);
     for (size_t i = 0; i < f->n_problems; i++)
         free(f->problems[i]);
     free(f->problems);
@@ -182,5 +256,18 @@ feed_free(struct feed *f)
     free(f->rights);
     free(f->generator);
     free(f->hub);
+    free(f->id);
+    free(f->info);
+    free(f->new_url);
+    free(f->generator_uri);
+    free(f->generator_version);
+    text_scope_clear(&f->title_scope);
+    text_scope_clear(&f->description_scope);
+    text_scope_clear(&f->rights_scope);
+    text_scope_clear(&f->info_scope);
+    people_free(f->contributors, f->n_contributors);
+    person_clear(&f->publisher);
+    categories_free(f->categories, f->n_categories);
+    links_free(f->links, f->n_links);
     free(f);
 }

@@ -1,11 +1,12 @@
 /* The normalised feed model that every parser fills and the rest of
- * Curator reads: one shape for RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and JSON
- * Feed 1.0/1.1.
+ * Curator reads: one shape for RSS 0.9x/1.0/2.0, Atom 0.3/1.0, CDF and
+ * JSON Feed 1.0/1.1.
  *
  * All strings are owned by the struct, valid UTF-8 and free of U+0000;
  * NULL means absent. Times are Unix seconds in UTC, 0 when absent. HTML
- * fields hold the markup exactly as the feed gave it (not sanitised:
- * sanitize.c does that before anything is shown).
+ * fields hold the markup as the feed gave it, with relative URLs made
+ * absolute (not sanitised: sanitize.c does that before anything is
+ * shown). tests/conformance/ maps feedparser's field names to these.
  */
 #ifndef CURATOR_FEED_H
 #define CURATOR_FEED_H
@@ -24,6 +25,34 @@ struct person {
     char *name;
     char *email;
     char *uri;
+};
+
+/* A link the feed or item declares: every atom:link, and an RSS link
+ * (rel "alternate"), enclosure ("enclosure") or cc:license ("license")
+ * listed the same way. */
+struct link {
+    char *href;         /* absolute */
+    char *rel;          /* "alternate" when the document gave none */
+    char *type;         /* MIME type, or NULL */
+    char *title;
+    char *hreflang;
+    long long length;   /* bytes, 0 if unknown */
+};
+
+/* A category: the term, and the scheme (RSS domain) and label when given. */
+struct category {
+    char *term;
+    char *scheme;
+    char *label;
+};
+
+/* The xml:lang and xml:base in effect on the element a text field was read
+ * from (the HTTP Content-Language and document URL when nothing closer
+ * set them); NULL when unknown. Relative URLs in an HTML field have
+ * already been resolved against its base. */
+struct text_scope {
+    char *lang;
+    char *base;
 };
 
 struct enclosure {
@@ -67,6 +96,19 @@ struct item {
     size_t n_enclosures;
     struct extension *extensions;
     size_t n_extensions;
+    /* Fuller detail, for readers that want it. */
+    struct text_scope title_scope, summary_scope, content_scope;
+    char *rights;       /* plain text */
+    struct person *contributors;
+    size_t n_contributors;
+    struct person publisher;        /* dc:publisher; fields may be NULL */
+    struct category *categories;    /* as given; tags has the terms */
+    size_t n_categories;
+    struct link *links;             /* every link, in document order */
+    size_t n_links;
+    struct feed *source;            /* what the feed it came from said
+                                       about itself (atom:source, RSS
+                                       source), or NULL */
 };
 
 struct feed {
@@ -93,6 +135,22 @@ struct feed {
     int recovered;          /* the document had problems we got past */
     char **problems;        /* "line:col: message", at most FEED_MAX_PROBLEMS */
     size_t n_problems;
+    /* Fuller detail, for readers that want it. */
+    char *id;               /* atom:id verbatim */
+    char *info;             /* Atom 0.3 info (about the feed), plain */
+    char *new_url;          /* where the feed says it moved to
+                               (itunes:new-feed-url, RSS redirect) */
+    char *generator_uri;
+    char *generator_version;
+    struct text_scope title_scope, description_scope, rights_scope,
+                      info_scope;
+    struct person *contributors;
+    size_t n_contributors;
+    struct person publisher;    /* webMaster, dc:publisher, itunes:owner */
+    struct category *categories;
+    size_t n_categories;
+    struct link *links;         /* every link, in document order */
+    size_t n_links;
 };
 
 #define FEED_MAX_PROBLEMS 50
@@ -103,6 +161,12 @@ struct item *feed_add_item(struct feed *f);
 struct person *feed_add_person(struct person **v, size_t *n);
 struct enclosure *item_add_enclosure(struct item *it);
 struct extension *item_add_extension(struct item *it);
+struct link *feed_add_link(struct link **v, size_t *n);
+/* Append a category (strings copied; scheme and label may be NULL).
+ * Returns it, or NULL when out of memory. */
+struct category *feed_add_category(struct category **v, size_t *n,
+                                   const char *term, const char *scheme,
+                                   const char *label);
 /* Append a copy of 'tag' unless the item already has it. Returns 0, or
  * -1 when out of memory. */
 int item_add_tag(struct item *it, const char *tag);
@@ -119,6 +183,8 @@ void feed_drop_last_item(struct feed *f);
  * 'max' bytes. Returns 0, or -1 when out of memory. */
 int feed_fill_text(struct feed *f, size_t max);
 
+void person_clear(struct person *p);
+void text_scope_clear(struct text_scope *s);
 void item_clear(struct item *it);
 void feed_free(struct feed *f);    /* NULL is fine */
 

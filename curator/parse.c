@@ -260,7 +260,7 @@ parser_finish(struct parser *p, struct feed **out, char *err, size_t errlen)
     if (p->enc.mismatch[0])
         feed_problem(f, 0, 0, "%s", p->enc.mismatch);
     if (p->rep.fixed_entities)
-        feed_problem(f, (int)p->rep.first_line, 0, "%lu undefined entities "
+        feed_problem(f, 0, 0, "%lu undefined entities "
                      "(first: %s) read as HTML", p->rep.fixed_entities,
                      p->rep.first_entity);
     if (p->rep.fixed_amps)

@@ -1,11 +1,16 @@
-/* Feed parsing: bytes of an RSS 0.90-2.0, RSS 1.0 (RDF), Atom 0.3/1.0 or
- * JSON Feed 1.0/1.1 document -> struct feed (feed.h).
+/* Feed parsing: bytes of an RSS 0.90-2.0, RSS 1.0 (RDF), Atom 0.3/1.0,
+ * CDF or JSON Feed 1.0/1.1 document -> struct feed (feed.h).
  *
  * The format is detected from the content. XML is parsed by streaming
  * (libxml2's SAX2 push parser): bytes are decoded to UTF-8 first
- * (encoding.c), undefined HTML entities and bare '&' are repaired, and a
- * document that breaks off keeps the items completed before the break,
- * with feed->recovered set and the problem listed. Parsing never touches
+ * (encoding.c), white space before the XML declaration is dropped,
+ * undefined HTML entities and bare '&' are repaired, an undeclared
+ * prefix (content:, dc:...) is read as its usual namespace, a feed
+ * wrapped in an XHTML page is found, and a document that breaks off
+ * keeps the items completed before the break; each time feed->recovered
+ * is set and the problem listed. xml:base and xml:lang are honoured on
+ * every element (the Content-Language option stands in for a missing
+ * xml:lang). Parsing never touches
  * the network or the file system: no external entity, DTD or XInclude is
  * loaded, and a DOCTYPE that declares any entity is refused
  * (SECURITY.md PARSE-1 to -10).
@@ -21,8 +26,13 @@
 #include "feed.h"
 
 struct parse_opts {
-    const char *base_url;       /* resolves relative URLs; may be NULL */
+    const char *base_url;       /* the document's URL (Content-Location
+                                   when the server gave one): resolves
+                                   relative URLs; may be NULL */
     const char *content_type;   /* HTTP Content-Type value; may be NULL */
+    const char *content_language;   /* HTTP Content-Language: the
+                                       language when the document says
+                                       none; may be NULL */
     size_t max_size;            /* document bytes */
     size_t max_items;           /* items kept; later ones are counted */
     size_t max_title;           /* bytes, cut on a UTF-8 boundary */

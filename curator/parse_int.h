@@ -33,17 +33,26 @@ struct repair {
     unsigned count;     /* state detail: '-' or ']' seen, depth */
     char held[40];      /* an '&...' not yet complete */
     size_t n_held;
-    size_t line;        /* for problem positions */
     unsigned long fixed_entities;
     unsigned long fixed_amps;
     char first_entity[40];      /* the first one repaired, for the report */
-    size_t first_line;
 };
 void repair_init(struct repair *r);
 /* Append the repaired form of 'in' to 'out'; 'last' flushes what is
  * held. Returns CUR_OK or the buf error. */
 int repair_push(struct repair *r, const char *in, size_t len, int last,
                 struct buf *out);
+
+/* URLs (parse_url.c). */
+/* 'ref' resolved against 'base' (RFC 3986 section 5.2), on bytes, so
+ * IRIs keep their characters. Returns a new string (free()), or NULL
+ * when neither gives a scheme or out of memory. */
+char *parse_resolve_url(const char *ref, const char *base);
+/* 'html' with the relative URLs of its URL attributes (a href, img
+ * src...) resolved against 'base', the rest unchanged: 'html' itself
+ * when nothing was relative, else a new string (free() both); NULL when
+ * out of memory. */
+char *parse_resolve_html(char *html, const char *base);
 
 /* Shared helpers (parse.c). */
 /* Cut 's' in place to at most 'max' bytes on a UTF-8 boundary. */

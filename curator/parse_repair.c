@@ -87,8 +87,15 @@ flush_ref(struct repair *r, int ended, struct buf *out)
                           ? strtoul(h + 3, &end, 16) : strtoul(h + 2, &end, 10);
         if (end == h + n - 1 && end > h + 2 + (h[2] == 'x' || h[2] == 'X')) {
             if (c >= 0x80 && c <= 0x9F && cp1252[c - 0x80]) {
+                /* Well-formed, only read as browsers read it: not a
+                 * problem with the document. */
                 snprintf(rep, sizeof rep, "&#%u;", cp1252[c - 0x80]);
+                return buf_puts(out, rep);
+            }
+            if (valid_xml_char(c) && h[2] == 'X') {
+                /* "&#X41;": HTML allows the capital X, XML does not. */
                 note(r, h, 0);
+                snprintf(rep, sizeof rep, "&#%lu;", c);
                 return buf_puts(out, rep);
             }
             if (valid_xml_char(c))

@@ -13,6 +13,7 @@
 #include "date.h"
 #include "err.h"
 #include "parse.h"
+#include "parse_int.h"
 #include "support.h"
 
 static void
@@ -199,7 +200,8 @@ test_parse_relative_links_and_base(void **state)
                      CUR_OK);
     assert_string_equal(f->items[0].link,
                         "https://base.example.org/dir/post");
-    assert_null(f->items[1].link);
+    /* A javascript: base is ignored: the parent's base holds. */
+    assert_string_equal(f->items[1].link, "https://base.example.org/dir/z");
     feed_free(f);
 }
 
@@ -316,6 +318,125 @@ test_parse_limits(void **state)
     free(doc);
 }
 
+/* RFC 3986 section 5.4: every example, and IRIs kept as they are. */
+static void
+test_parse_resolve_url(void **state)
+{
+    static const char *const cases[][2] = {
+        { "g:h", "g:h" }, { "g", "http://a/b/c/g" },
+        { "./g", "http://a/b/c/g" }, { "g/", "http://a/b/c/g/" },
+        { "/g", "http://a/g" }, { "//g", "http://g" },
+        { "?y", "http://a/b/c/d;p?y" }, { "g?y", "http://a/b/c/g?y" },
+        { "#s", "http://a/b/c/d;p?q#s" }, { "g#s", "http://a/b/c/g#s" },
+        { "g?y#s", "http://a/b/c/g?y#s" }, { ";x", "http://a/b/c/;x" },
+        { "g;x", "http://a/b/c/g;x" }, { "g;x?y#s", "http://a/b/c/g;x?y#s" },
+        { "", "http://a/b/c/d;p?q" }, { ".", "http://a/b/c/" },
+        { "./", "http://a/b/c/" }, { "..", "http://a/b/" },
+        { "../", "http://a/b/" }, { "../g", "http://a/b/g" },
+        { "../..", "http://a/" }, { "../../", "http://a/" },
+        { "../../g", "http://a/g" }, { "../../../g", "http://a/g" },
+        { "../../../../g", "http://a/g" }, { "/./g", "http://a/g" },
+        { "/../g", "http://a/g" }, { "g.", "http://a/b/c/g." },
+        { ".g", "http://a/b/c/.g" }, { "g..", "http://a/b/c/g.." },
+        { "..g", "http://a/b/c/..g" }, { "./../g", "http://a/b/g" },
+        { "./g/.", "http://a/b/c/g/" }, { "g/./h", "http://a/b/c/g/h" },
+        { "g/../h", "http://a/b/c/h" },
+        { "g;x=1/./y", "http://a/b/c/g;x=1/y" },
+        { "g;x=1/../y", "http://a/b/c/y" },
+        { "g?y/./x", "http://a/b/c/g?y/./x" },
+        { "g#s/../x", "http://a/b/c/g#s/../x" }, { "http:g", "http:g" },
+        { "caf\xc3\xa9", "http://a/b/c/caf\xc3\xa9" },
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *r = parse_resolve_url(cases[i][0], "http://a/b/c/d;p?q");
+        if (r == NULL || strcmp(r, cases[i][1]) != 0)
+            fail_msg("'%s' gave '%s', not '%s'", cases[i][0],
+                     r ? r : "(null)", cases[i][1]);
+        free(r);
+    }
+    assert_null(parse_resolve_url("g", NULL));
+    assert_null(parse_resolve_url("g", "relative/base"));
+
+    /* In HTML only relative URL attributes change. */
+    char *html = strdup("<p><a href=\"/x?a=1&amp;b=2\">x</a>"
+                        "<img src='https://cdn.example/i.png' alt=\"/no\">"
+                        "<!-- <a href=\"/c\"> --></p>");
+    char *r = parse_resolve_html(html, "https://site.example/feed");
+    assert_string_equal(r, "<p><a href=\"https://site.example/x?a=1&amp;b=2"
+                        "\">x</a><img src='https://cdn.example/i.png' "
+                        "alt=\"/no\"><!-- <a href=\"/c\"> --></p>");
+    assert_true(r != html);
+    free(r);
+    free(html);
+    html = strdup("<b>nothing relative</b>");
+    assert_true(parse_resolve_html(html, "https://site.example/") == html);
+    free(html);
+}
+
+/* What feeds do wrong, and what the parser makes of it. */
+static void
+test_parse_recovery_and_detail(void **state)
+{
+    /* An undeclared prefix, a C1 control for a quote, xml:lang and
+     * xml:base on the fields, an atom:source. */
+    const char *rss =
+        "<rss version=\"2.0\"><channel xml:lang=\"de\"><title>T</title>"
+        "<item><title>don\xc2\x92t</title><link>http://e.example/1</link>"
+        "<content:encoded>&lt;a href=\"p\"&gt;x&lt;/a&gt;</content:encoded>"
+        "</item></channel></rss>";
+    const char *atom =
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"en\" "
+        "xml:base=\"http://e.example/dir/\"><title>A</title>"
+        "<entry><id>1</id><title xml:lang=\"fr\">t</title>"
+        "<link rel=\"enclosure\" href=\"a.mp3\" length=\"7\"/>"
+        "<category term=\"c\" scheme=\"s\"/>"
+        "<contributor><name>C</name></contributor>"
+        "<source><title>S</title><id>sid</id>"
+        "<link href=\"http://s.example/\"/></source></entry></feed>";
+    struct feed *f;
+    (void)state;
+    assert_int_equal(parse_feed(rss, strlen(rss), NULL, &f, NULL, 0), CUR_OK);
+    assert_true(f->recovered);          /* the undeclared prefix */
+    assert_string_equal(f->items[0].title, "don\xe2\x80\x99t");
+    assert_string_equal(f->items[0].content_html, "<a href=\"p\">x</a>");
+    assert_string_equal(f->language, "de");
+    assert_string_equal(f->items[0].content_scope.lang, "de");
+    feed_free(f);
+
+    assert_int_equal(parse_feed(atom, strlen(atom), NULL, &f, NULL, 0),
+                     CUR_OK);
+    assert_false(f->recovered);
+    struct item *it = &f->items[0];
+    assert_string_equal(f->language, "en");
+    assert_string_equal(it->title_scope.lang, "fr");
+    assert_string_equal(it->title_scope.base, "http://e.example/dir/");
+    assert_int_equal(it->n_links, 1);   /* not the source's link */
+    assert_string_equal(it->links[0].rel, "enclosure");
+    assert_string_equal(it->links[0].href, "http://e.example/dir/a.mp3");
+    assert_int_equal(it->links[0].length, 7);
+    assert_int_equal(it->n_enclosures, 1);
+    assert_string_equal(it->categories[0].scheme, "s");
+    assert_string_equal(it->tags[0], "c");
+    assert_string_equal(it->contributors[0].name, "C");
+    assert_non_null(it->source);
+    assert_string_equal(it->source->title, "S");
+    assert_string_equal(it->source->id, "sid");
+    assert_string_equal(it->source_url, "http://s.example/");
+    feed_free(f);
+
+    /* A feed inside an XHTML page is found, and said to be. */
+    const char *page =
+        "<html xmlns=\"http://www.w3.org/1999/xhtml\"><body>"
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>In</title>"
+        "<entry><id>1</id><title>e</title></entry></feed></body></html>";
+    assert_int_equal(parse_feed(page, strlen(page), NULL, &f, NULL, 0),
+                     CUR_OK);
+    assert_int_equal(f->n_items, 1);
+    assert_true(f->recovered);
+    feed_free(f);
+}
+
 static void
 test_parse_option_mask(void **state)
 {
@@ -345,6 +466,8 @@ main(void)
         cmocka_unit_test(test_parse_public_doctype_ok),
         cmocka_unit_test(test_parse_broken_documents),
         cmocka_unit_test(test_parse_limits),
+        cmocka_unit_test(test_parse_resolve_url),
+        cmocka_unit_test(test_parse_recovery_and_detail),
         cmocka_unit_test(test_parse_option_mask),
     };
     return cmocka_run_group_tests_name("parse", tests, NULL, NULL);

@@ -113,6 +113,11 @@ sanitize_text(const char *html, size_t max)
     struct buf b, wrapped;
     buf_init(&b, 0);
     buf_init(&wrapped, 0);
+    if (strpbrk(html, "<&") == NULL) {
+        /* No markup and no references: it is plain text already. */
+        char *copy = strdup(html);
+        return copy ? sanitize_squeeze(copy, max) : NULL;
+    }
     /* NONET: no fetch; NOIMPLIED: no invented html/body/p. The fragment
      * goes inside a <div>, or libxml2 would nest everything after a
      * leading element inside it. */

@@ -39,7 +39,8 @@ struct repair {
 };
 void repair_init(struct repair *r);
 /* Append the repaired form of 'in' to 'out'; 'last' flushes what is
- * held. Returns CUR_OK or the buf error. */
+ * held. in[len] must be '\0' (a struct buf's data is). Returns CUR_OK
+ * or the buf error. */
 int repair_push(struct repair *r, const char *in, size_t len, int last,
                 struct buf *out);
 

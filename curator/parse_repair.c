@@ -23,15 +23,10 @@ enum {
 
 /* For the states that last, the bytes that may change something; the
  * others see every byte. */
-static const unsigned char stops[S_DOCTYPE + 1][256] = {
-    [S_TEXT] = { ['&'] = 1, ['<'] = 1 },
-    [S_TAG] = { ['&'] = 1, ['"'] = 1, ['\''] = 1, ['>'] = 1 },
-    [S_TAG_DQ] = { ['&'] = 1, ['"'] = 1 },
-    [S_TAG_SQ] = { ['&'] = 1, ['\''] = 1 },
-    [S_COMMENT] = { ['-'] = 1, ['>'] = 1 },
-    [S_CDATA] = { [']'] = 1, ['>'] = 1 },
-    [S_PI] = { ['?'] = 1, ['>'] = 1 },
-    [S_DOCTYPE] = { ['['] = 1, [']'] = 1, ['>'] = 1 },
+static const char *const stop_sets[S_DOCTYPE + 1] = {
+    [S_TEXT] = "&<", [S_TAG] = "&\"'>", [S_TAG_DQ] = "&\"",
+    [S_TAG_SQ] = "&'", [S_COMMENT] = "->", [S_CDATA] = "]>",
+    [S_PI] = "?>", [S_DOCTYPE] = "[]>",
 };
 
 /* Windows-1252 for 0x80-0x9F; 0 where it has no character. */
@@ -143,12 +138,14 @@ repair_push(struct repair *r, const char *in, size_t len, int last,
         /* Most bytes change nothing: skip them without the switch. */
         if (r->n_held == 0 && (r->state <= S_TAG_SQ
                                || r->state >= S_COMMENT)) {
-            const unsigned char *stop = stops[r->state];
             size_t from = i;
-            while (i < len && !stop[(unsigned char)in[i]])
-                i++;
-            if (i == len)
+            /* strcspn is vectorised in glibc; in[len] is '\0' (see
+             * parse_int.h), and a NUL inside just stops it early. */
+            i += strcspn(in + i, stop_sets[r->state]);
+            if (i >= len) {
+                i = len;
                 break;
+            }
             /* A skipped byte resets the "]]" / "--" / "?" count. */
             if (i > from && r->state >= S_COMMENT && r->state != S_DOCTYPE)
                 r->count = 0;

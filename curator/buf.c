@@ -76,6 +76,14 @@ buf_printf(struct buf *b, const char *fmt, ...)
     return CUR_OK;
 }
 
+void
+buf_reset(struct buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
 char *
 buf_steal(struct buf *b)
 {

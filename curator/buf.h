@@ -23,6 +23,9 @@ int buf_puts(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Empty the buffer, keeping its memory (data stays NUL-terminated). */
+void buf_reset(struct buf *b);
+
 /* Hand the contents to the caller (free() them) and reset the buffer.
  * Returns an empty string, not NULL, for an empty buffer, or NULL when
  * out of memory. */

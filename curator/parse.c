@@ -5,7 +5,7 @@
  * are read whole (parse_json.c). */
 #include "parse.h"
 #include "parse_int.h"
-#include "decode.h"
+#include "encoding.h"
 #include "err.h"
 
 #include <sodium.h>
@@ -23,8 +23,8 @@ struct parser {
     size_t total;
     struct buf head;            /* bytes held until the encoding is known */
     struct buf json;            /* a JSON document, whole */
-    struct decoder *dec;
-    struct decode_info enc;
+    struct encoding_decoder *dec;
+    struct encoding_info enc;
     struct repair rep;
     struct buf utf8, fixed;     /* scratch for one chunk */
     struct xml_feed *xml;
@@ -129,10 +129,10 @@ set_error(struct parser *p, int rc, const char *msg)
 static int
 push_xml(struct parser *p, const char *data, size_t len, int last)
 {
-    p->utf8.len = 0;
-    p->fixed.len = 0;
-    int rc = decoder_push(p->dec, data, len, last, &p->utf8,
-                          &p->enc.invalid_bytes);
+    buf_reset(&p->utf8);
+    buf_reset(&p->fixed);
+    int rc = encoding_decoder_push(p->dec, data, len, last, &p->utf8,
+                                   &p->enc.invalid_bytes);
     if (rc == CUR_OK)
         rc = repair_push(&p->rep, p->utf8.data ? p->utf8.data : "",
                          p->utf8.len, last, &p->fixed);
@@ -140,7 +140,7 @@ push_xml(struct parser *p, const char *data, size_t len, int last)
         rc = xmlfeed_push(p->xml, p->fixed.data ? p->fixed.data : "",
                           p->fixed.len, last);
     if (rc != CUR_OK)
-        set_error(p, rc, "out of memory");
+        set_error(p, rc, cur_strerror(rc));
     return rc;
 }
 
@@ -164,12 +164,12 @@ start(struct parser *p, int last)
         buf_free(&p->head);
         return rc;
     }
-    if (decode_detect(d, n, p->o.content_type, &p->enc, err, sizeof err)
+    if (encoding_detect(d, n, p->o.content_type, &p->enc, err, sizeof err)
         != CUR_OK) {
         set_error(p, CUR_EENCODING, err);
         return p->rc;
     }
-    if ((p->dec = decoder_new(p->enc.name)) == NULL) {
+    if ((p->dec = encoding_decoder_new(p->enc.name)) == NULL) {
         set_error(p, CUR_EENCODING, "cannot start the decoder");
         return p->rc;
     }
@@ -251,9 +251,10 @@ parser_finish(struct parser *p, struct feed **out, char *err, size_t errlen)
         return rc;
     /* What was repaired on the way in is part of the report. */
     struct feed *f = *out;
+    encoding_decoder_report(p->dec, &p->enc);
     if (p->enc.leading_space)
-        feed_problem(f, 1, 1, "white space before the XML declaration "
-                     "removed");
+        feed_problem(f, 1, 1, "white space or a stray byte order mark "
+                     "before the XML declaration removed");
     if (p->enc.invalid_bytes)
         feed_problem(f, 0, 0, "%zu bytes invalid in %s replaced by U+FFFD",
                      p->enc.invalid_bytes, p->enc.name);
@@ -278,7 +279,7 @@ parser_free(struct parser *p)
     buf_free(&p->json);
     buf_free(&p->utf8);
     buf_free(&p->fixed);
-    decoder_free(p->dec);
+    encoding_decoder_free(p->dec);
     xmlfeed_free(p->xml);
     free(p);
 }

@@ -16,9 +16,13 @@ PKGS      := libcurl libxml-2.0 sqlite3 libmicrohttpd libsodium inih jansson
 TEST_PKGS := cmocka
 DEBS      := build-essential pkg-config libcurl4-openssl-dev libxml2-dev \
              libsqlite3-dev libmicrohttpd-dev libcmocka-dev libsodium-dev \
-             libinih-dev libjansson-dev libstemmer-dev sqlite3 curl strace
+             libinih-dev libjansson-dev libstemmer-dev sqlite3 curl strace \
+             clang libclang-rt-14-dev chromium nodejs python3
+# npm comes with some Node.js builds; Debian's is only needed without one.
+NPM_DEB   := $(if $(shell command -v npm 2>/dev/null),,npm)
 # Peers that the benchmarks measure beside Curator.
-BENCH_DEBS := python3 python3-feedparser libxml2-utils sfeed time
+BENCH_DEBS := python3 python3-feedparser python3-bleach libxml2-utils sfeed \
+             time nginx
 
 override CPPFLAGS += -Itests/support -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
             -DCURATOR_VERSION='"$(VERSION)"' \
@@ -55,8 +59,20 @@ INTEG     := $(patsubst %.c,$(BUILD)/%,$(INTEG_SRC))
 CONF      := $(patsubst %.c,$(BUILD)/%,$(CONF_SRC))
 BENCH     := $(patsubst %.c,$(BUILD)/%,$(BENCH_SRC))
 SUPPORT   := $(call obj,$(SUPPORT_SRC))
+# Browser tests: node scripts run like the test binaries.
+BROWSER   := tests/browser/sanitize.mjs
 
-.PHONY: all deps run check test asan bench install uninstall clean
+# The sanitiser's libFuzzer target, built with clang whatever CC is.
+FUZZ_CC    ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+              -fno-sanitize-recover=all
+FUZZ_SRC   := tests/fuzz/fuzz_sanitize.c curator/sanitize.c curator/buf.c \
+              curator/parse_url.c curator/err.c tests/support/html_check.c
+FUZZER     := $(BUILD)/fuzz/fuzz_sanitize
+# `make check` fuzzes for 30 s; `make asan` does not again.
+FUZZ_CHECK := $(if $(SAN),,tests/fuzz/run.sh)
+
+.PHONY: all deps run check test asan bench fuzz install uninstall clean
 .DEFAULT_GOAL := all
 # Keep test objects: they are intermediate files to make.
 .SECONDARY:
@@ -64,7 +80,8 @@ SUPPORT   := $(call obj,$(SUPPORT_SRC))
 all: $(CURATORD) $(CURATOR) $(FILTERS)
 
 deps:
-	@scripts/deps.sh $(DEBS)
+	@scripts/deps.sh $(DEBS) $(NPM_DEB)
+	@scripts/npm-deps.sh tests/browser
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -105,9 +122,19 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT) $(WEBLIB) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(TEST_LIBS) $(LDLIBS) -lm -o $@
 
+fuzz: $(FUZZER)
+
+$(FUZZER): $(FUZZ_SRC) curator/sanitize.h curator/buf.h curator/parse_int.h \
+           tests/support/html_check.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -std=c11 -Wall -Wextra -Werror $(CPPFLAGS) \
+	  $(shell pkg-config --cflags libxml-2.0) $(FUZZ_SRC) \
+	  $(shell pkg-config --libs libxml-2.0) -o $@
+
 # Build and run every suite; the last line sums them all.
-test: all $(UNIT) $(INTEG) $(CONF)
-	@CURATOR_BUILD=$(BUILD) scripts/run-tests.sh $(UNIT) $(INTEG) $(CONF)
+test: all $(UNIT) $(INTEG) $(CONF) $(if $(FUZZ_CHECK),$(FUZZER))
+	@CURATOR_BUILD=$(BUILD) scripts/run-tests.sh $(UNIT) $(INTEG) $(CONF) \
+	  $(BROWSER) $(FUZZ_CHECK)
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -3,27 +3,36 @@
  * failed (the message names what), 2 on misuse (with the usage). */
 #include "config.h"
 #include "date.h"
+#include "discover.h"
 #include "err.h"
 #include "buf.h"
 #include "feed_json.h"
+#include "fetch.h"
 #include "log.h"
+#include "opml.h"
 #include "parse.h"
+#include "poller.h"
+#include "sanitize.h"
 #include "setup.h"
 #include "store.h"
 #include "valid.h"
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 struct cli {
     const char *config_path;
     struct config *cfg;
     struct store *st;
+    struct poller_cfg poll;     /* from the config */
 };
 
 struct command {
@@ -157,40 +166,367 @@ valid_feed_url(const char *url)
     return ok && strlen(url) < 4096;
 }
 
+/* The fetch settings of one-off requests from the command line. */
+static void
+cli_fetch_cfg(const struct config *cfg, struct fetch_cfg *fc)
+{
+    memset(fc, 0, sizeof *fc);
+    fc->timeout = cfg->poll_timeout;
+    fc->connect_timeout = cfg->poll_connect_timeout;
+    fc->max_body = cfg->poll_max_body;
+    fc->max_connections = cfg->poll_connections;
+    fc->max_host_connections = cfg->poll_per_host;
+}
+
+/* `feed add`: the URL is read first; a feed is added as it is, an HTML
+ * page by the feed it advertises (discover.h). --as-is skips the check
+ * (offline, or a server that is down for now). */
 static int
 cmd_feed_add(struct cli *c, int argc, char **argv)
 {
+    struct discover_list found = { 0 };
+    struct fetch_cfg fc;
+    struct parse_opts po;
+    const char *url = NULL, *title = NULL;
+    int list = 0, as_is = 0, rc;
     long long id;
-    (void)argc;
-    if (!valid_feed_url(argv[0]))
+    char err[1024];
+
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--list") == 0)
+            list = 1;
+        else if (strcmp(argv[i], "--as-is") == 0)
+            as_is = 1;
+        else if (url == NULL && argv[i][0] != '-')
+            url = argv[i];
+        else if (url == NULL && argv[i][0] == '-' && argv[i][1] == '\0')
+            url = argv[i];
+        else
+            return -2;
+    }
+    if (url == NULL || (list && as_is))
+        return -2;
+    if (!valid_feed_url(url))
         return fail("'%s' is not a feed URL: use http://, https:// or "
-                    "file:// with no spaces", argv[0]);
-    int rc = store_feed_add(c->st, argv[0], "cli", &id);
+                    "file:// with no spaces", url);
+    if (!as_is) {
+        cli_fetch_cfg(c->cfg, &fc);
+        po = c->poll.parse;
+        fetch_global_init();
+        rc = discover_feeds(&fc, &po, url, 1, 0, list, &found, err,
+                            sizeof err);
+        fetch_global_cleanup();
+        if (rc != CUR_OK) {
+            discover_list_free(&found);
+            if (rc == CUR_ENOTFOUND)
+                return fail("no feed found: %s", err);
+            return fail("%s (to add the URL unchecked, use 'curator feed "
+                        "add --as-is URL')", err);
+        }
+        if (list) {
+            for (size_t i = 0; i < found.n; i++)
+                printf("%s\t%s\t%s\n", found.v[i].url,
+                       found.v[i].type ? found.v[i].type : "-",
+                       found.v[i].title ? found.v[i].title : "-");
+            discover_list_free(&found);
+            return 0;
+        }
+        url = found.v[0].url;
+        title = found.v[0].title;
+    }
+    rc = store_feed_import(c->st, url, title, NULL, NULL, "cli", &id);
     if (rc == CUR_EEXIST)
-        return fail("feed %s is already there as feed %lld", argv[0], id);
-    if (rc != CUR_OK)
-        return fail("cannot add feed %s: %s", argv[0], cur_strerror(rc));
-    printf("feed %lld added: %s (polled by curatord at its next tick)\n", id,
-           argv[0]);
-    return 0;
+        rc = fail("feed %s is already there as feed %lld", url, id);
+    else if (rc != CUR_OK)
+        rc = fail("cannot add feed %s: %s", url, cur_strerror(rc));
+    else if (found.n > 0 && !found.self)
+        printf("feed %lld added: %s (%s %s; polled by curatord at its "
+               "next tick)\n", id, url, found.guessed ? "found beside"
+               : "advertised by", argv[argc - 1]);
+    else
+        printf("feed %lld added: %s (polled by curatord at its next "
+               "tick)\n", id, url);
+    discover_list_free(&found);
+    return rc;
+}
+
+/* When the feed is polled next, for people: a date, "due" or
+ * "disabled". */
+static void
+next_poll_text(const struct store_feed *f, char *out, size_t size)
+{
+    if (f->disabled_at)
+        snprintf(out, size, "disabled");
+    else if (f->next_poll <= (long long)time(NULL))
+        snprintf(out, size, "due");
+    else
+        date_format(f->next_poll, out, size);
 }
 
 static int
 print_feed(void *ctx, const struct store_feed *f)
 {
     int *n = ctx;
-    char when[32] = "never";
+    char when[32] = "never", next[32];
     if (f->last_success)
         date_format(f->last_success, when, sizeof when);
+    next_poll_text(f, next, sizeof next);
     if ((*n)++ == 0)
-        printf("%-4s %-6s %-8s %-6s %-20s %s\n", "ID", "STATUS", "FAILURES",
-               "ITEMS", "LAST SUCCESS", "URL / TITLE / LAST ERROR");
-    printf("%-4lld %-6d %-8d %-6lld %-20s %s\n", f->id, f->last_status,
-           f->failures, f->items, when, f->url);
+        printf("%-4s %-6s %-8s %-6s %-20s %-20s %s\n", "ID", "STATUS",
+               "FAILURES", "ITEMS", "LAST SUCCESS", "NEXT POLL",
+               "URL / TITLE / LAST ERROR");
+    printf("%-4lld %-6d %-8d %-6lld %-20s %-20s %s\n", f->id, f->last_status,
+           f->failures, f->items, when, next, f->url);
     if (f->title)
-        printf("%48s %s\n", "", f->title);
-    if (f->last_error)
-        printf("%48s error: %s\n", "", f->last_error);
+        printf("%69s %s\n", "", f->title);
+    if (f->disabled_at && f->disabled_reason)
+        printf("%69s disabled: %s\n", "", f->disabled_reason);
+    else if (f->last_error)
+        printf("%69s error: %s\n", "", f->last_error);
+    return 0;
+}
+
+/* A time for `feed show`: the date and how far from now. */
+static void
+show_time(const char *label, long long t, const char *none)
+{
+    char when[32];
+    long long d = t - (long long)time(NULL);
+    const char *dir = d <= 0 ? "ago" : "from now";
+
+    if (t == 0) {
+        printf("  %-17s %s\n", label, none);
+        return;
+    }
+    date_format(t, when, sizeof when);
+    if (d < 0)
+        d = -d;
+    if (d < 120)
+        printf("  %-17s %s (%llds %s)\n", label, when, d, dir);
+    else if (d < 7200)
+        printf("  %-17s %s (%lld min %s)\n", label, when, d / 60, dir);
+    else if (d < 172800)
+        printf("  %-17s %s (%lld h %s)\n", label, when, d / 3600, dir);
+    else
+        printf("  %-17s %s (%lld days %s)\n", label, when, d / 86400, dir);
+}
+
+static int
+show_feed(void *ctx, const struct store_feed *f)
+{
+    static const char *const days[] = { "Monday", "Tuesday", "Wednesday",
+        "Thursday", "Friday", "Saturday", "Sunday" };
+    (void)ctx;
+
+    printf("feed %lld: %s\n", f->id, f->url);
+    printf("  %-17s %s\n", "title", f->title ? f->title : "-");
+    printf("  %-17s %s\n", "site", f->site_url ? f->site_url : "-");
+    printf("  %-17s %s\n", "category", f->category ? f->category : "-");
+    printf("  %-17s %s\n", "added by", f->origin);
+    printf("  %-17s %lld\n", "items", f->items);
+    if (f->disabled_at) {
+        show_time("disabled", f->disabled_at, "");
+        printf("  %-17s %s\n", "reason",
+               f->disabled_reason ? f->disabled_reason : "-");
+    } else if (f->next_poll <= (long long)time(NULL)) {
+        printf("  %-17s due now\n", "next poll");
+    } else {
+        show_time("next poll", f->next_poll, "");
+    }
+    show_time("last poll", f->last_poll, "never");
+    if (f->last_status)
+        printf("  %-17s %d\n", "last status", f->last_status);
+    else
+        printf("  %-17s %s\n", "last status", f->last_poll
+               ? "no answer" : "-");
+    show_time("last success", f->last_success, "never");
+    show_time("last failure", f->last_failure, "never");
+    printf("  %-17s %d\n", "failures in a row", f->failures);
+    printf("  %-17s %s\n", "last error", f->last_error ? f->last_error : "-");
+    if (f->poll_interval)
+        printf("  %-17s %lds\n", "interval", f->poll_interval);
+    else
+        printf("  %-17s %s\n", "interval", "- (not polled yet)");
+    printf("  %-17s %s\n", "etag", f->etag ? f->etag : "-");
+    printf("  %-17s %s\n", "last modified",
+           f->last_modified ? f->last_modified : "-");
+    printf("  %-17s", "publisher hints");
+    int any = 0;
+    if (f->ttl) {
+        printf(" ttl %ld min;", f->ttl / 60);
+        any = 1;
+    }
+    if (f->update_period) {
+        printf(" sy:updatePeriod %lds;", f->update_period);
+        any = 1;
+    }
+    if (f->skip_hours) {
+        printf(" skipHours");
+        for (int h = 0; h < 24; h++)
+            if (f->skip_hours & (1u << h))
+                printf(" %d", h);
+        printf(";");
+        any = 1;
+    }
+    if (f->skip_days) {
+        printf(" skipDays");
+        for (int d = 0; d < 7; d++)
+            if (f->skip_days & (1u << d))
+                printf(" %s", days[d]);
+        printf(";");
+        any = 1;
+    }
+    printf("%s\n", any ? "" : " none");
+    return 0;
+}
+
+static int
+cmd_feed_show(struct cli *c, int argc, char **argv)
+{
+    (void)argc;
+    long long id = parse_id(argv[0]);
+    if (id < 0)
+        return fail("feed ID must be a positive whole number, not '%s'",
+                    argv[0]);
+    int rc = store_feed_get(c->st, id, show_feed, NULL);
+    if (rc == CUR_ENOTFOUND)
+        return fail("no feed with ID %lld (see 'curator feed list')", id);
+    if (rc != CUR_OK)
+        return fail("cannot read feed %lld: %s", id, cur_strerror(rc));
+    return 0;
+}
+
+/* `poll`: one round in the foreground. Ctrl-C stops it; the feeds not
+ * done stay due. */
+static volatile sig_atomic_t poll_stop;
+
+static void
+on_poll_signal(int sig)
+{
+    (void)sig;
+    poll_stop = 1;
+}
+
+static void
+poll_progress(void *ctx, const struct poller_stats *s)
+{
+    (void)ctx;
+    fprintf(stderr, "\rpolling: %d/%d feeds done, %d in progress, %d new "
+            "items, %d errors, %.1f s\033[K", s->polled, s->total, s->active,
+            s->new_items, s->failed, s->seconds);
+    fflush(stderr);
+}
+
+static int
+cmd_poll(struct cli *c, int argc, char **argv)
+{
+    enum poller_select which = POLLER_DUE;
+    struct poller_stats ps;
+    struct sigaction sa = { .sa_handler = on_poll_signal };
+    long long feed_id = 0;
+    int tty = isatty(STDERR_FILENO);
+
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--all") == 0 && which == POLLER_DUE) {
+            which = POLLER_ALL;
+        } else if (strcmp(argv[i], "--feed") == 0 && which == POLLER_DUE
+                   && i + 1 < argc) {
+            which = POLLER_ONE;
+            feed_id = parse_id(argv[++i]);
+            if (feed_id < 0)
+                return fail("feed ID must be a positive whole number, not "
+                            "'%s'", argv[i]);
+        } else {
+            return -2;
+        }
+    }
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    /* Each feed's outcome is in the store ('feed list'); the terminal
+     * gets the progress and the summary, not a line per failure. */
+    log_set_level(LOG_ERR);
+    if (fetch_global_init() != CUR_OK)
+        return fail("cannot start libcurl");
+    int rc = poller_run(c->st, &c->poll, which, feed_id,
+                        (long long)time(NULL), &poll_stop,
+                        tty ? poll_progress : NULL, NULL, &ps);
+    fetch_global_cleanup();
+    if (tty)
+        fputs("\r\033[K", stderr);
+    if (rc == CUR_ENOTFOUND)
+        return fail("no feed with ID %lld (see 'curator feed list')",
+                    feed_id);
+    if (rc != CUR_OK)
+        return fail("polling failed after %d feeds: %s", ps.polled,
+                    cur_strerror(rc));
+    printf("polled %d feeds: %d new items, %d unchanged (304), %d errors "
+           "in %.2f s\n", ps.polled, ps.new_items, ps.unchanged, ps.failed,
+           ps.seconds);
+    if (poll_stop)
+        return fail("interrupted: %d feeds were not polled and stay due",
+                    ps.total - ps.polled);
+    return 0;
+}
+
+/* `opml import`: the whole file is read and checked before anything is
+ * stored, then stored in one transaction. */
+static void
+import_progress(void *ctx, size_t done, size_t total)
+{
+    (void)ctx;
+    fprintf(stderr, "\rimporting: %zu/%zu feeds\033[K", done, total);
+    fflush(stderr);
+}
+
+static int
+cmd_opml_import(struct cli *c, int argc, char **argv)
+{
+    struct opml_doc doc;
+    struct opml_import_stats is;
+    char err[512];
+    const char *path = argv[0];
+    (void)argc;
+
+    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (in == NULL)
+        return fail("cannot open %s: %s", path, strerror(errno));
+    int rc = opml_read(in, &doc, err, sizeof err);
+    if (in != stdin)
+        fclose(in);
+    if (rc != CUR_OK)
+        return fail("%s:%s; nothing was imported", path, err);
+    /* A progress line only where someone watches, and only when it is
+     * worth one. */
+    int tty = isatty(STDERR_FILENO) && doc.n >= 1000;
+    rc = opml_import(c->st, &doc, "cli", tty ? import_progress : NULL, NULL,
+                     &is);
+    if (tty)
+        fputs("\r\033[K", stderr);
+    if (rc != CUR_OK) {
+        opml_doc_free(&doc);
+        return fail("cannot import %s: %s; nothing was imported", path,
+                    cur_strerror(rc));
+    }
+    printf("imported %zu feeds from %s: %zu added in %zu categories, %zu "
+           "already there, %zu refused (not http or https)\n", doc.n, path,
+           is.added, is.categories, is.duplicates, is.refused);
+    opml_doc_free(&doc);
+    return 0;
+}
+
+static int
+cmd_opml_export(struct cli *c, int argc, char **argv)
+{
+    FILE *out = stdout;
+    if (argc == 1 && strcmp(argv[0], "-") != 0
+        && (out = fopen(argv[0], "w")) == NULL)
+        return fail("cannot create %s: %s", argv[0], strerror(errno));
+    int rc = opml_export(c->st, out);
+    if (out != stdout && fclose(out) != 0 && rc == CUR_OK)
+        rc = CUR_EIO;
+    if (rc != CUR_OK)
+        return fail("cannot export: %s", cur_strerror(rc));
     return 0;
 }
 
@@ -425,6 +761,75 @@ cmd_parse(struct cli *c, int argc, char **argv)
     return 0;
 }
 
+/* `curator sanitize`: untrusted HTML in, safe HTML (or plain text) out,
+ * with the built-in defaults (no tracking hosts: there is no config). */
+static int
+cmd_sanitize(struct cli *c, int argc, char **argv)
+{
+    struct sanitize_opts o;
+    const char *path = NULL, *base = NULL;
+    int text = 0, mail = 0;
+    (void)c;
+
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--base-url") == 0 && i + 1 < argc) {
+            base = argv[++i];
+        } else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) {
+            i++;
+            if (strcmp(argv[i], "mail") == 0)
+                mail = 1;
+            else if (strcmp(argv[i], "web") != 0)
+                return -2;      /* misuse: the usage says web|mail */
+        } else if (strcmp(argv[i], "--text") == 0) {
+            text = 1;
+        } else if (path == NULL && (argv[i][0] != '-' || argv[i][1] == '\0')) {
+            path = argv[i];
+        } else {
+            return -2;
+        }
+    }
+    if (path == NULL)
+        path = "-";
+    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (in == NULL)
+        return fail("cannot open %s: %s", path, strerror(errno));
+    struct buf b;
+    char chunk[1 << 16];
+    size_t n;
+    int rc = CUR_OK;
+    buf_init(&b, (size_t)64 << 20);
+    while (rc == CUR_OK && (n = fread(chunk, 1, sizeof chunk, in)) > 0)
+        rc = buf_append(&b, chunk, n);
+    int read_failed = ferror(in);
+    if (in != stdin)
+        fclose(in);
+    if (read_failed)
+        return fail("cannot read %s: %s", path, strerror(errno));
+    if (rc != CUR_OK)
+        return fail("%s: %s (at most 64 MiB)", path, cur_strerror(rc));
+    if (b.data == NULL && buf_append(&b, "", 0) != CUR_OK)
+        return fail("out of memory");
+
+    char *out = NULL;
+    if (text) {
+        /* The plain text stops at the first NUL, as stored text would. */
+        out = sanitize_plain(b.data ? b.data : "", base, (size_t)-1);
+        rc = out ? CUR_OK : CUR_ENOMEM;
+    } else {
+        sanitize_opts_init(&o, mail ? SANITIZE_MAIL : SANITIZE_WEB);
+        o.base_url = base;
+        rc = sanitize_html(b.data ? b.data : "", b.len, &o, &out);
+    }
+    buf_free(&b);
+    if (rc != CUR_OK)
+        return fail("%s: %s", path, cur_strerror(rc));
+    int werr = printf("%s\n", out) < 0 || fflush(stdout) != 0;
+    free(out);
+    if (werr)
+        return fail("cannot write the output: %s", strerror(errno));
+    return 0;
+}
+
 static int cmd_help(struct cli *c, int argc, char **argv);
 
 static const struct command commands[] = {
@@ -432,10 +837,14 @@ static const struct command commands[] = {
       "feeds", 0, 0, cmd_init, 0 },
     { "user add", "NAME EMAIL", "add a user", 2, 2, cmd_user_add, 0 },
     { "user list", "", "list users", 0, 0, cmd_user_list, 0 },
-    { "feed add", "URL", "add a feed (http, https or file URL)", 1, 1,
-      cmd_feed_add, 0 },
+    { "feed add", "[--list] [--as-is] URL", "add a feed (http, https or "
+      "file URL); given a web page, the feed it advertises (--list: list "
+      "them; --as-is: add the URL without reading it)", 1, 3, cmd_feed_add,
+      0 },
     { "feed list", "", "list feeds with their polling health", 0, 0,
       cmd_feed_list, 0 },
+    { "feed show", "ID", "show one feed: health, schedule, validators", 1,
+      1, cmd_feed_show, 0 },
     { "feed remove", "ID", "remove a feed, its items and subscriptions", 1,
       1, cmd_feed_remove, 0 },
     { "subscribe", "USER FEED", "subscribe a user to a feed (ID or URL)", 2,
@@ -444,8 +853,19 @@ static const struct command commands[] = {
       "to 10, default 1) or change its weight", 2, 3, cmd_interest_add, 0 },
     { "items", "[--feed ID] [--limit N]", "list the newest items (default "
       "20)", 0, 4, cmd_items, 0 },
+    { "poll", "[--all] [--feed ID]", "poll the due feeds now (--all: every "
+      "feed; --feed: that one, even disabled) and print a summary", 0, 2,
+      cmd_poll, 0 },
+    { "opml import", "FILE", "add the feeds of an OPML 1.0 or 2.0 file (- "
+      "for standard input), folders as categories", 1, 1, cmd_opml_import,
+      0 },
+    { "opml export", "[FILE]", "write every feed as OPML 2.0 (default: "
+      "standard output)", 0, 1, cmd_opml_export, 0 },
     { "parse", "[--base-url URL] [--content-type TYPE] FILE|-", "parse a "
       "feed file and print it as JSON Feed 1.1", 1, 5, cmd_parse, 1 },
+    { "sanitize", "[--base-url URL] [--profile web|mail] [--text] "
+      "[FILE|-]", "print the safe HTML of an HTML fragment (or with "
+      "--text its plain text)", 0, 6, cmd_sanitize, 1 },
     { "help", "[COMMAND]", "show this help, or one command's", 0, 2,
       cmd_help, 1 },
 };
@@ -528,6 +948,7 @@ open_store(struct cli *c)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
+    setup_poller_cfg(c->cfg, &c->poll);
     int rc = store_open(c->cfg->store_path, &c->st);
     if (rc != CUR_OK)
         return fail("cannot open database %s: %s", c->cfg->store_path,

@@ -39,6 +39,12 @@ reserve(struct buf *b, size_t extra)
 }
 
 int
+buf_reserve(struct buf *b, size_t extra)
+{
+    return reserve(b, extra);
+}
+
+int
 buf_append(struct buf *b, const void *data, size_t len)
 {
     int rc = reserve(b, len);

@@ -23,6 +23,10 @@ int buf_puts(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Make room for 'extra' more bytes (plus the NUL), for callers that
+ * write into data + len themselves. Same errors as buf_append. */
+int buf_reserve(struct buf *b, size_t extra);
+
 /* Empty the buffer, keeping its memory (data stays NUL-terminated). */
 void buf_reset(struct buf *b);
 

@@ -29,7 +29,8 @@ enum key_type {
     KEY_ADDRESS,    /* IPv4 or IPv6 literal */
     KEY_FILE_OUT,   /* path whose folder must exist; empty allowed */
     KEY_DIR,        /* existing directory */
-    KEY_INTERESTS   /* term[:weight] list */
+    KEY_INTERESTS,  /* term[:weight] list */
+    KEY_HOSTS       /* comma-separated host names */
 };
 
 struct key_def {
@@ -57,6 +58,19 @@ static const struct key_def keys[] = {
     { "poll",   "tick",       KEY_DURATION,  OFF(poll_tick), 1, 3600 },
     { "poll",   "max_body",   KEY_SIZE,      OFF(poll_max_body),
       1024, 1024LL << 20 },
+    { "poll",   "connect_timeout", KEY_DURATION, OFF(poll_connect_timeout),
+      1, 60 },
+    { "poll",   "connections", KEY_UINT,     OFF(poll_connections), 1, 1024 },
+    { "poll",   "per_host",   KEY_UINT,      OFF(poll_per_host), 1, 64 },
+    { "poll",   "workers",    KEY_UINT,      OFF(poll_workers), 0, 64 },
+    { "poll",   "min_interval", KEY_DURATION, OFF(poll_min_interval),
+      60, 7 * 86400 },
+    { "poll",   "max_interval", KEY_DURATION, OFF(poll_max_interval),
+      60, 30 * 86400 },
+    { "poll",   "backoff_max", KEY_DURATION, OFF(poll_backoff_max),
+      60, 30 * 86400 },
+    { "poll",   "spread",     KEY_DURATION,  OFF(poll_spread), 0, 86400 },
+    { "poll",   "refuse_private", KEY_BOOL,  OFF(poll_refuse_private), 0, 1 },
     { "parse",  "max_items",  KEY_UINT,      OFF(parse_max_items), 1, 100000 },
     { "parse",  "max_title",  KEY_UINT,      OFF(parse_max_title), 64, 65536 },
     { "parse",  "max_content", KEY_SIZE,     OFF(parse_max_content),
@@ -65,6 +79,14 @@ static const struct key_def keys[] = {
     { "parse",  "max_attributes", KEY_UINT,  OFF(parse_max_attributes),
       8, 4096 },
     { "parse",  "cpu_time",   KEY_DURATION,  OFF(parse_cpu), 1, 600 },
+    { "sanitize", "tracking_hosts", KEY_HOSTS, OFF(sanitize_tracking_hosts),
+      0, 0 },
+    { "sanitize", "max_data_image", KEY_SIZE, OFF(sanitize_max_data_image),
+      0, 1LL << 20 },
+    { "sanitize", "text_max", KEY_SIZE,      OFF(sanitize_text_max),
+      256, 1LL << 20 },
+    { "sanitize", "mail_remote_images", KEY_BOOL,
+      OFF(sanitize_mail_images), 0, 1 },
     { "digest", "interval",   KEY_DURATION,  OFF(digest_interval),
       10, 31 * 86400 },
     { "digest", "spool",      KEY_DIR,       OFF(spool_dir), 0, 0 },
@@ -494,6 +516,16 @@ set_key(struct loader *ld, const struct key_def *k, const char *value)
         set_string((char **)base, real);
         return 1;
     }
+    case KEY_HOSTS: {
+        char *list = config_parse_hosts(value);
+        if (list == NULL) {
+            fail(ld, "[%s] %s: '%s' is not a list of host names (like "
+                 "pixel.example.com, stats.example.org)", sec, name, value);
+            return 0;
+        }
+        set_string((char **)base, list);
+        return 1;
+    }
     case KEY_INTERESTS: {
         struct config_interest tmp[64];
         char msg[256];
@@ -506,6 +538,40 @@ set_key(struct loader *ld, const struct key_def *k, const char *value)
     }
     }
     return 0;
+}
+
+char *
+config_parse_hosts(const char *list)
+{
+    size_t len = strlen(list);
+    char *out = malloc(len + 1), *o = out;
+    const char *p = list;
+
+    if (out == NULL)
+        return NULL;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        if (*p == '\0')
+            break;
+        size_t n = strcspn(p, " \t,");
+        /* Letters, digits, '-' and '.', no empty label, at most 253. */
+        int ok = n <= 253 && p[0] != '.' && p[n - 1] != '.';
+        for (size_t i = 0; i < n && ok; i++)
+            ok = isalnum((unsigned char)p[i]) || p[i] == '-'
+                 || (p[i] == '.' && p[i + 1] != '.');
+        if (!ok) {
+            free(out);
+            return NULL;
+        }
+        if (o > out)
+            *o++ = ',';
+        for (size_t i = 0; i < n; i++)
+            *o++ = (char)tolower((unsigned char)p[i]);
+        p += n;
+    }
+    *o = '\0';
+    return out;
 }
 
 /* Percent-encode a path for a file:// URL. */
@@ -665,16 +731,72 @@ set_defaults(struct config *cfg)
     cfg->poll_timeout = 30;
     cfg->poll_tick = 5;
     cfg->poll_max_body = 16u << 20;
+    cfg->poll_connect_timeout = 10;
+    cfg->poll_connections = 64;
+    cfg->poll_per_host = 6;
+    cfg->poll_min_interval = 0;     /* set from interval when not given */
+    cfg->poll_max_interval = 0;
+    cfg->poll_backoff_max = 86400;
+    cfg->poll_spread = 600;
+    cfg->poll_refuse_private = 1;
     cfg->parse_max_items = 1000;
     cfg->parse_max_title = 2048;
     cfg->parse_max_content = 1u << 20;
     cfg->parse_max_depth = 256;
     cfg->parse_max_attributes = 256;
     cfg->parse_cpu = 5;
+    cfg->sanitize_tracking_hosts = config_parse_hosts(CONFIG_TRACKING_HOSTS);
+    cfg->sanitize_max_data_image = 32u << 10;
+    cfg->sanitize_text_max = 4096;
+    cfg->sanitize_mail_images = 0;
     cfg->digest_interval = 86400;
     cfg->spool_dir = resolve_path(cfg, "spool");
     cfg->digest_max_items = 25;
-    return cfg->store_path && cfg->web_address && cfg->spool_dir;
+    return cfg->store_path && cfg->web_address && cfg->spool_dir
+        && cfg->sanitize_tracking_hosts;
+}
+
+/* Whether the file set [section] name. */
+static int
+key_seen(const struct loader *ld, const char *section, const char *name)
+{
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (strcmp(keys[i].section, section) == 0
+            && strcmp(keys[i].name, name) == 0)
+            return ld->seen[i];
+    return 0;
+}
+
+/* The poll intervals left out default around [poll] interval (15 min and
+ * a day at most and least); those given must hold it between them. */
+static int
+check_intervals(struct loader *ld, char *err, size_t errlen)
+{
+    struct config *c = ld->cfg;
+    int have_min = key_seen(ld, "poll", "min_interval");
+    int have_max = key_seen(ld, "poll", "max_interval");
+
+    if (!have_min)
+        c->poll_min_interval = c->poll_interval < 900 ? c->poll_interval
+                                                      : 900;
+    if (!have_max)
+        c->poll_max_interval = c->poll_interval > 86400 ? c->poll_interval
+                                                        : 86400;
+    if (c->poll_min_interval > c->poll_max_interval) {
+        snprintf(err, errlen, "%s: [poll] min_interval (%lds) is more than "
+                 "max_interval (%lds)", c->file, c->poll_min_interval,
+                 c->poll_max_interval);
+        return 0;
+    }
+    if (c->poll_interval < c->poll_min_interval
+        || c->poll_interval > c->poll_max_interval) {
+        snprintf(err, errlen, "%s: [poll] interval (%lds) must lie between "
+                 "min_interval (%lds) and max_interval (%lds)", c->file,
+                 c->poll_interval, c->poll_min_interval,
+                 c->poll_max_interval);
+        return 0;
+    }
+    return 1;
 }
 
 int
@@ -710,6 +832,10 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
         fail_at(&ld, line, "syntax error: expected '[section]' or "
                 "'key = value'");
     if (ld.failed) {
+        rc = CUR_ECONFIG;
+        goto fail;
+    }
+    if (!check_intervals(&ld, err, errlen)) {
         rc = CUR_ECONFIG;
         goto fail;
     }
@@ -751,5 +877,6 @@ config_free(struct config *cfg)
     free(cfg->demo_user);
     free(cfg->demo_email);
     free(cfg->demo_interests);
+    free(cfg->sanitize_tracking_hosts);
     free(cfg);
 }

@@ -41,6 +41,16 @@ struct config {
     long poll_timeout;          /* [poll] timeout, seconds */
     long poll_tick;             /* [poll] tick, seconds between checks */
     size_t poll_max_body;       /* [poll] max_body, bytes */
+    long poll_connect_timeout;  /* [poll] connect_timeout, seconds */
+    unsigned poll_connections;  /* [poll] connections, all hosts */
+    unsigned poll_per_host;     /* [poll] per_host, one host */
+    unsigned poll_workers;      /* [poll] workers: parse threads; 0: one
+                                   per CPU */
+    long poll_min_interval;     /* [poll] min_interval, seconds */
+    long poll_max_interval;     /* [poll] max_interval, seconds */
+    long poll_backoff_max;      /* [poll] backoff_max, seconds */
+    long poll_spread;           /* [poll] spread, seconds; 0: none */
+    int poll_refuse_private;    /* [poll] refuse_private (web feeds) */
 
     unsigned parse_max_items;   /* [parse] max_items */
     unsigned parse_max_title;   /* [parse] max_title, bytes */
@@ -48,6 +58,12 @@ struct config {
     unsigned parse_max_depth;   /* [parse] max_depth */
     unsigned parse_max_attributes; /* [parse] max_attributes */
     long parse_cpu;             /* [parse] cpu_time, seconds */
+
+    char *sanitize_tracking_hosts;  /* [sanitize] tracking_hosts: "a,b"
+                                       in lower case; "" for none */
+    size_t sanitize_max_data_image; /* [sanitize] max_data_image, bytes */
+    size_t sanitize_text_max;   /* [sanitize] text_max, bytes */
+    int sanitize_mail_images;   /* [sanitize] mail_remote_images */
 
     long digest_interval;       /* [digest] interval, seconds */
     char *spool_dir;            /* [digest] spool */
@@ -76,6 +92,17 @@ int config_parse_duration(const char *s, long *out);
 /* Parse a size: a whole number with an optional unit K, M or G (powers of
  * 1024). Returns CUR_OK or CUR_EINVAL. */
 int config_parse_size(const char *s, size_t *out);
+
+/* Image hosts known for tracking pixels: the default of [sanitize]
+ * tracking_hosts. */
+#define CONFIG_TRACKING_HOSTS "pixel.wp.com, stats.wordpress.com, " \
+    "feeds.feedburner.com, pixel.quantserve.com, www.google-analytics.com"
+
+/* A list of host names separated by commas or spaces, checked (letters,
+ * digits, '-' and '.') and put in lower case as "a,b,c" ("" for none).
+ * Returns a new string (free()), or NULL when a name is not valid or out
+ * of memory. */
+char *config_parse_hosts(const char *list);
 
 /* One "term[:weight]" item of a comma-separated interest list. */
 struct config_interest {

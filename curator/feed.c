@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Grow an array by one zeroed element; NULL when out of memory. */
 static void *
@@ -112,23 +113,75 @@ feed_problem(struct feed *f, int line, int col, const char *fmt, ...)
         *slot = copy;
 }
 
+/* The fullest content of an item, whether it is plain text, and the
+ * base URL in effect where it was read. */
+static const char *
+item_content(const struct item *it, int *is_text, const char **base)
+{
+    if (it->content_html) {
+        *is_text = it->content_is_text;
+        *base = it->content_scope.base;
+        return it->content_html;
+    }
+    *is_text = it->summary_is_text;
+    *base = it->summary_scope.base;
+    return it->summary_html;
+}
+
+static int
+fill_text(struct item *it, size_t max)
+{
+    int is_text;
+    const char *base, *src = item_content(it, &is_text, &base);
+
+    free(it->text);
+    if (src == NULL)
+        it->text = strdup("");
+    else if (is_text)
+        it->text = sanitize_plain_lines(src, max);
+    else
+        it->text = sanitize_plain(src, base, max);
+    return it->text ? 0 : -1;
+}
+
 int
 feed_fill_text(struct feed *f, size_t max)
 {
+    for (size_t i = 0; i < f->n_items; i++)
+        if (fill_text(&f->items[i], max) != 0)
+            return -1;
+    return 0;
+}
+
+int
+feed_sanitize(struct feed *f, const struct sanitize_opts *o,
+              size_t text_max)
+{
     for (size_t i = 0; i < f->n_items; i++) {
         struct item *it = &f->items[i];
-        const char *src = it->content_html ? it->content_html
-                                           : it->summary_html;
-        int is_text = it->content_html ? it->content_is_text
-                                       : it->summary_is_text;
-        free(it->text);
+        struct sanitize_opts io = *o;
+        int is_text;
+        const char *base, *src = item_content(it, &is_text, &base);
+
+        if (fill_text(it, text_max) != 0)
+            return -1;
+        /* Titles are plain text already; make sure of one line. */
+        if (it->title)
+            sanitize_squeeze(it->title, strlen(it->title));
+        free(it->html);
+        it->html = NULL;
         if (src == NULL)
-            it->text = strdup("");
-        else if (is_text && (it->text = strdup(src)) != NULL)
-            sanitize_squeeze(it->text, max);
-        else
-            it->text = sanitize_text(src, max);
-        if (it->text == NULL)
+            continue;
+        if (is_text) {
+            it->html = sanitize_text_html(src);
+        } else {
+            if (base && (strncasecmp(base, "http://", 7) == 0
+                         || strncasecmp(base, "https://", 8) == 0))
+                io.base_url = base;
+            if (sanitize_html(src, strlen(src), &io, &it->html) != 0)
+                it->html = NULL;
+        }
+        if (it->html == NULL)
             return -1;
     }
     return 0;
@@ -199,6 +252,7 @@ item_clear(struct item *it)
     free(it->source_title);
     free(it->source_url);
     free(it->text);
+    free(it->html);
     people_free(it->authors, it->n_authors);
     for (size_t i = 0; i < it->n_tags; i++)
         free(it->tags[i]);

@@ -85,7 +85,10 @@ struct item {
     char *source_title; /* the feed it came from (RSS source, atom:source) */
     char *source_url;
     char *text;         /* plain text for scoring and digests: filled by
-                           feed_fill_text(), not by parsers */
+                           feed_fill_text() or feed_sanitize(), not by
+                           parsers */
+    char *html;         /* safe HTML of the fullest content (sanitize.h,
+                           web profile): filled by feed_sanitize() */
     long long published;
     long long updated;
     struct person *authors;
@@ -179,9 +182,18 @@ void feed_problem(struct feed *f, int line, int col, const char *fmt, ...)
 /* Remove the last item (a parser drops a half-read one this way). */
 void feed_drop_last_item(struct feed *f);
 
-/* Fill each item's 'text': the plain text of its fullest content, at most
+/* Fill each item's 'text': the plain text of its fullest content
+ * (sanitize_plain(): line breaks, bullets, "text <url>" links), at most
  * 'max' bytes. Returns 0, or -1 when out of memory. */
 int feed_fill_text(struct feed *f, size_t max);
+
+/* Make every item safe to store and show: 'text' as feed_fill_text()
+ * does, 'html' the sanitised HTML of the same content under 'o' (the
+ * item's xml:base, when http(s), stands in for o->base_url), and the
+ * title on one line. Returns 0, or -1 when out of memory. */
+struct sanitize_opts;
+int feed_sanitize(struct feed *f, const struct sanitize_opts *o,
+                  size_t text_max);
 
 void person_clear(struct person *p);
 void text_scope_clear(struct text_scope *s);

@@ -55,9 +55,17 @@ static void
 string(struct jw *w, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
-    const unsigned char *end = p + strlen(s);
-    raw(w, "\"", 1);
-    while (p < end && w->rc == CUR_OK) {
+    size_t n = strlen(s);
+    const unsigned char *end = p + n;
+
+    /* Worst case every byte becomes \u00XX: reserve once, then write
+     * straight into the buffer. */
+    if (w->rc != CUR_OK || n > (SIZE_MAX - 2) / 6
+        || (w->rc = buf_reserve(w->b, 6 * n + 2)) != CUR_OK)
+        return;
+    char *o = w->b->data + w->b->len;
+    *o++ = '"';
+    while (p < end) {
         const unsigned char *run = p;
         /* Eight bytes at a time while none needs escaping. */
         while (end - p >= 8) {
@@ -69,23 +77,24 @@ string(struct jw *w, const char *s)
         }
         while (p < end && !needs_escape[*p])
             p++;
-        raw(w, (const char *)run, (size_t)(p - run));
+        memcpy(o, run, (size_t)(p - run));
+        o += p - run;
         if (p == end)
             break;
-        char esc[8];
         switch (*p) {
-        case '"': raw(w, "\\\"", 2); break;
-        case '\\': raw(w, "\\\\", 2); break;
-        case '\n': raw(w, "\\n", 2); break;
-        case '\r': raw(w, "\\r", 2); break;
-        case '\t': raw(w, "\\t", 2); break;
+        case '"': memcpy(o, "\\\"", 2); o += 2; break;
+        case '\\': memcpy(o, "\\\\", 2); o += 2; break;
+        case '\n': memcpy(o, "\\n", 2); o += 2; break;
+        case '\r': memcpy(o, "\\r", 2); o += 2; break;
+        case '\t': memcpy(o, "\\t", 2); o += 2; break;
         default:
-            snprintf(esc, sizeof esc, "\\u%04x", *p);
-            raw(w, esc, 6);
+            o += snprintf(o, 7, "\\u%04x", *p);
         }
         p++;
     }
-    raw(w, "\"", 1);
+    *o++ = '"';
+    *o = '\0';
+    w->b->len = (size_t)(o - w->b->data);
 }
 
 static void

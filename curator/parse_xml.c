@@ -428,7 +428,7 @@ check_cpu(struct xml_feed *x)
     if (++x->events % 4096 != 0)
         return;
     struct timespec now;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
     double used = (double)(now.tv_sec - x->cpu_start.tv_sec)
                 + (now.tv_nsec - x->cpu_start.tv_nsec) / 1e9;
     if (used > x->o.cpu_seconds)
@@ -2191,7 +2191,7 @@ xmlfeed_new(const struct parse_opts *o, struct xml_feed **out)
         return CUR_ENOMEM;
     }
     xmlCtxtUseOptions(x->ctxt, parse_xml_options());
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &x->cpu_start);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &x->cpu_start);
     *out = x;
     return CUR_OK;
 }

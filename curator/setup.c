@@ -4,6 +4,7 @@
 #include "log.h"
 
 #include <stdio.h>
+#include <string.h>
 
 int
 setup_sync_feeds(struct store *st, const struct config *cfg, int *added)
@@ -65,4 +66,40 @@ out:
         return store_commit(st);
     store_rollback(st);
     return rc;
+}
+
+void
+setup_poller_cfg(const struct config *cfg, struct poller_cfg *pc)
+{
+    memset(pc, 0, sizeof *pc);
+    pc->sched.interval = cfg->poll_interval;
+    pc->sched.min_interval = cfg->poll_min_interval;
+    pc->sched.max_interval = cfg->poll_max_interval;
+    pc->sched.backoff_max = cfg->poll_backoff_max;
+    pc->timeout = cfg->poll_timeout;
+    pc->connect_timeout = cfg->poll_connect_timeout;
+    pc->max_body = cfg->poll_max_body;
+    pc->connections = cfg->poll_connections;
+    pc->per_host = cfg->poll_per_host;
+    pc->workers = cfg->poll_workers;
+    pc->refuse_private = cfg->poll_refuse_private;
+    parse_opts_default(&pc->parse);
+    pc->parse.max_items = cfg->parse_max_items;
+    pc->parse.max_title = cfg->parse_max_title;
+    pc->parse.max_content = cfg->parse_max_content;
+    pc->parse.max_depth = cfg->parse_max_depth;
+    pc->parse.max_attributes = cfg->parse_max_attributes;
+    pc->parse.cpu_seconds = (double)cfg->parse_cpu;
+    setup_sanitize_opts(cfg, SANITIZE_WEB, &pc->sanitize);
+    pc->text_max = cfg->sanitize_text_max;
+}
+
+void
+setup_sanitize_opts(const struct config *cfg, enum sanitize_profile p,
+                    struct sanitize_opts *o)
+{
+    sanitize_opts_init(o, p);
+    o->tracking_hosts = cfg->sanitize_tracking_hosts;
+    o->max_data_image = cfg->sanitize_max_data_image;
+    o->remote_images = p == SANITIZE_MAIL && cfg->sanitize_mail_images;
 }

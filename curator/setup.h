@@ -1,9 +1,11 @@
 /* Bringing a store in line with the config: the feeds listed in [feeds]
- * and, on a database with no users yet, the [demo] user. */
+ * and, on a database with no users yet, the [demo] user; and the
+ * poller's settings, shared by the daemon and the command line. */
 #ifndef CURATOR_SETUP_H
 #define CURATOR_SETUP_H
 
 #include "config.h"
+#include "poller.h"
 #include "store.h"
 
 /* Add each [feeds] entry that the store does not have yet (origin
@@ -16,5 +18,14 @@ int setup_sync_feeds(struct store *st, const struct config *cfg, int *added);
  * *created (may be NULL) is set to 1 when it did. */
 int setup_seed_demo(struct store *st, const struct config *cfg,
                     int *created);
+
+/* The poller's settings from [poll], [parse] and [sanitize]. */
+void setup_poller_cfg(const struct config *cfg, struct poller_cfg *pc);
+
+/* The sanitiser's options for a profile from [sanitize]: the web profile
+ * for stored items, the mail profile for composing email. Strings are
+ * borrowed from cfg; the base URL is left for the caller. */
+void setup_sanitize_opts(const struct config *cfg, enum sanitize_profile p,
+                         struct sanitize_opts *o);
 
 #endif

@@ -16,7 +16,7 @@
 
 /* The schema version this build writes; see the migrations in
  * store_sqlite.c. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
@@ -66,7 +66,19 @@ struct store_feed {
     int last_status;            /* HTTP status, 0 if none */
     int failures;               /* consecutive */
     const char *last_error;
-    long long items;            /* items stored */
+    long long items;            /* items stored (0 in store_feed_due) */
+    const char *site_url;       /* the feed's home page, may be NULL */
+    const char *category;       /* "A/B" (OPML folders), may be NULL */
+    const char *body_hash;      /* of the last body parsed, may be NULL */
+    long long last_failure;     /* time of the last failure, 0: none */
+    long long disabled_at;      /* 0: polled; else when it was disabled */
+    const char *disabled_reason;
+    long poll_interval;         /* seconds scheduled after the last
+                                   success, 0 before the first */
+    long ttl;                   /* RSS ttl, seconds, 0: none */
+    unsigned skip_hours;        /* RSS skipHours (bit h: hour h UTC) */
+    unsigned skip_days;         /* RSS skipDays (bit 0: Monday) */
+    long update_period;         /* sy:updatePeriod, seconds, 0: none */
 };
 
 typedef int (*store_feed_cb)(void *ctx, const struct store_feed *f);
@@ -82,11 +94,29 @@ int store_feed_remove(struct store *st, long long id);
 int store_feed_get(struct store *st, long long id, store_feed_cb cb,
                    void *ctx);
 int store_feed_list(struct store *st, store_feed_cb cb, void *ctx);
-/* Feeds whose next poll is at or before 'now', oldest due first. */
+/* Feeds not disabled whose next poll is at or before 'now', oldest due
+ * first; 'items' is not counted. */
 int store_feed_due(struct store *st, long long now, store_feed_cb cb,
                    void *ctx);
-/* The earliest next poll time of any feed, or 0 when there is no feed. */
+/* The earliest next poll time of any feed not disabled, or 0 when there
+ * is none. */
 int store_feed_next_due(struct store *st, long long *when);
+
+/* Add a feed with what an OPML outline says of it (title, site_url and
+ * category may be NULL). CUR_EEXIST, with *id set, when the URL is
+ * already stored: nothing is changed then. *id may be NULL. */
+int store_feed_import(struct store *st, const char *url, const char *title,
+                      const char *site_url, const char *category,
+                      const char *origin, long long *id);
+/* Move a feed to a new URL (a permanent redirect). CUR_EEXIST when
+ * another feed has that URL, CUR_ENOTFOUND when the feed is gone. */
+int store_feed_move(struct store *st, long long id, const char *url);
+/* Spread the feeds that were polled before and are overdue at 'now'
+ * over the next 'window' seconds, so that a restart does not poll them
+ * all at once. Feeds never polled stay due. *n (may be NULL) gets the
+ * count moved. */
+int store_feed_spread(struct store *st, long long now, long window,
+                      long long *n);
 
 /* The outcome of one poll. */
 struct store_poll {
@@ -97,12 +127,28 @@ struct store_poll {
     const char *last_modified;
     const char *error;          /* NULL on success */
     const char *title;          /* feed title, on success, or NULL */
+    int unchanged;              /* success without a new body (304, or
+                                   the same bytes): validators missing
+                                   from the answer are kept */
+    const char *body_hash;      /* of the body parsed; NULL keeps it */
+    long interval;              /* the interval scheduled; 0 keeps it */
+    const char *site_url;       /* the feed's home page; NULL keeps it */
+    int has_hints;              /* ttl, skip_* and update_period below
+                                   are from this body: store them */
+    long ttl;
+    unsigned skip_hours, skip_days;
+    long update_period;
+    const char *disable;        /* on failure: disable the feed with this
+                                   reason (HTTP 410) */
 };
 
 /* Record a poll and, on success, store the feed's new items in the same
- * transaction: all of them or none. Each item's plain 'text' (see
- * feed_fill_text()) is what is stored as its summary. Items already stored (same feed and
- * guid) are left as they are. *n_new (may be NULL) gets the count added. */
+ * transaction: all of them or none (inside a caller's transaction, a
+ * savepoint makes it so). A success re-enables a disabled feed. Each
+ * item's plain 'text' (see feed_fill_text()) is what is stored as its
+ * summary, and its 'html' (feed_sanitize(); may be NULL) as its HTML.
+ * Items already stored (same feed and guid) are left as they are.
+ * *n_new (may be NULL) gets the count added. */
 int store_feed_polled(struct store *st, long long feed_id,
                       const struct store_poll *poll, const struct feed *f,
                       int *n_new);
@@ -134,9 +180,11 @@ struct store_item {
     const char *title;
     const char *link;           /* may be NULL */
     const char *author;         /* may be NULL */
-    const char *summary;        /* may be NULL */
+    const char *summary;        /* plain text; may be NULL */
     long long published;
     long long fetched;
+    const char *html;           /* sanitised HTML (web profile); NULL for
+                                   items stored before schema 3 */
 };
 
 typedef int (*store_item_cb)(void *ctx, const struct store_item *it);

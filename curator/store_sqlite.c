@@ -84,6 +84,27 @@ static const char *const migrations[] = {
     "  path TEXT"
     ");"
     "CREATE INDEX digests_user ON digests(user_id, created);",
+    /* 2: polling state for the multi poller: health (last failure,
+     * disabled by a 410 with the reason), scheduling (interval, RSS
+     * ttl, skipHours, skipDays, sy:updatePeriod), the last body's hash,
+     * and the OPML home page and category. The due index leaves out
+     * disabled feeds. */
+    "ALTER TABLE feeds ADD COLUMN site_url TEXT;"
+    "ALTER TABLE feeds ADD COLUMN category TEXT;"
+    "ALTER TABLE feeds ADD COLUMN body_hash TEXT;"
+    "ALTER TABLE feeds ADD COLUMN last_failure INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE feeds ADD COLUMN disabled_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE feeds ADD COLUMN disabled_reason TEXT;"
+    "ALTER TABLE feeds ADD COLUMN poll_interval INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE feeds ADD COLUMN ttl INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE feeds ADD COLUMN skip_hours INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE feeds ADD COLUMN skip_days INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE feeds ADD COLUMN update_period INTEGER NOT NULL DEFAULT 0;"
+    "DROP INDEX feeds_next_poll;"
+    "CREATE INDEX feeds_due ON feeds(next_poll) WHERE disabled_at = 0;",
+    /* 3: each item's sanitised HTML (web profile, sanitize.h) beside its
+     * plain text in summary; NULL for items stored before. */
+    "ALTER TABLE items ADD COLUMN html TEXT;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -94,22 +115,31 @@ _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION,
 /* Every statement the store runs, prepared once on first use. */
 enum stmt_id {
     S_USER_ADD, S_USER_FIND, S_USER_LIST, S_USER_COUNT,
-    S_FEED_ADD, S_FEED_FIND, S_FEED_REMOVE, S_FEED_GET, S_FEED_LIST,
+    S_FEED_FIND, S_FEED_REMOVE, S_FEED_GET, S_FEED_LIST,
     S_FEED_DUE, S_FEED_NEXT_DUE, S_FEED_OK, S_FEED_FAIL,
+    S_FEED_IMPORT, S_FEED_MOVE, S_FEED_SPREAD,
     S_ITEM_ADD, S_SUB_ADD, S_SUB_COUNT, S_INTEREST_ADD, S_INTEREST_LIST,
     S_ITEM_LIST, S_ITEM_LIST_FEED, S_ITEM_COUNT, S_ITEMS_FOR_USER,
     S_DIGEST_ADD, S_DIGEST_USER,
     N_STMTS
 };
 
-#define FEED_COLS \
+/* FEED_COLS_A, the item count, then FEED_COLS_B: the due query leaves
+ * the count out (it runs for every feed of a round). */
+#define FEED_COLS_A \
     "f.id, f.url, f.title, f.origin, f.etag, f.last_modified, f.next_poll," \
     " f.last_poll, f.last_success, f.last_status, f.failures," \
-    " f.last_error, (SELECT count(*) FROM items i WHERE i.feed_id = f.id)"
+    " f.last_error, "
+#define FEED_COLS_B \
+    ", f.site_url, f.category, f.body_hash, f.last_failure," \
+    " f.disabled_at, f.disabled_reason, f.poll_interval, f.ttl," \
+    " f.skip_hours, f.skip_days, f.update_period"
+#define FEED_COLS FEED_COLS_A \
+    "(SELECT count(*) FROM items i WHERE i.feed_id = f.id)" FEED_COLS_B
 
 #define ITEM_COLS \
     "i.id, i.feed_id, f.title, i.guid, i.title, i.link, i.author," \
-    " i.summary, i.published, i.fetched"
+    " i.summary, i.published, i.fetched, i.html"
 
 static const char *const stmt_sql[N_STMTS] = {
     [S_USER_ADD] = "INSERT INTO users (name, email, created) VALUES (?, ?, ?)",
@@ -117,24 +147,50 @@ static const char *const stmt_sql[N_STMTS] = {
     [S_USER_LIST] = "SELECT id, name, email, created, last_digest,"
                     " digest_cursor FROM users ORDER BY id",
     [S_USER_COUNT] = "SELECT count(*) FROM users",
-    [S_FEED_ADD] = "INSERT INTO feeds (url, origin, created) VALUES (?, ?, ?)",
     [S_FEED_FIND] = "SELECT id FROM feeds WHERE url = ?",
     [S_FEED_REMOVE] = "DELETE FROM feeds WHERE id = ?",
     [S_FEED_GET] = "SELECT " FEED_COLS " FROM feeds f WHERE f.id = ?",
     [S_FEED_LIST] = "SELECT " FEED_COLS " FROM feeds f ORDER BY f.id",
-    [S_FEED_DUE] = "SELECT " FEED_COLS " FROM feeds f WHERE f.next_poll <= ?"
+    [S_FEED_DUE] = "SELECT " FEED_COLS_A "0" FEED_COLS_B " FROM feeds f"
+                   " WHERE f.disabled_at = 0 AND f.next_poll <= ?"
                    " ORDER BY f.next_poll, f.id",
-    [S_FEED_NEXT_DUE] = "SELECT min(next_poll) FROM feeds",
+    [S_FEED_NEXT_DUE] = "SELECT min(next_poll) FROM feeds"
+                        " WHERE disabled_at = 0",
+    /* ?8: unchanged (304): validators the answer left out are kept. */
     [S_FEED_OK] = "UPDATE feeds SET last_poll = ?1, last_success = ?1,"
-                  " next_poll = ?2, last_status = ?3, etag = ?4,"
-                  " last_modified = ?5, title = coalesce(?6, title),"
-                  " failures = 0, last_error = NULL WHERE id = ?7",
+                  " next_poll = ?2, last_status = ?3,"
+                  " etag = CASE WHEN ?8 THEN coalesce(?4, etag) ELSE ?4 END,"
+                  " last_modified = CASE WHEN ?8"
+                  " THEN coalesce(?5, last_modified) ELSE ?5 END,"
+                  " title = coalesce(?6, title),"
+                  " failures = 0, last_error = NULL,"
+                  " body_hash = coalesce(?9, body_hash),"
+                  " poll_interval = CASE WHEN ?10 > 0 THEN ?10"
+                  " ELSE poll_interval END,"
+                  " site_url = coalesce(?11, site_url),"
+                  " ttl = CASE WHEN ?12 THEN ?13 ELSE ttl END,"
+                  " skip_hours = CASE WHEN ?12 THEN ?14 ELSE skip_hours END,"
+                  " skip_days = CASE WHEN ?12 THEN ?15 ELSE skip_days END,"
+                  " update_period = CASE WHEN ?12 THEN ?16"
+                  " ELSE update_period END,"
+                  " disabled_at = 0, disabled_reason = NULL WHERE id = ?7",
     [S_FEED_FAIL] = "UPDATE feeds SET last_poll = ?1, next_poll = ?2,"
                     " last_status = ?3, last_error = ?4,"
-                    " failures = failures + 1 WHERE id = ?5",
+                    " failures = failures + 1, last_failure = ?1,"
+                    " disabled_at = CASE WHEN ?6 IS NULL THEN disabled_at"
+                    " ELSE ?1 END,"
+                    " disabled_reason = coalesce(?6, disabled_reason)"
+                    " WHERE id = ?5",
+    [S_FEED_IMPORT] = "INSERT INTO feeds (url, origin, created, title,"
+                      " site_url, category) VALUES (?, ?, ?, ?, ?, ?)",
+    [S_FEED_MOVE] = "UPDATE feeds SET url = ?1 WHERE id = ?2",
+    /* A fixed multiplier spreads consecutive ids over the window. */
+    [S_FEED_SPREAD] = "UPDATE feeds SET next_poll = ?1 + (id * 7919) % ?2"
+                      " WHERE disabled_at = 0 AND next_poll < ?1"
+                      " AND last_poll > 0",
     [S_ITEM_ADD] = "INSERT INTO items (feed_id, guid, title, link, author,"
-                   " summary, published, updated, fetched)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                   " summary, published, updated, fetched, html)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                    " ON CONFLICT (feed_id, guid) DO NOTHING",
     [S_SUB_ADD] = "INSERT INTO subscriptions (user_id, feed_id, created)"
                   " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
@@ -385,20 +441,26 @@ store_rollback(struct store *st)
         exec(st, "ROLLBACK", "rollback");
 }
 
-/* Begin a write unless the caller already holds a transaction; *own says
- * whether we must end it. */
+/* Begin a write: a transaction, or a savepoint inside the caller's, so
+ * that a failed call undoes all of its own work and nothing else; *own
+ * says whether the transaction is ours. */
 static int
 tx_begin(struct store *st, int *own)
 {
     *own = sqlite3_get_autocommit(st->db);
-    return *own ? store_begin(st) : CUR_OK;
+    return *own ? store_begin(st) : exec(st, "SAVEPOINT store_call",
+                                         "savepoint");
 }
 
 static int
 tx_end(struct store *st, int own, int rc)
 {
-    if (!own)
-        return rc;
+    if (!own) {
+        if (rc != CUR_OK)
+            exec(st, "ROLLBACK TO store_call", "rollback to savepoint");
+        int rrc = exec(st, "RELEASE store_call", "release savepoint");
+        return rc != CUR_OK ? rc : rrc;
+    }
     if (rc == CUR_OK)
         return store_commit(st);
     store_rollback(st);
@@ -485,22 +547,7 @@ int
 store_feed_add(struct store *st, const char *url, const char *origin,
                long long *id)
 {
-    sqlite3_stmt *s = stmt(st, S_FEED_ADD);
-    if (s == NULL)
-        return CUR_ESTORE;
-    bind_text(s, 1, url);
-    bind_text(s, 2, origin);
-    sqlite3_bind_int64(s, 3, (long long)time(NULL));
-    int rc = step_done(st, s, "feed add");
-    if (rc == CUR_OK) {
-        if (id)
-            *id = sqlite3_last_insert_rowid(st->db);
-    } else if (rc == CUR_EEXIST && id) {
-        int frc = store_feed_find(st, url, id);
-        if (frc != CUR_OK)
-            return frc;
-    }
-    return rc;
+    return store_feed_import(st, url, NULL, NULL, NULL, origin, id);
 }
 
 int
@@ -543,6 +590,17 @@ feed_row(sqlite3_stmt *s, void *cb, void *ctx)
         .failures = sqlite3_column_int(s, 10),
         .last_error = col_text(s, 11),
         .items = sqlite3_column_int64(s, 12),
+        .site_url = col_text(s, 13),
+        .category = col_text(s, 14),
+        .body_hash = col_text(s, 15),
+        .last_failure = sqlite3_column_int64(s, 16),
+        .disabled_at = sqlite3_column_int64(s, 17),
+        .disabled_reason = col_text(s, 18),
+        .poll_interval = (long)sqlite3_column_int64(s, 19),
+        .ttl = (long)sqlite3_column_int64(s, 20),
+        .skip_hours = (unsigned)sqlite3_column_int64(s, 21),
+        .skip_days = (unsigned)sqlite3_column_int64(s, 22),
+        .update_period = (long)sqlite3_column_int64(s, 23),
     };
     return ((store_feed_cb)cb)(ctx, &f);
 }
@@ -604,6 +662,65 @@ store_feed_next_due(struct store *st, long long *when)
     return query_int(st, s, when, "feed next due");
 }
 
+int
+store_feed_import(struct store *st, const char *url, const char *title,
+                  const char *site_url, const char *category,
+                  const char *origin, long long *id)
+{
+    sqlite3_stmt *s = stmt(st, S_FEED_IMPORT);
+    if (s == NULL)
+        return CUR_ESTORE;
+    bind_text(s, 1, url);
+    bind_text(s, 2, origin);
+    sqlite3_bind_int64(s, 3, (long long)time(NULL));
+    bind_text(s, 4, title);
+    bind_text(s, 5, site_url);
+    bind_text(s, 6, category);
+    int rc = step_done(st, s, "feed import");
+    if (rc == CUR_OK) {
+        if (id)
+            *id = sqlite3_last_insert_rowid(st->db);
+    } else if (rc == CUR_EEXIST && id) {
+        int frc = store_feed_find(st, url, id);
+        if (frc != CUR_OK)
+            return frc;
+    }
+    return rc;
+}
+
+int
+store_feed_move(struct store *st, long long id, const char *url)
+{
+    sqlite3_stmt *s = stmt(st, S_FEED_MOVE);
+    if (s == NULL)
+        return CUR_ESTORE;
+    bind_text(s, 1, url);
+    sqlite3_bind_int64(s, 2, id);
+    int rc = step_done(st, s, "feed move");
+    if (rc == CUR_OK && sqlite3_changes(st->db) == 0)
+        return CUR_ENOTFOUND;
+    return rc;
+}
+
+int
+store_feed_spread(struct store *st, long long now, long window,
+                  long long *n)
+{
+    if (n)
+        *n = 0;
+    if (window <= 0)
+        return CUR_OK;
+    sqlite3_stmt *s = stmt(st, S_FEED_SPREAD);
+    if (s == NULL)
+        return CUR_ESTORE;
+    sqlite3_bind_int64(s, 1, now);
+    sqlite3_bind_int64(s, 2, window);
+    int rc = step_done(st, s, "feed spread");
+    if (rc == CUR_OK && n)
+        *n = sqlite3_changes(st->db);
+    return rc;
+}
+
 static int
 put_items(struct store *st, long long feed_id, const struct feed *f,
           long long now, int *n_new)
@@ -624,6 +741,7 @@ put_items(struct store *st, long long feed_id, const struct feed *f,
         sqlite3_bind_int64(s, 7, it->published);
         sqlite3_bind_int64(s, 8, it->updated);
         sqlite3_bind_int64(s, 9, now);
+        bind_text(s, 10, it->html);
         int rc = step_done(st, s, "item add");
         if (rc != CUR_OK)
             return rc;
@@ -655,6 +773,15 @@ store_feed_polled(struct store *st, long long feed_id,
         bind_text(s, 5, p->last_modified);
         bind_text(s, 6, p->title);
         sqlite3_bind_int64(s, 7, feed_id);
+        sqlite3_bind_int(s, 8, p->unchanged);
+        bind_text(s, 9, p->body_hash);
+        sqlite3_bind_int64(s, 10, p->interval);
+        bind_text(s, 11, p->site_url);
+        sqlite3_bind_int(s, 12, p->has_hints);
+        sqlite3_bind_int64(s, 13, p->ttl);
+        sqlite3_bind_int64(s, 14, p->skip_hours);
+        sqlite3_bind_int64(s, 15, p->skip_days);
+        sqlite3_bind_int64(s, 16, p->update_period);
     } else {
         s = stmt(st, S_FEED_FAIL);
         if (s == NULL) {
@@ -666,6 +793,7 @@ store_feed_polled(struct store *st, long long feed_id,
         sqlite3_bind_int(s, 3, p->status);
         bind_text(s, 4, p->error);
         sqlite3_bind_int64(s, 5, feed_id);
+        bind_text(s, 6, p->disable);
     }
     rc = step_done(st, s, "feed poll update");
     if (rc == CUR_OK && sqlite3_changes(st->db) == 0)
@@ -751,6 +879,7 @@ item_row(sqlite3_stmt *s, void *cb, void *ctx)
         .summary = col_text(s, 7),
         .published = sqlite3_column_int64(s, 8),
         .fetched = sqlite3_column_int64(s, 9),
+        .html = col_text(s, 10),
     };
     return ((store_item_cb)cb)(ctx, &it);
 }

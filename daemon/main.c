@@ -121,17 +121,15 @@ run(const struct config *cfg)
     }
     sigprocmask(SIG_SETMASK, &old, NULL);
 
-    struct poller_cfg pc = {
-        .interval = cfg->poll_interval, .timeout = cfg->poll_timeout,
-        .max_body = cfg->poll_max_body,
-    };
-    parse_opts_default(&pc.parse);
-    pc.parse.max_items = cfg->parse_max_items;
-    pc.parse.max_title = cfg->parse_max_title;
-    pc.parse.max_content = cfg->parse_max_content;
-    pc.parse.max_depth = cfg->parse_max_depth;
-    pc.parse.max_attributes = cfg->parse_max_attributes;
-    pc.parse.cpu_seconds = (double)cfg->parse_cpu;
+    struct poller_cfg pc;
+    setup_poller_cfg(cfg, &pc);
+    /* No thundering herd after a restart: feeds that are overdue are
+     * spread over [poll] spread; feeds never polled go first. */
+    long long spread = 0;
+    if (store_feed_spread(st, (long long)time(NULL), cfg->poll_spread,
+                          &spread) == CUR_OK && spread > 0)
+        log_info("overdue feeds spread feeds=%lld over=%lds", spread,
+                 cfg->poll_spread);
     struct digest_cfg dc = {
         .spool_dir = cfg->spool_dir, .interval = cfg->digest_interval,
         .max_items = cfg->digest_max_items,
@@ -152,8 +150,9 @@ run(const struct config *cfg)
         int written = 0;
         rc = poller_run_due(st, &pc, (long long)time(NULL), &stop_requested, &ps);
         if (rc == CUR_OK && ps.polled > 0)
-            log_info("poll round feeds=%d failed=%d unchanged=%d new=%d",
-                     ps.polled, ps.failed, ps.unchanged, ps.new_items);
+            log_info("poll round feeds=%d failed=%d unchanged=%d new=%d "
+                     "seconds=%.2f", ps.polled, ps.failed, ps.unchanged,
+                     ps.new_items, ps.seconds);
         if (rc == CUR_OK && !stop_requested)
             rc = digest_run_due(st, &dc, (long long)time(NULL), &written);
         /* A store error (disk full, locked) is logged where it happened;

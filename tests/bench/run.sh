@@ -213,4 +213,6 @@ if [ -n "${curator_peak_kb:-}" ]; then
         printf "curator peak memory on 50 MB: %.1f MB (target < 32 MB)\n",
                k * 1024 / 1e6 }'
 fi
+"$here/sanitize-bench.sh" "$build" || failed=1
+"$here/poll-bench.sh" "$build" || failed=1
 exit $failed

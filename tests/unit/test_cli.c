@@ -166,12 +166,16 @@ static const char *const all_commands[] = {
     "  init ",
     "  user add NAME EMAIL ",
     "  user list ",
-    "  feed add URL ",
+    "  feed add [--list] [--as-is] URL ",
     "  feed list ",
+    "  feed show ID ",
     "  feed remove ID ",
     "  subscribe USER FEED ",
     "  interest add USER TERM [WEIGHT] ",
     "  items [--feed ID] [--limit N] ",
+    "  poll [--all] [--feed ID] ",
+    "  opml import FILE ",
+    "  opml export [FILE] ",
     "  parse [--base-url URL] [--content-type TYPE] FILE|- ",
     "  help [COMMAND] ",
 };
@@ -262,7 +266,8 @@ test_argument_counts(void **state)
     check_misuse(fx, RUN(fx, "user", "list", "x"),
                  "curator: user list: expected no arguments\n");
     check_misuse(fx, RUN(fx, "init", "now"), "init: expected no arguments");
-    check_misuse(fx, RUN(fx, "feed", "add"), "feed add: expected URL\n");
+    check_misuse(fx, RUN(fx, "feed", "add"),
+                 "feed add: expected [--list] [--as-is] URL\n");
     check_misuse(fx, RUN(fx, "feed", "remove"), "feed remove: expected ID");
     check_misuse(fx, RUN(fx, "subscribe", "alice"),
                  "subscribe: expected USER FEED");
@@ -283,8 +288,8 @@ test_init(void **state)
 
     assert_int_equal(RUN(fx, "init"), 0);
     assert_string_equal(fx->err, "");
-    snprintf(want, sizeof want, "database %s ready (schema 1); 0 feeds "
-             "added from %s\n", fx->db, fx->config);
+    snprintf(want, sizeof want, "database %s ready (schema %d); 0 feeds "
+             "added from %s\n", fx->db, STORE_SCHEMA_VERSION, fx->config);
     assert_string_equal(fx->out, want);
     /* The store path is relative to the config's folder. */
     assert_int_equal(access(fx->db, F_OK), 0);
@@ -297,9 +302,10 @@ test_init(void **state)
                       "one = https://example.org/one.xml\n"
                       "two = https://example.org/two.xml\n"));
     assert_int_equal(RUN(fx, "init"), 0);
-    contains(fx->out, "(schema 1); 2 feeds added from ");
+    contains(fx->out, " feeds added from ");
+    contains(fx->out, "; 2 feeds added from ");
     assert_int_equal(RUN(fx, "init"), 0);
-    contains(fx->out, "(schema 1); 0 feeds added from ");
+    contains(fx->out, "; 0 feeds added from ");
     assert_int_equal(RUN(fx, "feed", "list"), 0);
     contains(fx->out, "https://example.org/one.xml\n");
     contains(fx->out, "https://example.org/two.xml\n");
@@ -371,12 +377,21 @@ test_feeds(void **state)
     assert_int_equal(RUN(fx, "feed", "list"), 0);
     assert_string_equal(fx->out, "no feeds yet (add one with 'curator feed "
                         "add URL')\n");
-    assert_int_equal(RUN(fx, "feed", "add", FEED_URL), 0);
+    assert_int_equal(RUN(fx, "feed", "add", "--as-is", FEED_URL), 0);
     assert_string_equal(fx->out, "feed 1 added: " FEED_URL " (polled by "
                         "curatord at its next tick)\n");
     assert_string_equal(fx->err, "");
-    check_fails(fx, RUN(fx, "feed", "add", FEED_URL),
+    check_fails(fx, RUN(fx, "feed", "add", "--as-is", FEED_URL),
                 "curator: feed " FEED_URL " is already there as feed 1\n");
+    /* Checked (the default), a URL that cannot be read is refused with
+     * the way round it. */
+    check_fails(fx, RUN(fx, "feed", "add", "file:///nonexistent/feed.xml"),
+                "(to add the URL unchecked, use 'curator feed add --as-is "
+                "URL')\n");
+    check_misuse(fx, RUN(fx, "feed", "add", "--bogus", FEED_URL),
+                 "feed add: bad arguments");
+    check_misuse(fx, RUN(fx, "feed", "add", "--list", "--as-is", FEED_URL),
+                 "feed add: bad arguments");
 
     static const char *const bad[] = {
         "ftp://x", "http://a b", "http://", "https://", "file://",
@@ -389,14 +404,16 @@ test_feeds(void **state)
                  bad[i]);
         check_fails(fx, RUN(fx, "feed", "add", bad[i]), want);
     }
-    assert_int_equal(RUN(fx, "feed", "add", "file:///tmp/feed.xml"), 0);
+    assert_int_equal(RUN(fx, "feed", "add", "--as-is",
+                         "file:///tmp/feed.xml"), 0);
     assert_string_equal(fx->out, "feed 2 added: file:///tmp/feed.xml "
                         "(polled by curatord at its next tick)\n");
 
     assert_int_equal(RUN(fx, "feed", "list"), 0);
-    contains(fx->out, "ID   STATUS FAILURES ITEMS  LAST SUCCESS");
+    contains(fx->out, "ID   STATUS FAILURES ITEMS  LAST SUCCESS         "
+             "NEXT POLL            URL");
     contains(fx->out, "\n1    0      0        0      never"
-             "                " FEED_URL "\n");
+             "                due                  " FEED_URL "\n");
     contains(fx->out, " file:///tmp/feed.xml\n");
 
     check_fails(fx, RUN(fx, "feed", "remove", "999"),
@@ -438,8 +455,9 @@ test_subscribe(void **state)
 
     assert_int_equal(RUN(fx, "user", "add", "alice", "alice@example.org"),
                      0);
-    assert_int_equal(RUN(fx, "feed", "add", FEED_URL), 0);
-    assert_int_equal(RUN(fx, "feed", "add", "https://example.org/2.xml"), 0);
+    assert_int_equal(RUN(fx, "feed", "add", "--as-is", FEED_URL), 0);
+    assert_int_equal(RUN(fx, "feed", "add", "--as-is",
+                         "https://example.org/2.xml"), 0);
 
     assert_int_equal(RUN(fx, "subscribe", "alice", "1"), 0);
     assert_string_equal(fx->out, "alice is subscribed to feed 1\n");
@@ -611,7 +629,7 @@ test_items(void **state)
     check_misuse(fx, RUN(fx, "items", "--limit"), "items: bad arguments");
     check_misuse(fx, RUN(fx, "items", "5"), "items: bad arguments");
 
-    assert_int_equal(RUN(fx, "feed", "add", FEED_URL), 0);
+    assert_int_equal(RUN(fx, "feed", "add", "--as-is", FEED_URL), 0);
     assert_int_equal(RUN(fx, "items", "--feed", "1"), 0);
     assert_string_equal(fx->out, "no items in that feed yet\n");
 
@@ -718,7 +736,7 @@ test_hostile_input(void **state)
     /* A URL with a quote is a URL. */
     static const char url[] = "https://example.org/?q=';DROP%20TABLE%20"
                               "feeds;--";
-    assert_int_equal(RUN(fx, "feed", "add", url), 0);
+    assert_int_equal(RUN(fx, "feed", "add", "--as-is", url), 0);
     assert_int_equal(RUN(fx, "subscribe", "alice", url), 0);
     assert_string_equal(fx->out, "alice is subscribed to feed 1\n");
     check_fails(fx, RUN(fx, "subscribe", "alice", "' OR 1=1 --"),
@@ -730,6 +748,109 @@ test_hostile_input(void **state)
     assert_int_equal(RUN(fx, "feed", "list"), 0);
     contains(fx->out, url);
     assert_int_equal(subscriptions(fx, 1), 1);
+}
+
+/* poll, feed show and opml without a network: file:// feeds (an admin
+ * may add them) and the misuse of each. The HTTP behaviour is in
+ * tests/integration/test_poller.c. */
+static void
+test_poll_show_opml(void **state)
+{
+    struct fx *fx = *state;
+    char url[4200], want[4400];
+
+    /* Nothing to poll yet: a summary all the same. */
+    assert_int_equal(RUN(fx, "poll"), 0);
+    assert_string_equal(fx->err, "");
+    assert_int_equal(strncmp(fx->out, "polled 0 feeds: 0 new items, 0 "
+                             "unchanged (304), 0 errors in ", 51), 0);
+    check_misuse(fx, RUN(fx, "poll", "--all", "--feed", "1"),
+                 "poll: expected [--all] [--feed ID]");
+    check_misuse(fx, RUN(fx, "poll", "--all", "--all"),
+                 "poll: bad arguments");
+    check_misuse(fx, RUN(fx, "poll", "now"), "poll: bad arguments");
+    check_fails(fx, RUN(fx, "poll", "--feed", "x"),
+                "curator: feed ID must be a positive whole number, not "
+                "'x'\n");
+    check_fails(fx, RUN(fx, "poll", "--feed", "7"),
+                "curator: no feed with ID 7 (see 'curator feed list')\n");
+    check_fails(fx, RUN(fx, "feed", "show", "7"),
+                "curator: no feed with ID 7 (see 'curator feed list')\n");
+    check_fails(fx, RUN(fx, "feed", "show", "-1"),
+                "curator: feed ID must be a positive whole number");
+
+    /* A local feed, checked and added; polled; shown. */
+    char *feed = t_write_file(fx->dir, "local.xml",
+        "<rss version=\"2.0\"><channel><title>Local</title><link>https://"
+        "local.example/</link><ttl>120</ttl><skipDays><day>Sunday</day>"
+        "</skipDays><item><title>One</title><guid>1</guid></item><item>"
+        "<title>Two</title><guid>2</guid></item></channel></rss>\n");
+    snprintf(url, sizeof url, "file://%s", feed);
+    assert_int_equal(RUN(fx, "feed", "add", url), 0);
+    snprintf(want, sizeof want, "feed 1 added: %s (polled by curatord at "
+             "its next tick)\n", url);
+    assert_string_equal(fx->out, want);
+    assert_int_equal(RUN(fx, "poll"), 0);
+    assert_int_equal(strncmp(fx->out, "polled 1 feeds: 2 new items, 0 "
+                             "unchanged (304), 0 errors in ", 51), 0);
+    assert_int_equal(RUN(fx, "poll", "--feed", "1"), 0);
+    assert_int_equal(strncmp(fx->out, "polled 1 feeds: 0 new items, 1 "
+                             "unchanged (304), 0 errors in ", 51), 0);
+    assert_int_equal(RUN(fx, "feed", "show", "1"), 0);
+    snprintf(want, sizeof want, "feed 1: %s\n", url);
+    contains(fx->out, want);
+    contains(fx->out, "  title             Local\n");
+    contains(fx->out, "  site              https://local.example/\n");
+    contains(fx->out, "  added by          cli\n");
+    contains(fx->out, "  items             2\n");
+    contains(fx->out, "  failures in a row 0\n");
+    contains(fx->out, "  publisher hints   ttl 120 min; skipDays Sunday;\n");
+    assert_int_equal(RUN(fx, "feed", "list"), 0);
+    contains(fx->out, "\n1    200    0        2      ");
+    lacks(fx->out, " due ");
+
+    /* A local page that advertises a feed: that one is added, unread. */
+    char *page = t_write_file(fx->dir, "page.html",
+        "<html><head><link rel=alternate type=application/atom+xml "
+        "title=Blog href=\"https://blog.example/atom.xml\"></head></html>");
+    snprintf(url, sizeof url, "file://%s", page);
+    assert_int_equal(RUN(fx, "feed", "add", "--list", url), 0);
+    assert_string_equal(fx->out, "https://blog.example/atom.xml\t"
+                        "application/atom+xml\tBlog\n");
+    assert_int_equal(RUN(fx, "feed", "add", url), 0);
+    snprintf(want, sizeof want, "feed 2 added: https://blog.example/atom.xml"
+             " (advertised by %s; polled by curatord at its next tick)\n",
+             url);
+    assert_string_equal(fx->out, want);
+    /* Not a feed, not a page. */
+    char *junk = t_write_file(fx->dir, "junk.txt", "hello\n");
+    snprintf(url, sizeof url, "file://%s", junk);
+    check_fails(fx, RUN(fx, "feed", "add", url), "curator: no feed found: ");
+
+    /* OPML. */
+    check_fails(fx, RUN(fx, "opml", "import", "/nonexistent.opml"),
+                "curator: cannot open /nonexistent.opml: ");
+    check_misuse(fx, RUN(fx, "opml", "import"), "opml import: expected FILE");
+    check_misuse(fx, RUN(fx, "opml"), "unknown command 'opml'");
+    assert_int_equal(RUN(fx, "opml", "export"), 0);
+    contains(fx->out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    contains(fx->out, "<opml version=\"2.0\">");
+    contains(fx->out, "xmlUrl=\"https://blog.example/atom.xml\"");
+    contains(fx->out, "title=\"Local\"");
+    char *out_path;
+    assert_true(asprintf(&out_path, "%s/out.opml", fx->dir) > 0);
+    assert_int_equal(RUN(fx, "opml", "export", out_path), 0);
+    assert_string_equal(fx->out, "");
+    char *written = t_read_file(out_path, NULL);
+    assert_non_null(written);
+    contains(written, "<opml version=\"2.0\">");
+    free(written);
+    check_fails(fx, RUN(fx, "opml", "export", "/nonexistent/dir/x.opml"),
+                "curator: cannot create /nonexistent/dir/x.opml: ");
+    free(out_path);
+    free(junk);
+    free(page);
+    free(feed);
 }
 
 int
@@ -750,6 +871,8 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_input, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_poll_show_opml, setup,
                                         teardown),
     };
     /* A value from the caller's environment must not pick the config. */

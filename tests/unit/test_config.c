@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "setup.h"
 #include "err.h"
 #include "log.h"
 #include "support.h"
@@ -946,6 +947,139 @@ test_parse_limits(void **state)
 }
 
 static void
+test_sanitize_settings(void **state)
+{
+    struct fx *fx = *state;
+
+    write_config(fx, "[sanitize]\ntracking_hosts = Pixel.Example.COM,"
+                 " stats.example.org  t-1.example\nmax_data_image = 0\n"
+                 "text_max = 16K\nmail_remote_images = yes\n");
+    load_ok(fx);
+    assert_string_equal(fx->cfg->sanitize_tracking_hosts,
+                        "pixel.example.com,stats.example.org,t-1.example");
+    assert_int_equal(fx->cfg->sanitize_max_data_image, 0);
+    assert_int_equal(fx->cfg->sanitize_text_max, 16 * 1024);
+    assert_int_equal(fx->cfg->sanitize_mail_images, 1);
+    /* What the poller and the mail composer get from it. */
+    struct sanitize_opts o;
+    setup_sanitize_opts(fx->cfg, SANITIZE_MAIL, &o);
+    assert_int_equal(o.profile, SANITIZE_MAIL);
+    assert_int_equal(o.remote_images, 1);
+    assert_int_equal(o.max_data_image, 0);
+    assert_string_equal(o.tracking_hosts,
+                        "pixel.example.com,stats.example.org,t-1.example");
+    struct poller_cfg pc;
+    setup_poller_cfg(fx->cfg, &pc);
+    assert_int_equal(pc.sanitize.profile, SANITIZE_WEB);
+    assert_int_equal(pc.sanitize.remote_images, 0);
+    assert_int_equal(pc.text_max, 16 * 1024);
+    /* The defaults. */
+    write_config(fx, "");
+    load_ok(fx);
+    assert_non_null(strstr(fx->cfg->sanitize_tracking_hosts,
+                           "pixel.wp.com"));
+    assert_int_equal(fx->cfg->sanitize_max_data_image, 32 * 1024);
+    assert_int_equal(fx->cfg->sanitize_text_max, 4096);
+    assert_int_equal(fx->cfg->sanitize_mail_images, 0);
+    /* An empty list turns the host check off. */
+    write_config(fx, "[sanitize]\ntracking_hosts =\n");
+    load_ok(fx);
+    assert_string_equal(fx->cfg->sanitize_tracking_hosts, "");
+    expect_error(fx, "[sanitize]\ntracking_hosts = ok.example, bad/host\n",
+                 2, "[sanitize] tracking_hosts: 'ok.example, bad/host' is "
+                 "not a list of host names (like pixel.example.com, "
+                 "stats.example.org)");
+    expect_error(fx, "[sanitize]\ntracking_hosts = a..b\n", 2,
+                 "[sanitize] tracking_hosts: 'a..b' is not a list of host "
+                 "names (like pixel.example.com, stats.example.org)");
+    expect_error(fx, "[sanitize]\ntext_max = 100\n", 2,
+                 "[sanitize] text_max: 100 is out of range (256 to 1048576 "
+                 "bytes)");
+    expect_error(fx, "[sanitize]\nmax_data_image = 2M\n", 2,
+                 "[sanitize] max_data_image: 2M is out of range (0 to "
+                 "1048576 bytes)");
+    expect_error(fx, "[sanitize]\nstyle = on\n", 2,
+                 "unknown key 'style' in [sanitize]");
+}
+
+/* [poll]: concurrency, timeouts, the scheduling bounds and the web
+ * feeds' address check. */
+static void
+test_poll_limits(void **state)
+{
+    struct fx *fx = *state;
+
+    write_config(fx, "[poll]\nconnections = 200\nper_host = 2\n"
+                 "connect_timeout = 5s\ninterval = 2h\nmin_interval = 30m\n"
+                 "max_interval = 2d\nbackoff_max = 12h\nspread = 0\n"
+                 "refuse_private = no\nworkers = 3\n");
+    load_ok(fx);
+    assert_int_equal(fx->cfg->poll_connections, 200);
+    assert_int_equal(fx->cfg->poll_per_host, 2);
+    assert_int_equal(fx->cfg->poll_connect_timeout, 5);
+    assert_int_equal(fx->cfg->poll_min_interval, 1800);
+    assert_int_equal(fx->cfg->poll_max_interval, 2 * 86400);
+    assert_int_equal(fx->cfg->poll_backoff_max, 12 * 3600);
+    assert_int_equal(fx->cfg->poll_spread, 0);
+    assert_int_equal(fx->cfg->poll_refuse_private, 0);
+    assert_int_equal(fx->cfg->poll_workers, 3);
+    struct poller_cfg pc;
+    setup_poller_cfg(fx->cfg, &pc);
+    assert_int_equal(pc.connections, 200);
+    assert_int_equal(pc.per_host, 2);
+    assert_int_equal(pc.sched.interval, 7200);
+    assert_int_equal(pc.sched.min_interval, 1800);
+    assert_int_equal(pc.sched.max_interval, 2 * 86400);
+    assert_int_equal(pc.sched.backoff_max, 12 * 3600);
+    assert_int_equal(pc.refuse_private, 0);
+    assert_int_equal(pc.workers, 3);
+
+    /* Defaults; the bounds left out follow [poll] interval. */
+    write_config(fx, "");
+    load_ok(fx);
+    assert_int_equal(fx->cfg->poll_connections, 64);
+    assert_int_equal(fx->cfg->poll_per_host, 6);
+    assert_int_equal(fx->cfg->poll_connect_timeout, 10);
+    assert_int_equal(fx->cfg->poll_min_interval, 900);
+    assert_int_equal(fx->cfg->poll_max_interval, 86400);
+    assert_int_equal(fx->cfg->poll_backoff_max, 86400);
+    assert_int_equal(fx->cfg->poll_spread, 600);
+    assert_int_equal(fx->cfg->poll_refuse_private, 1);
+    assert_int_equal(fx->cfg->poll_workers, 0);
+    write_config(fx, "[poll]\ninterval = 5m\n");
+    load_ok(fx);
+    assert_int_equal(fx->cfg->poll_min_interval, 300);
+    write_config(fx, "[poll]\ninterval = 1w\n");
+    load_ok(fx);
+    assert_int_equal(fx->cfg->poll_max_interval, 7 * 86400);
+
+    expect_error(fx, "[poll]\nconnections = 0\n", 2,
+                 "[poll] connections: 0 is out of range (1 to 1024)");
+    expect_error(fx, "[poll]\nper_host = 65\n", 2,
+                 "[poll] per_host: 65 is out of range (1 to 64)");
+    expect_error(fx, "[poll]\nworkers = 65\n", 2,
+                 "[poll] workers: 65 is out of range (0 to 64)");
+    expect_error(fx, "[poll]\nconnect_timeout = 2m\n", 2,
+                 "[poll] connect_timeout: 2m is out of range (1s to 60s)");
+    expect_error(fx, "[poll]\nmin_interval = 30s\n", 2,
+                 "[poll] min_interval: 30s is out of range (60s to "
+                 "604800s)");
+    expect_error(fx, "[poll]\nspread = 2d\n", 2,
+                 "[poll] spread: 2d is out of range (0s to 86400s)");
+    expect_error(fx, "[poll]\nrefuse_private = maybe\n", 2,
+                 "[poll] refuse_private: 'maybe' is not true or false");
+    expect_error(fx, "[poll]\nmin_interval = 2h\nmax_interval = 1h\n", 0,
+                 "[poll] min_interval (7200s) is more than max_interval "
+                 "(3600s)");
+    expect_error(fx, "[poll]\ninterval = 2d\nmax_interval = 1d\n", 0,
+                 "[poll] interval (172800s) must lie between min_interval "
+                 "(900s) and max_interval (86400s)");
+    expect_error(fx, "[poll]\ninterval = 10m\nmin_interval = 1h\n", 0,
+                 "[poll] interval (600s) must lie between min_interval "
+                 "(3600s) and max_interval (86400s)");
+}
+
+static void
 test_parse_duration(void **state)
 {
     static const struct {
@@ -1269,6 +1403,9 @@ main(void)
         cmocka_unit_test_setup_teardown(test_hostile_random_input, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_parse_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_poll_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sanitize_settings, setup,
+                                        teardown),
         cmocka_unit_test(test_parse_duration),
         cmocka_unit_test(test_parse_size),
         cmocka_unit_test(test_parse_interests),

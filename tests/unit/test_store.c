@@ -60,7 +60,8 @@ struct item_rows {
     struct {
         long long id, feed_id, published, fetched;
         char feed_title[128], guid[128], title[128], link[256];
-        char author[128], summary[256];
+        char author[128], summary[256], html[256];
+        int has_html;
     } row[MAX_ROWS];
 };
 
@@ -181,6 +182,8 @@ item_cb(void *ctx, const struct store_item *it)
     COPY(r->row[r->n].link, it->link);
     COPY(r->row[r->n].author, it->author);
     COPY(r->row[r->n].summary, it->summary);
+    COPY(r->row[r->n].html, it->html);
+    r->row[r->n].has_html = it->html != NULL;
     r->n++;
     return r->stop_after > 0 && r->n == r->stop_after ? 7 : 0;
 }
@@ -721,6 +724,29 @@ test_feed_due_and_next_due(void **state)
 }
 
 /* Polling. */
+
+/* Items keep their sanitised HTML beside the plain text (schema 3). */
+static void
+test_polled_items_keep_html(void **state)
+{
+    struct fx *fx = *state;
+    struct item_rows ir = { 0 };
+    struct store_poll p = ok_poll(5000);
+    long long feed = add_feed(fx->st, "https://example.org/h.xml");
+    struct feed *f = make_feed("h", 1, 2);
+
+    f->items[1].html = strdup("<p>Safe &amp; <b>sound</b></p>");
+    assert_non_null(f->items[1].html);
+    assert_int_equal(store_feed_polled(fx->st, feed, &p, f, NULL), CUR_OK);
+    feed_free(f);
+    assert_int_equal(store_item_list(fx->st, feed, 10, item_cb, &ir),
+                     CUR_OK);
+    assert_int_equal(ir.n, 2);
+    assert_true(ir.row[0].has_html);
+    assert_string_equal(ir.row[0].html, "<p>Safe &amp; <b>sound</b></p>");
+    assert_string_equal(ir.row[0].summary, "Summary h 2");
+    assert_false(ir.row[1].has_html);
+}
 
 static void
 test_polled_success_stores_items(void **state)
@@ -1312,6 +1338,307 @@ test_sql_metacharacters(void **state)
     assert_int_equal(item_count(fx->st), 1);
 }
 
+/* Polling state of schema 2: health, schedule, hints, disabling. */
+
+/* A copy of the schema-2 polling columns of one feed. */
+struct poll_state {
+    long long last_failure, disabled_at;
+    long interval, ttl, update_period;
+    unsigned skip_hours, skip_days;
+    char body_hash[80], site_url[128], category[64], reason[128];
+    char etag[64], last_modified[64], url[128];
+    int failures, last_status;
+};
+
+static int
+poll_state_cb(void *ctx, const struct store_feed *f)
+{
+    struct poll_state *s = ctx;
+    s->last_failure = f->last_failure;
+    s->disabled_at = f->disabled_at;
+    s->interval = f->poll_interval;
+    s->ttl = f->ttl;
+    s->update_period = f->update_period;
+    s->skip_hours = f->skip_hours;
+    s->skip_days = f->skip_days;
+    s->failures = f->failures;
+    s->last_status = f->last_status;
+    COPY(s->body_hash, f->body_hash);
+    COPY(s->site_url, f->site_url);
+    COPY(s->category, f->category);
+    COPY(s->reason, f->disabled_reason);
+    COPY(s->etag, f->etag);
+    COPY(s->last_modified, f->last_modified);
+    COPY(s->url, f->url);
+    return 0;
+}
+
+static struct poll_state
+poll_state(struct store *st, long long id)
+{
+    struct poll_state s;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(store_feed_get(st, id, poll_state_cb, &s), CUR_OK);
+    return s;
+}
+
+static void
+test_polled_schedule_and_health(void **state)
+{
+    struct fx *fx = *state;
+    struct feed_rows r = { 0 };
+    long long feed = add_feed(fx->st, "https://example.org/s.xml");
+    struct store_poll p = ok_poll(100);
+
+    /* A parsed body: its hash, the interval, the publisher's hints. */
+    p.etag = "\"v1\"";
+    p.last_modified = "Tue, 03 Nov 2026 09:30:00 GMT";
+    p.body_hash = "abc123";
+    p.interval = 7200;
+    p.site_url = "https://example.org/";
+    p.has_hints = 1;
+    p.ttl = 3600;
+    p.skip_hours = 3;
+    p.skip_days = 64;
+    p.update_period = 86400;
+    assert_int_equal(store_feed_polled(fx->st, feed, &p, NULL, NULL),
+                     CUR_OK);
+    struct poll_state s = poll_state(fx->st, feed);
+    assert_string_equal(s.body_hash, "abc123");
+    assert_int_equal(s.interval, 7200);
+    assert_string_equal(s.site_url, "https://example.org/");
+    assert_int_equal(s.ttl, 3600);
+    assert_int_equal(s.skip_hours, 3);
+    assert_int_equal(s.skip_days, 64);
+    assert_int_equal(s.update_period, 86400);
+    assert_int_equal(s.last_failure, 0);
+
+    /* A 304 without validators keeps them, and keeps what it cannot
+     * know (hash, hints, site). */
+    struct store_poll u = ok_poll(200);
+    u.status = 304;
+    u.unchanged = 1;
+    u.interval = 10800;
+    assert_int_equal(store_feed_polled(fx->st, feed, &u, NULL, NULL),
+                     CUR_OK);
+    s = poll_state(fx->st, feed);
+    assert_int_equal(s.last_status, 304);
+    assert_string_equal(s.etag, "\"v1\"");
+    assert_string_equal(s.last_modified, "Tue, 03 Nov 2026 09:30:00 GMT");
+    assert_string_equal(s.body_hash, "abc123");
+    assert_int_equal(s.interval, 10800);
+    assert_int_equal(s.ttl, 3600);
+    /* A 200 without validators drops the old ones. */
+    struct store_poll n = ok_poll(300);
+    assert_int_equal(store_feed_polled(fx->st, feed, &n, NULL, NULL),
+                     CUR_OK);
+    s = poll_state(fx->st, feed);
+    assert_string_equal(s.etag, NULL_STR);
+    assert_string_equal(s.last_modified, NULL_STR);
+
+    /* A failure: counted, timed; a 410 disables with the reason. */
+    struct store_poll bad = ok_poll(400);
+    bad.status = 500;
+    bad.error = "HTTP 500";
+    assert_int_equal(store_feed_polled(fx->st, feed, &bad, NULL, NULL),
+                     CUR_OK);
+    s = poll_state(fx->st, feed);
+    assert_int_equal(s.failures, 1);
+    assert_int_equal(s.last_failure, 400);
+    assert_int_equal(s.disabled_at, 0);
+    bad.now = 500;
+    bad.status = 410;
+    bad.error = bad.disable = "HTTP 410 Gone";
+    assert_int_equal(store_feed_polled(fx->st, feed, &bad, NULL, NULL),
+                     CUR_OK);
+    s = poll_state(fx->st, feed);
+    assert_int_equal(s.disabled_at, 500);
+    assert_string_equal(s.reason, "HTTP 410 Gone");
+    assert_int_equal(s.failures, 2);
+    /* Disabled: never due, and not in the next due time. */
+    long long when = -1;
+    assert_int_equal(store_feed_due(fx->st, LLONG_MAX, feed_cb, &r), CUR_OK);
+    assert_int_equal(r.n, 0);
+    assert_int_equal(store_feed_next_due(fx->st, &when), CUR_OK);
+    assert_int_equal(when, 0);
+    /* A later failure keeps it disabled; a success enables it again. */
+    bad.disable = NULL;
+    bad.error = "HTTP 500";
+    assert_int_equal(store_feed_polled(fx->st, feed, &bad, NULL, NULL),
+                     CUR_OK);
+    assert_int_equal(poll_state(fx->st, feed).disabled_at, 500);
+    struct store_poll ok = ok_poll(600);
+    assert_int_equal(store_feed_polled(fx->st, feed, &ok, NULL, NULL),
+                     CUR_OK);
+    s = poll_state(fx->st, feed);
+    assert_int_equal(s.disabled_at, 0);
+    assert_string_equal(s.reason, NULL_STR);
+    assert_int_equal(s.failures, 0);
+    assert_int_equal(s.last_failure, 500);
+    assert_int_equal(store_feed_due(fx->st, LLONG_MAX, feed_cb, &r), CUR_OK);
+    assert_int_equal(r.n, 1);
+}
+
+static void
+test_feed_import_move_spread(void **state)
+{
+    struct fx *fx = *state;
+    long long a, b, id = -1, n = -1;
+
+    assert_int_equal(store_feed_import(fx->st, "https://example.org/a",
+                                       "A", "https://example.org/",
+                                       "Tech/C", "cli", &a), CUR_OK);
+    struct poll_state s = poll_state(fx->st, a);
+    assert_string_equal(s.site_url, "https://example.org/");
+    assert_string_equal(s.category, "Tech/C");
+    assert_int_equal(store_feed_import(fx->st, "https://example.org/a",
+                                       "other", NULL, NULL, "cli", &id),
+                     CUR_EEXIST);
+    assert_int_equal(id, a);
+    assert_string_equal(poll_state(fx->st, a).category, "Tech/C");
+
+    /* Moving: to a free URL, not onto another feed's. */
+    b = add_feed(fx->st, "https://example.org/b");
+    assert_int_equal(store_feed_move(fx->st, a, "https://example.org/a2"),
+                     CUR_OK);
+    assert_string_equal(poll_state(fx->st, a).url, "https://example.org/a2");
+    assert_int_equal(store_feed_move(fx->st, a, "https://example.org/b"),
+                     CUR_EEXIST);
+    assert_string_equal(poll_state(fx->st, a).url, "https://example.org/a2");
+    assert_int_equal(store_feed_move(fx->st, 999, "https://x.example/"),
+                     CUR_ENOTFOUND);
+
+    /* Spreading: only feeds polled before and overdue, over the window;
+     * a feed never polled stays due now. */
+    long long c = add_feed(fx->st, "https://example.org/c");
+    struct store_poll p = ok_poll(100);
+    p.next_poll = 150;
+    assert_int_equal(store_feed_polled(fx->st, a, &p, NULL, NULL), CUR_OK);
+    assert_int_equal(store_feed_polled(fx->st, b, &p, NULL, NULL), CUR_OK);
+    p.next_poll = 5000;
+    assert_int_equal(store_feed_polled(fx->st, c, &p, NULL, NULL), CUR_OK);
+    long long d = add_feed(fx->st, "https://example.org/d");
+    assert_int_equal(store_feed_spread(fx->st, 1000, 600, &n), CUR_OK);
+    assert_int_equal(n, 2);
+    struct feed_rows r = { 0 };
+    assert_int_equal(store_feed_list(fx->st, feed_cb, &r), CUR_OK);
+    for (size_t i = 0; i < r.n; i++) {
+        if (r.row[i].id == a || r.row[i].id == b)
+            assert_true(r.row[i].next_poll >= 1000
+                        && r.row[i].next_poll < 1600);
+        else if (r.row[i].id == c)
+            assert_int_equal(r.row[i].next_poll, 5000);
+        else if (r.row[i].id == d)
+            assert_int_equal(r.row[i].next_poll, 0);
+    }
+    assert_int_equal(store_feed_spread(fx->st, 1000, 0, &n), CUR_OK);
+    assert_int_equal(n, 0);
+}
+
+/* Inside a caller's transaction, a failed poll undoes only itself. */
+static void
+test_polled_savepoint(void **state)
+{
+    struct fx *fx = *state;
+    long long a = add_feed(fx->st, "https://example.org/a");
+    long long b = add_feed(fx->st, "https://example.org/b");
+    struct feed *fa = make_feed("a", 1, 2), *fb = make_feed("b", 1, 3);
+    struct store_poll p = ok_poll(100);
+    int n_new = -1;
+
+    /* The last item of b cannot be stored (no identity). */
+    free(fb->items[2].guid);
+    fb->items[2].guid = NULL;
+    assert_int_equal(store_begin(fx->st), CUR_OK);
+    assert_int_equal(store_feed_polled(fx->st, a, &p, fa, &n_new), CUR_OK);
+    assert_int_equal(n_new, 2);
+    assert_int_not_equal(store_feed_polled(fx->st, b, &p, fb, &n_new),
+                         CUR_OK);
+    assert_int_equal(n_new, 0);
+    assert_int_equal(store_commit(fx->st), CUR_OK);
+    assert_int_equal(item_count(fx->st), 2);
+    struct feed_rows r = { 0 };
+    get_feed(fx->st, b, &r);
+    assert_int_equal(r.row[0].last_poll, 0);    /* untouched */
+    get_feed(fx->st, a, &r);
+    assert_int_equal(r.row[0].last_poll, 100);
+    feed_free(fa);
+    feed_free(fb);
+}
+
+/* A database as the first Curator wrote it (schema 1) is moved forward
+ * with its rows; the new columns start empty. */
+static void
+test_upgrade_from_schema_1(void **state)
+{
+    struct fx *fx = *state;
+    sqlite3 *db;
+    static const char v1[] =
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL "
+        "UNIQUE, email TEXT NOT NULL, role TEXT NOT NULL DEFAULT "
+        "'subscriber' CHECK (role IN ('subscriber', 'editor', 'admin')), "
+        "created INTEGER NOT NULL, last_digest INTEGER NOT NULL DEFAULT 0, "
+        "digest_cursor INTEGER NOT NULL DEFAULT 0);"
+        "CREATE TABLE feeds (id INTEGER PRIMARY KEY, url TEXT NOT NULL "
+        "UNIQUE, title TEXT, origin TEXT NOT NULL CHECK (origin IN "
+        "('config', 'cli', 'web')), created INTEGER NOT NULL, etag TEXT, "
+        "last_modified TEXT, next_poll INTEGER NOT NULL DEFAULT 0, "
+        "last_poll INTEGER NOT NULL DEFAULT 0, last_success INTEGER NOT "
+        "NULL DEFAULT 0, last_status INTEGER NOT NULL DEFAULT 0, failures "
+        "INTEGER NOT NULL DEFAULT 0, last_error TEXT);"
+        "CREATE INDEX feeds_next_poll ON feeds(next_poll);"
+        "CREATE TABLE subscriptions (user_id INTEGER NOT NULL REFERENCES "
+        "users(id) ON DELETE CASCADE, feed_id INTEGER NOT NULL REFERENCES "
+        "feeds(id) ON DELETE CASCADE, created INTEGER NOT NULL, PRIMARY KEY "
+        "(user_id, feed_id)) WITHOUT ROWID;"
+        "CREATE INDEX subscriptions_feed ON subscriptions(feed_id);"
+        "CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, feed_id "
+        "INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE, guid TEXT "
+        "NOT NULL, title TEXT NOT NULL, link TEXT, author TEXT, summary "
+        "TEXT, published INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT "
+        "NULL DEFAULT 0, fetched INTEGER NOT NULL, UNIQUE (feed_id, guid));"
+        "CREATE INDEX items_feed ON items(feed_id, id);"
+        "CREATE TABLE interests (id INTEGER PRIMARY KEY, user_id INTEGER "
+        "NOT NULL REFERENCES users(id) ON DELETE CASCADE, term TEXT NOT "
+        "NULL, weight REAL NOT NULL DEFAULT 1.0, UNIQUE (user_id, term));"
+        "CREATE TABLE digests (id INTEGER PRIMARY KEY, user_id INTEGER NOT "
+        "NULL REFERENCES users(id) ON DELETE CASCADE, created INTEGER NOT "
+        "NULL, cursor INTEGER NOT NULL, items INTEGER NOT NULL, path TEXT);"
+        "CREATE INDEX digests_user ON digests(user_id, created);"
+        "INSERT INTO feeds (url, title, origin, created, etag, next_poll,"
+        " last_poll, last_success, last_status, failures)"
+        " VALUES ('https://old.example/feed', 'Old', 'cli', 1, '\"e\"', 50,"
+        " 40, 40, 200, 0);"
+        "INSERT INTO items (feed_id, guid, title, fetched)"
+        " VALUES (1, 'g1', 'An old item', 40);"
+        "PRAGMA user_version = 1;";
+    assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+
+    assert_int_equal(store_open(fx->path, &fx->st), CUR_OK);
+    assert_int_equal(sql_int(fx->path, "PRAGMA user_version"),
+                     STORE_SCHEMA_VERSION);
+    struct feed_rows r = { 0 };
+    get_feed(fx->st, 1, &r);
+    assert_string_equal(r.row[0].url, "https://old.example/feed");
+    assert_string_equal(r.row[0].etag, "\"e\"");
+    assert_int_equal(r.row[0].next_poll, 50);
+    assert_int_equal(r.row[0].items, 1);
+    struct poll_state s = poll_state(fx->st, 1);
+    assert_int_equal(s.disabled_at, 0);
+    assert_int_equal(s.interval, 0);
+    assert_string_equal(s.body_hash, NULL_STR);
+    assert_string_equal(s.category, NULL_STR);
+    /* Due as before, through the new index. */
+    memset(&r, 0, sizeof r);
+    assert_int_equal(store_feed_due(fx->st, 50, feed_cb, &r), CUR_OK);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM sqlite_master"
+                                       " WHERE name = 'feeds_next_poll'"),
+                     0);
+}
+
 int
 main(void)
 {
@@ -1339,6 +1666,8 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_feed_due_and_next_due,
                                         setup_mem, teardown),
+        cmocka_unit_test_setup_teardown(test_polled_items_keep_html,
+                                        setup_mem, teardown),
         cmocka_unit_test_setup_teardown(test_polled_success_stores_items,
                                         setup_mem, teardown),
         cmocka_unit_test_setup_teardown(test_polled_failure_then_success,
@@ -1362,6 +1691,14 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sql_metacharacters, setup_mem,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_polled_schedule_and_health,
+                                        setup_mem, teardown),
+        cmocka_unit_test_setup_teardown(test_feed_import_move_spread,
+                                        setup_mem, teardown),
+        cmocka_unit_test_setup_teardown(test_polled_savepoint, setup_mem,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_from_schema_1,
+                                        setup_file, teardown),
     };
 
     log_open(NULL, LOG_ERR);    /* no "store migrated" line per test */

@@ -556,10 +556,20 @@ data_image_ok(const char *u, size_t len, size_t max)
     if (comma == NULL)
         return 0;
     size_t tl = strcspn(t, ";,");
+    int known = 0;
     for (size_t i = 0; i < sizeof types / sizeof *types; i++)
         if (tl == strlen(types[i]) && strncasecmp(t, types[i], tl) == 0)
-            return 1;
-    return 0;
+            known = 1;
+    /* Only ";base64" and the base64 alphabet: one spelling, nothing a
+     * second pass could read differently. */
+    if (!known || (size_t)(comma - (t + tl)) != 7
+        || strncasecmp(t + tl, ";base64", 7) != 0)
+        return 0;
+    for (const char *p = comma + 1; p < u + len; p++)
+        if (!isalnum((unsigned char)*p) && *p != '+' && *p != '/'
+            && *p != '=')
+            return 0;
+    return 1;
 }
 
 /* Append u to out with spaces as %20, and, for http(s), the scheme in

@@ -54,7 +54,7 @@ log=$build/fuzz/last-run.log
 "$fuzzer" -max_total_time="$secs" -max_len=4096 -timeout=10 \
     -rss_limit_mb=2048 -dict="$here/html.dict" \
     -artifact_prefix="$build/fuzz/" -print_final_stats=1 \
-    "$corpus" "$seeds" > "$log" 2>&1
+    "$corpus" "$seeds" "$here/regressions" > "$log" 2>&1
 rc=$?
 runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log")
 if [ "$rc" -eq 0 ] && [ -n "$runs" ]; then

@@ -12,28 +12,32 @@ SYSCONFDIR ?= $(PREFIX)/etc/curator
 CONFIG     ?= config/curator.ini
 
 # Libraries found through pkg-config, and the Debian packages behind them.
-PKGS      := libcurl libxml-2.0 sqlite3 libmicrohttpd libsodium inih jansson
+PKGS      := libcurl libxml-2.0 sqlite3 libmicrohttpd libsodium inih jansson \
+             icu-i18n
 TEST_PKGS := cmocka
 DEBS      := build-essential pkg-config libcurl4-openssl-dev libxml2-dev \
              libsqlite3-dev libmicrohttpd-dev libcmocka-dev libsodium-dev \
-             libinih-dev libjansson-dev libstemmer-dev sqlite3 curl strace \
-             clang libclang-rt-14-dev chromium nodejs python3
+             libinih-dev libjansson-dev libstemmer-dev libicu-dev sqlite3 curl \
+             strace \
+             clang libclang-rt-14-dev chromium nodejs python3 \
+             python3-aiosmtpd tzdata
 # npm comes with some Node.js builds; Debian's is only needed without one.
 NPM_DEB   := $(if $(shell command -v npm 2>/dev/null),,npm)
 # Peers that the benchmarks measure beside Curator.
 BENCH_DEBS := python3 python3-feedparser python3-bleach libxml2-utils sfeed \
-             time nginx
+             time nginx wrk
 
 override CPPFLAGS += -Itests/support -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
             -DCURATOR_VERSION='"$(VERSION)"' \
-            -DCURATOR_SYSCONFDIR='"$(SYSCONFDIR)"' -Icurator -Iweb
+            -DCURATOR_SYSCONFDIR='"$(SYSCONFDIR)"' \
+            -DCURATOR_FILTERDIR='"$(LIBDIR)/filters"' -Icurator -Iweb
 CFLAGS   ?= -O2 -g
 HARDEN   := -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
             -Werror=format-security -fPIE
 override CFLAGS   += -std=c11 -Wall -Wextra -Werror $(HARDEN) $(SAN) \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 override LDFLAGS  += -pie -Wl,-z,relro,-z,now $(SAN)
-override LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl -lpthread
+override LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl -lpthread -lm
 TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
 LIB_SRC    := $(wildcard curator/*.c)
@@ -54,6 +58,9 @@ WEBLIB    := $(BUILD)/libcuratorweb.a
 CURATORD  := $(BUILD)/curatord
 CURATOR   := $(BUILD)/curator
 FILTERS   := $(patsubst filters/%.c,$(BUILD)/filters/%.so,$(FILTER_SRC))
+# Plugins that misbehave on purpose, for the host's tests.
+TEST_PLUGINS := $(patsubst tests/plugins/%.c,$(BUILD)/tests/plugins/%.so,\
+                $(wildcard tests/plugins/*.c))
 UNIT      := $(patsubst %.c,$(BUILD)/%,$(UNIT_SRC))
 INTEG     := $(patsubst %.c,$(BUILD)/%,$(INTEG_SRC))
 CONF      := $(patsubst %.c,$(BUILD)/%,$(CONF_SRC))
@@ -112,11 +119,21 @@ $(CURATORD): $(call obj,$(DAEMON_SRC)) $(WEBLIB) $(LIB)
 $(CURATOR): $(call obj,$(CLI_SRC)) $(LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-# Filters see only curator/filter.h and link nothing from libcurator.
+# Filters see only curator/filter.h and link nothing from libcurator;
+# FILTER_LIBS_name adds the libraries one filter needs.
+FILTER_LIBS_keyword := -lstemmer
+FILTER_LIBS_mute    := -lstemmer
+FILTER_LIBS_bayes   := -lstemmer
+FILTER_LIBS_dedupe  :=
 $(BUILD)/filters/%.so: filters/%.c curator/filter.h
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -Wall -Wextra -Werror $(HARDEN) $(SAN) -O2 -g -fPIC \
-	  -shared -Icurator $< -o $@ -lm
+	  -shared -Icurator $< -o $@ $(FILTER_LIBS_$*) -lm
+
+$(BUILD)/tests/plugins/%.so: tests/plugins/%.c curator/filter.h
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -Wall -Wextra -Werror $(SAN) -O1 -g -fPIC -shared \
+	  -Icurator $< -o $@ -lm
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT) $(WEBLIB) $(LIB)
 	@mkdir -p $(@D)
@@ -132,7 +149,7 @@ $(FUZZER): $(FUZZ_SRC) curator/sanitize.h curator/buf.h curator/parse_int.h \
 	  $(shell pkg-config --libs libxml-2.0) -o $@
 
 # Build and run every suite; the last line sums them all.
-test: all $(UNIT) $(INTEG) $(CONF) $(if $(FUZZ_CHECK),$(FUZZER))
+test: all $(TEST_PLUGINS) $(UNIT) $(INTEG) $(CONF) $(if $(FUZZ_CHECK),$(FUZZER))
 	@CURATOR_BUILD=$(BUILD) scripts/run-tests.sh $(UNIT) $(INTEG) $(CONF) \
 	  $(BROWSER) $(FUZZ_CHECK)
 

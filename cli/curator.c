@@ -1,6 +1,7 @@
 /* curator: the command line. Each command opens the store named by the
  * config, does one thing and exits: 0 on success, 1 when the operation
  * failed (the message names what), 2 on misuse (with the usage). */
+#include "cli.h"
 #include "config.h"
 #include "date.h"
 #include "discover.h"
@@ -28,12 +29,6 @@
 #include <time.h>
 #include <unistd.h>
 
-struct cli {
-    const char *config_path;
-    struct config *cfg;
-    struct store *st;
-    struct poller_cfg poll;     /* from the config */
-};
 
 struct command {
     const char *name;           /* "feed add" */
@@ -47,10 +42,7 @@ struct command {
 static const struct command *find_command(int argc, char **argv,
                                           int *words);
 
-static int
-fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
+int
 fail(const char *fmt, ...)
 {
     va_list ap;
@@ -63,7 +55,7 @@ fail(const char *fmt, ...)
 }
 
 /* A whole number from a command-line word, or -1. */
-static long long
+long long
 parse_id(const char *s)
 {
     char *end;
@@ -74,7 +66,7 @@ parse_id(const char *s)
     return errno || *end || v <= 0 ? -1 : v;
 }
 
-static int
+int
 find_user(struct cli *c, const char *name, long long *id)
 {
     int rc = store_user_find(c->st, name, id);
@@ -466,7 +458,8 @@ cmd_poll(struct cli *c, int argc, char **argv)
     if (poll_stop)
         return fail("interrupted: %d feeds were not polled and stay due",
                     ps.total - ps.polled);
-    return 0;
+    /* New items are scored as the daemon would score them. */
+    return ps.new_items > 0 ? cli_score_now(c) : 0;
 }
 
 /* `opml import`: the whole file is read and checked before anything is
@@ -586,33 +579,6 @@ cmd_subscribe(struct cli *c, int argc, char **argv)
         return fail("cannot subscribe %s to feed %lld: %s", argv[0], feed_id,
                     cur_strerror(rc));
     printf("%s is subscribed to feed %lld\n", argv[0], feed_id);
-    return 0;
-}
-
-static int
-cmd_interest_add(struct cli *c, int argc, char **argv)
-{
-    long long user_id;
-    double weight = 1.0;
-
-    if (argv[1][0] == '\0' || strlen(argv[1]) > 127)
-        return fail("interest term must be 1 to 127 bytes");
-    if (argc == 3) {
-        char *end;
-        errno = 0;
-        weight = strtod(argv[2], &end);
-        if (errno || *end || end == argv[2] || !isfinite(weight)
-            || weight < -10 || weight > 10)
-            return fail("weight must be a number from -10 to 10, not '%s'",
-                        argv[2]);
-    }
-    if (find_user(c, argv[0], &user_id))
-        return 1;
-    int rc = store_interest_add(c->st, user_id, argv[1], weight);
-    if (rc != CUR_OK)
-        return fail("cannot add interest '%s' for %s: %s", argv[1], argv[0],
-                    cur_strerror(rc));
-    printf("%s: interest '%s' with weight %g\n", argv[0], argv[1], weight);
     return 0;
 }
 
@@ -837,6 +803,8 @@ static const struct command commands[] = {
       "feeds", 0, 0, cmd_init, 0 },
     { "user add", "NAME EMAIL", "add a user", 2, 2, cmd_user_add, 0 },
     { "user list", "", "list users", 0, 0, cmd_user_list, 0 },
+    { "user role", "NAME subscriber|editor|admin", "set a user's role", 2,
+      2, cmd_user_role, 0 },
     { "feed add", "[--list] [--as-is] URL", "add a feed (http, https or "
       "file URL); given a web page, the feed it advertises (--list: list "
       "them; --as-is: add the URL without reading it)", 1, 3, cmd_feed_add,
@@ -849,8 +817,29 @@ static const struct command commands[] = {
       1, cmd_feed_remove, 0 },
     { "subscribe", "USER FEED", "subscribe a user to a feed (ID or URL)", 2,
       2, cmd_subscribe, 0 },
-    { "interest add", "USER TERM [WEIGHT]", "add an interest (weight -10 "
-      "to 10, default 1) or change its weight", 2, 3, cmd_interest_add, 0 },
+    { "goal add", "USER NAME", "add a professional goal that interests "
+      "can serve", 2, 2, cmd_goal_add, 0 },
+    { "interest add", "USER TERM [WEIGHT] [--goal NAME]", "add an interest "
+      "(a word, or a phrase of several; weight -10 to 10, default 1) or "
+      "change it", 2, 5, cmd_interest_add, 0 },
+    { "mute add", "USER TERM | USER --feed ID", "never show the user items "
+      "that mention TERM, or items from a feed", 2, 3, cmd_mute_add, 0 },
+    { "source weight", "USER FEED WEIGHT", "weigh a feed for a user: 1 "
+      "neutral, 2 more, 0.5 less, 0 never (0 to 10)", 3, 3,
+      cmd_source_weight, 0 },
+    { "feedback", "USER ITEM up|down", "more or less like this item: "
+      "teaches the bayes filter and rescores the user", 3, 3, cmd_feedback,
+      0 },
+    { "gem add", "ITEM --editor USER --note TEXT [--tags a,b] [--audience "
+      "GOAL,...] [--expires DURATION]", "tag an item as an editor's gem",
+      5, 11, cmd_gem_add, 0 },
+    { "score", "", "score new items and rescore changed profiles now", 0, 0,
+      cmd_score, 0 },
+    { "explain", "USER ITEM", "why the item scored what it did for the "
+      "user", 2, 2, cmd_explain, 0 },
+    { "top", "USER [--since DURATION] [--limit N] [--json] [--why-not]",
+      "the user's ranked items with reasons (--why-not: the best excluded "
+      "ones and what excluded them)", 1, 7, cmd_top, 0 },
     { "items", "[--feed ID] [--limit N]", "list the newest items (default "
       "20)", 0, 4, cmd_items, 0 },
     { "poll", "[--all] [--feed ID]", "poll the due feeds now (--all: every "

@@ -91,6 +91,9 @@ static const struct key_def keys[] = {
       10, 31 * 86400 },
     { "digest", "spool",      KEY_DIR,       OFF(spool_dir), 0, 0 },
     { "digest", "max_items",  KEY_UINT,      OFF(digest_max_items), 1, 500 },
+    { "score",  "window",     KEY_DURATION,  OFF(score_window),
+      3600, 365 * 86400 },
+    { "score",  "filter_dir", KEY_DIR,       OFF(filter_dir), 0, 0 },
     { "demo",   "user",       KEY_NAME,      OFF(demo_user), 0, 0 },
     { "demo",   "email",      KEY_EMAIL,     OFF(demo_email), 0, 0 },
     { "demo",   "interests",  KEY_INTERESTS, OFF(demo_interests), 0, 0 },
@@ -135,6 +138,8 @@ fail_at(struct loader *ld, int line, const char *fmt, ...)
 #define fail(ld, ...) fail_at((ld), (ld)->line, __VA_ARGS__)
 
 static int section_known(const char *name);
+static int filter_section(const char *section);
+static struct config_filter *filter_get(struct loader *ld, const char *name);
 
 /* inih's reader: one line per call, counted. Lines that are too long or
  * hold a NUL byte are refused here (inih would split or cut them), and so
@@ -183,6 +188,9 @@ read_line(char *str, int num, void *stream)
             }
             if (n >= sizeof name || !section_known(name))
                 fail(ld, "unknown section [%.*s]", (int)n, p + 1);
+            else if (filter_section(name) && filter_get(ld, name + 7)
+                                             == NULL)
+                fail(ld, "out of memory");
         }
     }
     return str;
@@ -667,15 +675,138 @@ add_feed(struct loader *ld, const char *name, const char *value)
     return 1;
 }
 
+/* "filter NAME" with NAME of a-z 0-9 _ -: a filter section. */
+static int
+filter_section(const char *section)
+{
+    if (strncmp(section, "filter ", 7) != 0 || section[7] == '\0')
+        return 0;
+    for (const char *p = section + 7; *p; p++)
+        if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p)
+              || *p == '_' || *p == '-'))
+            return 0;
+    return strlen(section + 7) <= 32;
+}
+
 static int
 section_known(const char *name)
 {
+    if (filter_section(name))
+        return 1;
     if (strcmp(name, "feeds") == 0)
         return 1;
     for (size_t i = 0; i < N_KEYS; i++)
         if (strcmp(keys[i].section, name) == 0)
             return 1;
     return 0;
+}
+
+/* The filter section 'name', added when first seen (sections come in
+ * file order, so filters run in that order). NULL when out of memory. */
+static struct config_filter *
+filter_get(struct loader *ld, const char *name)
+{
+    struct config *c = ld->cfg;
+    for (size_t i = 0; i < c->n_filters; i++)
+        if (strcmp(c->filters[i].name, name) == 0)
+            return &c->filters[i];
+    struct config_filter *f = realloc(c->filters,
+                                      (c->n_filters + 1) * sizeof *f);
+    if (f == NULL)
+        return NULL;
+    c->filters = f;
+    f = &c->filters[c->n_filters];
+    memset(f, 0, sizeof *f);
+    if ((f->name = strdup(name)) == NULL)
+        return NULL;
+    f->weight = 1.0;
+    f->line = ld->line;
+    c->n_filters++;
+    return f;
+}
+
+/* One key of a [filter NAME] section: path, weight, or the plugin's own
+ * (checked by the plugin when it loads). Returns 0 when out of memory. */
+static int
+filter_key(struct loader *ld, const char *fname, const char *key,
+           const char *value)
+{
+    struct config_filter *f = filter_get(ld, fname);
+    if (f == NULL)
+        return 0;
+    if ((strcmp(key, "path") == 0 && f->path != NULL)
+        || (strcmp(key, "weight") == 0 && f->weight_line != 0)) {
+        fail(ld, "[filter %s] %s: set twice", fname, key);
+        return 1;
+    }
+    for (size_t i = 0; i < f->n_opts; i++)
+        if (strcmp(f->opts[i].key, key) == 0) {
+            fail(ld, "[filter %s] %s: set twice", fname, key);
+            return 1;
+        }
+    if (strcmp(key, "path") == 0) {
+        if (value[0] == '\0') {
+            fail(ld, "[filter %s] path: empty", fname);
+            return 1;
+        }
+        f->path = strdup(value);
+        return f->path != NULL;
+    }
+    if (strcmp(key, "weight") == 0) {
+        char *end;
+        errno = 0;
+        double w = strtod(value, &end);
+        if (end == value || *end != '\0' || errno != 0 || !isfinite(w)
+            || w < -100 || w > 100) {
+            fail(ld, "[filter %s] weight: '%s' is not a number from -100 "
+                 "to 100", fname, value);
+            return 1;
+        }
+        f->weight = w;
+        f->weight_line = ld->line;
+        return 1;
+    }
+    struct config_filter_opt *o = realloc(f->opts,
+                                          (f->n_opts + 1) * sizeof *o);
+    if (o == NULL)
+        return 0;
+    f->opts = o;
+    o = &f->opts[f->n_opts];
+    o->key = strdup(key);
+    o->value = strdup(value);
+    if (o->key == NULL || o->value == NULL) {
+        free(o->key);
+        free(o->value);
+        return 0;
+    }
+    f->n_opts++;
+    return 1;
+}
+
+/* Where each filter's shared object is: a path with a '/' is taken
+ * relative to the config's folder; no path, or a bare name, means
+ * filter_dir/NAME.so. */
+static int
+resolve_filters(struct config *c)
+{
+    for (size_t i = 0; i < c->n_filters; i++) {
+        struct config_filter *f = &c->filters[i];
+        char *p;
+        if (f->path != NULL && strchr(f->path, '/') != NULL) {
+            p = resolve_path(c, f->path);
+        } else {
+            const char *base = f->path ? f->path : f->name;
+            size_t n = strlen(c->filter_dir) + strlen(base) + 5;
+            if ((p = malloc(n)) != NULL)
+                snprintf(p, n, "%s/%s%s", c->filter_dir, base,
+                         strstr(base, ".so") ? "" : ".so");
+        }
+        if (p == NULL)
+            return 0;
+        free(f->path);
+        f->path = p;
+    }
+    return 1;
 }
 
 /* Always returns 1: errors are recorded in the loader, so that inih's
@@ -688,6 +819,11 @@ on_key(void *user, const char *section, const char *name, const char *value)
     if (strcmp(section, "feeds") == 0) {
         if (!add_feed(ld, name, value))
             fail(ld, "out of memory");  /* kept only if nothing said why */
+        return 1;
+    }
+    if (filter_section(section)) {
+        if (!filter_key(ld, section + 7, name, value))
+            fail(ld, "out of memory");
         return 1;
     }
 
@@ -752,7 +888,9 @@ set_defaults(struct config *cfg)
     cfg->digest_interval = 86400;
     cfg->spool_dir = resolve_path(cfg, "spool");
     cfg->digest_max_items = 25;
-    return cfg->store_path && cfg->web_address && cfg->spool_dir
+    cfg->score_window = 14 * 86400;
+    cfg->filter_dir = strdup(CURATOR_FILTERDIR);
+    return cfg->filter_dir && cfg->store_path && cfg->web_address && cfg->spool_dir
         && cfg->sanitize_tracking_hosts;
 }
 
@@ -845,6 +983,8 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
         rc = CUR_ECONFIG;
         goto fail;
     }
+    if (!resolve_filters(cfg))
+        goto fail;
     fclose(ld.fp);
     *out = cfg;
     return CUR_OK;
@@ -868,6 +1008,18 @@ config_free(struct config *cfg)
         free(cfg->feeds[i].url);
     }
     free(cfg->feeds);
+    for (size_t i = 0; i < cfg->n_filters; i++) {
+        struct config_filter *f = &cfg->filters[i];
+        for (size_t j = 0; j < f->n_opts; j++) {
+            free(f->opts[j].key);
+            free(f->opts[j].value);
+        }
+        free(f->opts);
+        free(f->name);
+        free(f->path);
+    }
+    free(cfg->filters);
+    free(cfg->filter_dir);
     free(cfg->file);
     free(cfg->dir);
     free(cfg->store_path);

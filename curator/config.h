@@ -22,6 +22,22 @@ struct config_feed {
     int line;
 };
 
+/* A [filter NAME] section: the plugin, its weight and its own keys. */
+struct config_filter_opt {
+    char *key;
+    char *value;
+};
+
+struct config_filter {
+    char *name;
+    char *path;         /* resolved: absolute, or filter_dir/NAME.so */
+    double weight;      /* the filter's share of a score; default 1 */
+    struct config_filter_opt *opts;     /* every other key, in order */
+    size_t n_opts;
+    int line;           /* of the section header */
+    int weight_line;    /* where weight was set, 0 if not */
+};
+
 struct config {
     char *file;                 /* the path as given */
     char *dir;                  /* absolute folder of the file */
@@ -68,6 +84,13 @@ struct config {
     long digest_interval;       /* [digest] interval, seconds */
     char *spool_dir;            /* [digest] spool */
     unsigned digest_max_items;  /* [digest] max_items */
+
+    long score_window;          /* [score] window, seconds: how far back
+                                   a profile change rescores */
+    char *filter_dir;           /* [score] filter_dir: where a [filter]
+                                   without a path is looked for */
+    struct config_filter *filters;  /* [filter NAME] sections, in order */
+    size_t n_filters;
 
     char *demo_user;            /* [demo] user; NULL: no demo user */
     char *demo_email;           /* [demo] email */

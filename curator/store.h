@@ -13,10 +13,11 @@
 #include <stddef.h>
 
 #include "feed.h"
+#include "filter.h"
 
 /* The schema version this build writes; see the migrations in
  * store_sqlite.c. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 
@@ -204,6 +205,154 @@ int store_items_for_user(struct store *st, long long user_id,
  * 'cursor'; the user's next digest starts after it. */
 int store_digest_done(struct store *st, long long user_id, long long now,
                       long long cursor, int n_items, const char *path);
+
+/* Profiles: goals, interests under them, mutes and source weights. Each
+ * change bumps the user's profile revision, which the daemon watches to
+ * rescore that user. CUR_ENOTFOUND when the user (or feed, goal) does
+ * not exist. */
+int store_goal_add(struct store *st, long long user_id, const char *name,
+                   long long *id);          /* CUR_EEXIST, *id set */
+int store_goal_find(struct store *st, long long user_id, const char *name,
+                    long long *id);
+/* Add an interest or change it; goal_id 0 for none. */
+int store_interest_put(struct store *st, long long user_id, const char *term,
+                       double weight, long long goal_id, int is_phrase);
+int store_mute_term(struct store *st, long long user_id, const char *term);
+int store_mute_feed(struct store *st, long long user_id, long long feed_id);
+int store_source_weight(struct store *st, long long user_id,
+                        long long feed_id, double weight);
+
+/* A user's whole profile, owned by the caller; 'view' points into it and
+ * is what filters see. */
+struct store_profile {
+    struct curator_profile view;
+    long long rev;
+    char *strings;              /* every string, back to back */
+    void *arrays;
+};
+int store_profile_load(struct store *st, long long user_id,
+                       struct store_profile **out);
+void store_profile_free(struct store_profile *p);
+
+struct store_user_rev {
+    long long user_id;
+    long long profile_rev;      /* bumped by every profile change */
+    long long scored_rev;       /* the revision the stored scores are for */
+    int n_interests;
+    int n_goals;
+};
+typedef int (*store_user_rev_cb)(void *ctx, const struct store_user_rev *r);
+int store_user_revs(struct store *st, store_user_rev_cb cb, void *ctx);
+int store_user_scored(struct store *st, long long user_id, long long rev);
+/* The user's role: "subscriber", "editor" or "admin" (static string). */
+int store_user_role(struct store *st, long long user_id, const char **role);
+int store_user_set_role(struct store *st, long long user_id,
+                        const char *role);
+
+/* Feedback: verdict +1 or -1; a new verdict replaces the old one. */
+int store_feedback_put(struct store *st, long long user_id,
+                       long long item_id, int verdict);
+struct store_feedback {
+    long long id;               /* rising: a cursor for new feedback */
+    long long user_id;
+    long long item_id;
+    int verdict;
+};
+typedef int (*store_feedback_cb)(void *ctx, const struct store_feedback *f);
+/* Feedback with id above 'after_id', oldest first. */
+int store_feedback_list(struct store *st, long long after_id,
+                        store_feedback_cb cb, void *ctx);
+
+/* Gems: an editor's note, tags and audience (goal names) joined with
+ * commas; 'expires' 0 for never. Tagging again replaces. */
+int store_gem_put(struct store *st, long long item_id, long long editor_id,
+                  const char *note, const char *tags, const char *audience,
+                  long long expires);
+
+/* An item as the scorer sees it (borrowed during the callback). */
+struct store_scoring_item {
+    long long id;
+    long long feed_id;
+    const char *feed_url;
+    const char *feed_title;     /* may be NULL */
+    const char *title;
+    const char *link;           /* may be NULL */
+    const char *author;         /* may be NULL */
+    const char *text;           /* plain text; may be NULL */
+    const char *language;       /* may be NULL */
+    const char *tags;           /* '\n'-separated, may be NULL */
+    long long published;
+    long long fetched;
+    const char *gem_editor;     /* NULL unless a live gem */
+    const char *gem_note;
+    const char *gem_tags;       /* comma-separated */
+    const char *gem_audience;   /* comma-separated */
+};
+typedef int (*store_scoring_item_cb)(void *ctx,
+                                     const struct store_scoring_item *it);
+/* Items with id above 'after_id', in id order, at most 'limit'. */
+int store_scoring_items_after(struct store *st, long long after_id,
+                              int limit, long long now,
+                              store_scoring_item_cb cb, void *ctx);
+/* Items fetched at or after 'since' (the rescoring window), id order. */
+int store_scoring_items_since(struct store *st, long long since,
+                              long long now, store_scoring_item_cb cb,
+                              void *ctx);
+/* One item; CUR_ENOTFOUND if none. */
+int store_scoring_item(struct store *st, long long item_id, long long now,
+                       store_scoring_item_cb cb, void *ctx);
+
+/* Every subscription as (user, feed) pairs. */
+typedef int (*store_pair_cb)(void *ctx, long long a, long long b);
+int store_subscriptions_all(struct store *st, store_pair_cb cb, void *ctx);
+
+/* Scores: one row per (user, item) the scorer visited. 'reasons' is
+ * lines of "filter TAB contribution TAB text"; 'excluded_by' names the
+ * filter that excluded the item, or NULL. */
+int store_score_put(struct store *st, long long user_id, long long item_id,
+                    double score, const char *excluded_by,
+                    const char *reasons, long long now);
+/* Forget the user's scores of items fetched at or after 'since'. */
+int store_score_forget_user(struct store *st, long long user_id,
+                            long long since);
+int store_score_forget_item(struct store *st, long long item_id);
+/* Record that an item is a near-copy of an earlier one. */
+int store_item_duplicate(struct store *st, long long item_id,
+                         long long of_item_id);
+
+struct store_scored {
+    long long item_id;
+    long long feed_id;
+    const char *title;
+    const char *link;           /* may be NULL */
+    const char *feed_title;     /* may be NULL */
+    const char *feed_url;
+    long long published;
+    long long fetched;
+    double score;
+    const char *excluded_by;    /* NULL unless excluded */
+    const char *reasons;
+    long long dup_of;           /* 0 unless a near-copy */
+};
+typedef int (*store_scored_cb)(void *ctx, const struct store_scored *s);
+/* One stored score; CUR_ENOTFOUND if the pair was never scored. */
+int store_score_get(struct store *st, long long user_id, long long item_id,
+                    store_scored_cb cb, void *ctx);
+/* The user's scores of items fetched at or after 'since', best first:
+ * included ones, or (excluded != 0) only the excluded ones. */
+int store_score_top(struct store *st, long long user_id, long long since,
+                    int excluded, int limit, store_scored_cb cb, void *ctx);
+
+/* Small named counters (e.g. the scorer's cursor); 0 when unset. */
+int store_meta_get(struct store *st, const char *key, long long *value);
+int store_meta_put(struct store *st, const char *key, long long value);
+
+/* A write of several calls that nests: a transaction, or a savepoint
+ * inside the caller's. store_nest_end() commits (or releases) when rc is
+ * CUR_OK, else undoes the call's own work; it returns rc, or the commit's
+ * error. */
+int store_nest_begin(struct store *st, int *own);
+int store_nest_end(struct store *st, int own, int rc);
 
 /* Transactions spanning several calls (e.g. the demo seed). */
 int store_begin(struct store *st);

@@ -2,6 +2,7 @@
  * statements kept for the life of the handle, and a schema built from
  * numbered migrations recorded in PRAGMA user_version. */
 #include "store.h"
+#include "store_int.h"
 #include "err.h"
 #include "log.h"
 #include "valid.h"
@@ -105,6 +106,75 @@ static const char *const migrations[] = {
     /* 3: each item's sanitised HTML (web profile, sanitize.h) beside its
      * plain text in summary; NULL for items stored before. */
     "ALTER TABLE items ADD COLUMN html TEXT;",
+    /* 4: scoring. Profiles (goals, interests under goals, phrases, mutes
+     * of terms or feeds, source weights) with a revision the daemon
+     * watches; feedback; editors' gems; and one score row per (user,
+     * item) visited, with its top reasons as "filter TAB contribution TAB
+     * text" lines. Items keep their language and tags for the filters. */
+    "ALTER TABLE items ADD COLUMN language TEXT;"
+    "ALTER TABLE items ADD COLUMN tags TEXT;"
+    "ALTER TABLE items ADD COLUMN dup_of INTEGER;"
+    "ALTER TABLE users ADD COLUMN profile_rev INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE users ADD COLUMN scored_rev INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE goals ("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL COLLATE NOCASE,"
+    "  created INTEGER NOT NULL,"
+    "  UNIQUE (user_id, name)"
+    ");"
+    "ALTER TABLE interests ADD COLUMN goal_id INTEGER"
+    "  REFERENCES goals(id) ON DELETE SET NULL;"
+    "ALTER TABLE interests ADD COLUMN is_phrase INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE mutes ("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  term TEXT,"
+    "  feed_id INTEGER REFERENCES feeds(id) ON DELETE CASCADE,"
+    "  created INTEGER NOT NULL,"
+    "  CHECK ((term IS NULL) <> (feed_id IS NULL))"
+    ");"
+    "CREATE UNIQUE INDEX mutes_term ON mutes(user_id, term)"
+    "  WHERE term IS NOT NULL;"
+    "CREATE UNIQUE INDEX mutes_feed ON mutes(user_id, feed_id)"
+    "  WHERE feed_id IS NOT NULL;"
+    "CREATE TABLE source_weights ("
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,"
+    "  weight REAL NOT NULL,"
+    "  PRIMARY KEY (user_id, feed_id)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE feedback ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+    "  verdict INTEGER NOT NULL CHECK (verdict IN (-1, 1)),"
+    "  created INTEGER NOT NULL,"
+    "  UNIQUE (user_id, item_id)"
+    ");"
+    "CREATE TABLE gems ("
+    "  item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,"
+    "  editor_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  note TEXT NOT NULL,"
+    "  tags TEXT NOT NULL DEFAULT '',"
+    "  audience TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL,"
+    "  expires INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE TABLE scores ("
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+    "  score REAL NOT NULL,"
+    "  excluded_by TEXT,"
+    "  reasons TEXT NOT NULL DEFAULT '',"
+    "  scored INTEGER NOT NULL,"
+    "  PRIMARY KEY (user_id, item_id)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX scores_item ON scores(item_id);"
+    "CREATE TABLE meta ("
+    "  key TEXT PRIMARY KEY,"
+    "  value INTEGER NOT NULL"
+    ") WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -120,9 +190,17 @@ enum stmt_id {
     S_FEED_IMPORT, S_FEED_MOVE, S_FEED_SPREAD,
     S_ITEM_ADD, S_SUB_ADD, S_SUB_COUNT, S_INTEREST_ADD, S_INTEREST_LIST,
     S_ITEM_LIST, S_ITEM_LIST_FEED, S_ITEM_COUNT, S_ITEMS_FOR_USER,
-    S_DIGEST_ADD, S_DIGEST_USER,
+    S_DIGEST_ADD, S_DIGEST_USER, S_USER_BUMP,
     N_STMTS
 };
+
+_Static_assert(N_STMTS <= STORE_N_BASE, "raise STORE_N_BASE");
+
+static int tx_begin(struct store *st, int *own);
+static int tx_end(struct store *st, int own, int rc);
+static int each_row(struct store *st, sqlite3_stmt *s, const char *what,
+                    int (*row)(sqlite3_stmt *s, void *cb, void *ctx),
+                    void *cb, void *ctx);
 
 /* FEED_COLS_A, the item count, then FEED_COLS_B: the due query leaves
  * the count out (it runs for every feed of a round). */
@@ -189,8 +267,8 @@ static const char *const stmt_sql[N_STMTS] = {
                       " WHERE disabled_at = 0 AND next_poll < ?1"
                       " AND last_poll > 0",
     [S_ITEM_ADD] = "INSERT INTO items (feed_id, guid, title, link, author,"
-                   " summary, published, updated, fetched, html)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                   " summary, published, updated, fetched, html, language,"
+                   " tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                    " ON CONFLICT (feed_id, guid) DO NOTHING",
     [S_SUB_ADD] = "INSERT INTO subscriptions (user_id, feed_id, created)"
                   " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
@@ -214,14 +292,10 @@ static const char *const stmt_sql[N_STMTS] = {
                          " ORDER BY i.id LIMIT ?",
     [S_DIGEST_ADD] = "INSERT INTO digests (user_id, created, cursor, items,"
                      " path) VALUES (?, ?, ?, ?, ?)",
+    [S_USER_BUMP] = "UPDATE users SET profile_rev = profile_rev + 1"
+                    " WHERE id = ?",
     [S_DIGEST_USER] = "UPDATE users SET last_digest = ?, digest_cursor ="
                       " max(digest_cursor, ?) WHERE id = ?",
-};
-
-struct store {
-    sqlite3 *db;
-    char *path;
-    sqlite3_stmt *stmts[N_STMTS];
 };
 
 static int
@@ -310,6 +384,87 @@ static const char *
 col_text(sqlite3_stmt *s, int i)
 {
     return (const char *)sqlite3_column_text(s, i);
+}
+
+sqlite3_stmt *
+store_xstmt(struct store *st, enum store_xstmt slot, const char *sql)
+{
+    sqlite3_stmt *s = st->xstmts[slot];
+    if (s == NULL) {
+        if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                               &s, NULL) != SQLITE_OK) {
+            db_error(st, "prepare");
+            return NULL;
+        }
+        st->xstmts[slot] = s;
+    }
+    return s;
+}
+
+int
+store_each_row(struct store *st, sqlite3_stmt *s, const char *what,
+               int (*row)(sqlite3_stmt *s, void *cb, void *ctx), void *cb,
+               void *ctx)
+{
+    return each_row(st, s, what, row, cb, ctx);
+}
+
+int
+store_nest_begin(struct store *st, int *own)
+{
+    return tx_begin(st, own);
+}
+
+int
+store_nest_end(struct store *st, int own, int rc)
+{
+    return tx_end(st, own, rc);
+}
+
+int
+store_db_error(struct store *st, const char *what)
+{
+    return db_error(st, what);
+}
+
+int
+store_query_int(struct store *st, sqlite3_stmt *s, long long *out,
+                const char *what)
+{
+    return query_int(st, s, out, what);
+}
+
+int
+store_step_done(struct store *st, sqlite3_stmt *s, const char *what)
+{
+    return step_done(st, s, what);
+}
+
+void
+store_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    bind_text(s, i, v);
+}
+
+char *
+store_join_tags(const char *const *tags, size_t n)
+{
+    size_t len = 0;
+    char *out, *p;
+
+    for (size_t i = 0; i < n; i++)
+        len += strlen(tags[i]) + 1;
+    if (len == 0 || (out = malloc(len)) == NULL)
+        return NULL;
+    p = out;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = strlen(tags[i]);
+        memcpy(p, tags[i], k);
+        p += k;
+        *p++ = '\n';
+    }
+    p[-1] = '\0';
+    return out;
 }
 
 static int
@@ -417,6 +572,8 @@ store_close(struct store *st)
         return;
     for (int i = 0; i < N_STMTS; i++)
         sqlite3_finalize(st->stmts[i]);
+    for (int i = 0; i < SX_N; i++)
+        sqlite3_finalize(st->xstmts[i]);
     sqlite3_close(st->db);
     free(st->path);
     free(st);
@@ -742,6 +899,11 @@ put_items(struct store *st, long long feed_id, const struct feed *f,
         sqlite3_bind_int64(s, 8, it->updated);
         sqlite3_bind_int64(s, 9, now);
         bind_text(s, 10, it->html);
+        bind_text(s, 11, it->language);
+        char *tags = store_join_tags((const char *const *)it->tags,
+                                     it->n_tags);
+        bind_text(s, 12, tags);
+        free(tags);
         int rc = step_done(st, s, "item add");
         if (rc != CUR_OK)
             return rc;
@@ -813,10 +975,24 @@ store_subscribe(struct store *st, long long user_id, long long feed_id)
     sqlite3_stmt *s = stmt(st, S_SUB_ADD);
     if (s == NULL)
         return CUR_ESTORE;
+    int own, rc = store_nest_begin(st, &own);
+    if (rc != CUR_OK)
+        return rc;
     sqlite3_bind_int64(s, 1, user_id);
     sqlite3_bind_int64(s, 2, feed_id);
     sqlite3_bind_int64(s, 3, (long long)time(NULL));
-    return step_done(st, s, "subscribe");
+    rc = step_done(st, s, "subscribe");
+    /* What a user sees changed: their scores need a look. */
+    if (rc == CUR_OK && sqlite3_changes(st->db) > 0) {
+        sqlite3_stmt *b = stmt(st, S_USER_BUMP);
+        if (b == NULL) {
+            rc = CUR_ESTORE;
+        } else {
+            sqlite3_bind_int64(b, 1, user_id);
+            rc = step_done(st, b, "profile revision");
+        }
+    }
+    return store_nest_end(st, own, rc);
 }
 
 int
@@ -833,15 +1009,7 @@ int
 store_interest_add(struct store *st, long long user_id, const char *term,
                    double weight)
 {
-    if (term[0] == '\0')
-        return CUR_EINVAL;
-    sqlite3_stmt *s = stmt(st, S_INTEREST_ADD);
-    if (s == NULL)
-        return CUR_ESTORE;
-    sqlite3_bind_int64(s, 1, user_id);
-    bind_text(s, 2, term);
-    sqlite3_bind_double(s, 3, weight);
-    return step_done(st, s, "interest add");
+    return store_interest_put(st, user_id, term, weight, 0, 0);
 }
 
 static int

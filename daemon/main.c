@@ -6,6 +6,7 @@
 #define _GNU_SOURCE     /* ppoll() */
 #include "config.h"
 #include "digest.h"
+#include "score.h"
 #include "err.h"
 #include "fetch.h"
 #include "log.h"
@@ -76,11 +77,34 @@ sleep_tick(long seconds, const sigset_t *handled)
     sigprocmask(SIG_SETMASK, &during, NULL);
 }
 
+/* Score new items, then notice profile changes and feedback made through
+ * the CLI or the web and rescore those users. A failure is logged and
+ * retried next tick: the cursor only moves with committed scores. */
+static void
+score_round(struct scorer *sc, struct store *st)
+{
+    struct scorer_stats s = { 0 };
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = scorer_run(sc, st, (long long)time(NULL), &s);
+    if (rc == CUR_OK)
+        rc = scorer_refresh(sc, st, (long long)time(NULL), &s);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (rc != CUR_OK)
+        log_err("scoring failed err=\"%s\"", cur_strerror(rc));
+    else if (s.items > 0 || s.users > 0)
+        log_info("scored items=%lld users_rescored=%lld pairs=%lld "
+                 "dropped=%lld seconds=%.3f", s.items, s.users, s.pairs,
+                 s.dropped, (double)(t1.tv_sec - t0.tv_sec)
+                            + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+}
+
 static int
 run(const struct config *cfg)
 {
     struct store *st = NULL;
     struct web *web = NULL;
+    struct scorer *sc = NULL;
     sigset_t handled, old;
     struct sigaction sa = { .sa_handler = on_signal };
     int rc, added, created;
@@ -109,6 +133,23 @@ run(const struct config *cfg)
     log_info("store open db=%s", cfg->store_path);
     if ((rc = setup_sync_feeds(st, cfg, &added)) != CUR_OK
         || (rc = setup_seed_demo(st, cfg, &created)) != CUR_OK)
+        goto out;
+    /* Filters load before anything is served: a bad one stops the start
+     * with a message naming its file. */
+    char err[512];
+    if ((rc = scorer_open(cfg->filters, cfg->n_filters, cfg->score_window,
+                          &sc, err, sizeof err)) != CUR_OK) {
+        log_err("filter refused: %s", err);
+        goto out;
+    }
+    for (size_t i = 0; i < scorer_filter_count(sc); i++) {
+        const char *name, *path;
+        unsigned major, minor;
+        scorer_filter_info(sc, i, &name, &path, &major, &minor);
+        log_info("filter loaded name=%s path=%s abi=%u.%u", name, path,
+                 major, minor);
+    }
+    if ((rc = scorer_load(sc, st, (long long)time(NULL), 1)) != CUR_OK)
         goto out;
     if (cfg->web_enabled) {
         struct web_cfg wc = {
@@ -153,6 +194,8 @@ run(const struct config *cfg)
             log_info("poll round feeds=%d failed=%d unchanged=%d new=%d "
                      "seconds=%.2f", ps.polled, ps.failed, ps.unchanged,
                      ps.new_items, ps.seconds);
+        if (!stop_requested)
+            score_round(sc, st);
         if (rc == CUR_OK && !stop_requested)
             rc = digest_run_due(st, &dc, (long long)time(NULL), &written);
         /* A store error (disk full, locked) is logged where it happened;
@@ -164,6 +207,7 @@ run(const struct config *cfg)
     log_info("curatord stopping signal=term");
 out:
     web_stop(web);
+    scorer_close(sc);
     store_close(st);
     fetch_global_cleanup();
     if (rc == CUR_OK)

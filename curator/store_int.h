@@ -1,0 +1,58 @@
+/* Inside the SQLite store: the handle and the small helpers that the
+ * store's source files share (store_sqlite.c for feeds, items and users;
+ * store_profile.c for profiles, feedback and gems; store_score.c for
+ * scores). Not for use outside curator/store_*.c. */
+#ifndef CURATOR_STORE_INT_H
+#define CURATOR_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define STORE_N_BASE 64     /* room for store_sqlite.c's statements */
+
+/* Statements of the other store files, prepared once on first use. */
+enum store_xstmt {
+    SX_GOAL_ADD, SX_GOAL_FIND, SX_GOAL_LIST, SX_INTEREST_PUT,
+    SX_INTEREST_DEL, SX_PROFILE_INTERESTS, SX_MUTE_TERM, SX_MUTE_FEED,
+    SX_MUTE_LIST, SX_SOURCE_PUT, SX_SOURCE_LIST, SX_PROFILE_BUMP,
+    SX_USER_REVS, SX_USER_SCORED, SX_FEEDBACK_PUT, SX_FEEDBACK_LIST,
+    SX_GEM_PUT, SX_GEM_GET, SX_ITEM_GET, SX_USER_GET,
+    SX_SUBS_ALL, SX_ITEMS_SINCE, SX_ITEMS_WINDOW, SX_ITEMS_WINDOW_USER,
+    SX_SCORE_PUT, SX_SCORE_DEL_USER, SX_SCORE_DEL_ITEM, SX_SCORE_GET,
+    SX_SCORE_TOP, SX_SCORE_EXCLUDED, SX_META_GET, SX_META_PUT,
+    SX_ITEM_DUP, SX_USER_ROLE,
+    SX_N
+};
+
+struct store {
+    sqlite3 *db;
+    char *path;
+    sqlite3_stmt *stmts[STORE_N_BASE];
+    sqlite3_stmt *xstmts[SX_N];
+};
+
+/* The statement in 'slot', prepared from 'sql' the first time; NULL
+ * (logged) on error. */
+sqlite3_stmt *store_xstmt(struct store *st, enum store_xstmt slot,
+                          const char *sql);
+/* Log the database's last error for 'what'; returns CUR_ESTORE. */
+int store_db_error(struct store *st, const char *what);
+/* Step a statement that returns no rows, then reset it: CUR_OK,
+ * CUR_EEXIST (unique), CUR_ENOTFOUND (foreign key) or CUR_ESTORE. */
+int store_step_done(struct store *st, sqlite3_stmt *s, const char *what);
+/* Step through rows calling row(s, cb, ctx) for each until it returns
+ * non-zero (that value is returned); ends with a reset. */
+int store_each_row(struct store *st, sqlite3_stmt *s, const char *what,
+                   int (*row)(sqlite3_stmt *s, void *cb, void *ctx),
+                   void *cb, void *ctx);
+/* Run a one-row, one-integer query: CUR_OK, CUR_ENOTFOUND or
+ * CUR_ESTORE. */
+int store_query_int(struct store *st, sqlite3_stmt *s, long long *out,
+                    const char *what);
+/* Bind a string, or NULL. */
+void store_bind_text(sqlite3_stmt *s, int i, const char *v);
+/* Tags joined with '\n' (malloc'd), or NULL when there are none. */
+char *store_join_tags(const char *const *tags, size_t n);
+
+#endif

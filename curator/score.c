@@ -482,6 +482,24 @@ view_of(struct view *v, const struct store_scoring_item *s, long long now)
 
 /* Scoring one pair. */
 
+/* A reason cut at a byte limit may end inside a UTF-8 character: drop
+ * that incomplete tail. */
+static void
+trim_partial_utf8(char *s, size_t len)
+{
+    size_t i = len, cont = 0;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80 && cont < 3) {
+        i--;
+        cont++;
+    }
+    if (i == 0)
+        return;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t need = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
+    if (lead >= 0xC0 && cont < need)
+        s[i - 1] = '\0';
+}
+
 static void
 sink_add(struct curator_explain *ex, double contribution, const char *text)
 {
@@ -498,6 +516,7 @@ sink_add(struct curator_explain *ex, double contribution, const char *text)
         r->text[i] = (text[i] == '\t' || text[i] == '\n'
                       || text[i] == '\r') ? ' ' : text[i];
     r->text[i] = '\0';
+    trim_partial_utf8(r->text, i);
 }
 
 static void

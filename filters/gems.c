@@ -1,0 +1,872 @@
+/* gems: boosts an editor's gem for the users whose goals or interests it
+ * meets, and shows the editor's note as the reason.
+ *
+ * A gem matches a user when one of its tags equals one of the user's
+ * goals or interests (weight > 0) after normalisation: ASCII lowercase,
+ * '-', '_' and white space all one separator (runs folded, ends
+ * trimmed), and one trailing 's' of each word dropped, so "One-on-ones"
+ * is "one on one". A gem naming an audience (goal names) matches only
+ * users having one of those goals. A match scores boost (option, default
+ * 5), plus audience_bonus (option, default 1) when the audience named
+ * one of the user's goals; anything else gets no opinion. The reason
+ * reads 'editor pick by alice: "NOTE" (matches your goal Leadership)',
+ * with the note cleaned of control characters and cut to 120 bytes on a
+ * character boundary with "…".
+ *
+ * set_profile() keeps each user's normalised goals and interests and an
+ * index from each of them to the users who hold it, so add_item() names
+ * the users a gem fits by looking up its tags, whatever the number of
+ * users. Who may see the item is the host's business. score() reads the
+ * profile view it is given.
+ */
+#include "filter.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GEMS_MAX_OPTION 1000.0
+#define GEMS_NOTE_MAX 120       /* bytes of note shown, "…" included */
+#define GEMS_EDITOR_MAX 32      /* bytes of editor name shown */
+#define GEMS_TERM_MAX 48        /* bytes of goal or interest shown */
+#define GEMS_REASON_MAX 199     /* what curator_explain_add() keeps */
+
+#define ELLIPSIS "\xe2\x80\xa6"
+
+/* A node of a chained hash table; the owner compares keys. */
+struct node {
+    struct node *next;
+    size_t hash;
+};
+
+struct table {
+    struct node **b;
+    size_t nb;                  /* 0 or a power of two */
+    size_t n;
+};
+
+/* One user as add_item() needs it. */
+struct guser {
+    struct node node;           /* first: hash of the user id */
+    long long id;
+    char **goals;               /* normalised, non-empty */
+    size_t n_goals;
+    char **keys;                /* goals and interests > 0, unique */
+    size_t n_keys;
+    unsigned long long seen;    /* the add_item() pass that named it */
+};
+
+/* The users holding one normalised goal or interest. */
+struct term {
+    struct node node;           /* first: hash of key */
+    char *key;
+    struct guser **users;
+    size_t n, cap;
+};
+
+struct gems {
+    double boost;
+    double audience_bonus;
+    struct table users;
+    struct table terms;
+    unsigned long long pass;
+};
+
+/* ---- Hash tables. ---- */
+
+static struct node *
+table_find(const struct table *t, size_t hash,
+           int (*eq)(const struct node *, const void *), const void *key)
+{
+    if (t->nb == 0)
+        return NULL;
+    for (struct node *n = t->b[hash & (t->nb - 1)]; n; n = n->next)
+        if (n->hash == hash && eq(n, key))
+            return n;
+    return NULL;
+}
+
+/* Double the buckets; on failure keep the old ones (slower, still right). */
+static void
+table_grow(struct table *t)
+{
+    size_t nb = t->nb ? t->nb * 2 : 16;
+    struct node **b;
+
+    if (nb > SIZE_MAX / sizeof *b || (b = calloc(nb, sizeof *b)) == NULL)
+        return;
+    for (size_t i = 0; i < t->nb; i++) {
+        struct node *n = t->b[i], *next;
+        for (; n; n = next) {
+            next = n->next;
+            n->next = b[n->hash & (nb - 1)];
+            b[n->hash & (nb - 1)] = n;
+        }
+    }
+    free(t->b);
+    t->b = b;
+    t->nb = nb;
+}
+
+/* Link 'n' (node.hash set). Returns 0, or -1 out of memory. */
+static int
+table_put(struct table *t, struct node *n)
+{
+    if (t->n >= t->nb)
+        table_grow(t);
+    if (t->nb == 0)
+        return -1;
+    n->next = t->b[n->hash & (t->nb - 1)];
+    t->b[n->hash & (t->nb - 1)] = n;
+    t->n++;
+    return 0;
+}
+
+/* Unlink 'n', which is in 't'. */
+static void
+table_unlink(struct table *t, struct node *n)
+{
+    for (struct node **pp = &t->b[n->hash & (t->nb - 1)]; *pp;
+         pp = &(*pp)->next) {
+        if (*pp == n) {
+            *pp = n->next;
+            t->n--;
+            return;
+        }
+    }
+}
+
+static size_t
+hash_id(long long key)
+{
+    /* splitmix64's finaliser: ids are often sequential. */
+    uint64_t x = (uint64_t)key;
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return (size_t)x;
+}
+
+static size_t
+hash_str(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;     /* FNV-1a */
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ULL;
+    }
+    return (size_t)h;
+}
+
+static int
+user_eq(const struct node *n, const void *key)
+{
+    return ((const struct guser *)n)->id == *(const long long *)key;
+}
+
+static int
+term_eq(const struct node *n, const void *key)
+{
+    return strcmp(((const struct term *)n)->key, key) == 0;
+}
+
+/* ---- Normalisation. ---- */
+
+static int
+is_sep(unsigned c)
+{
+    return c == ' ' || c == '-' || c == '_' || (c >= '\t' && c <= '\r');
+}
+
+/* Reads a string normalised, one byte at a time. */
+struct norm {
+    const unsigned char *p;
+    size_t word;                /* bytes given of the current word */
+};
+
+static void
+norm_start(struct norm *n, const char *s)
+{
+    n->p = (const unsigned char *)(s ? s : "");
+    n->word = 0;
+}
+
+/* The next byte of the normalised string, or -1 at its end. */
+static int
+norm_next(struct norm *n)
+{
+    for (;;) {
+        unsigned c = *n->p;
+
+        if (c == '\0')
+            return -1;
+        if (is_sep(c)) {
+            while (is_sep(*n->p))
+                n->p++;
+            /* Separators before the first word or after the last one
+             * count for nothing. */
+            if (*n->p == '\0' || n->word == 0)
+                continue;
+            n->word = 0;
+            return ' ';
+        }
+        n->p++;
+        if (c >= 'A' && c <= 'Z')
+            c += 'a' - 'A';
+        if (c == 's' && n->word > 0 && (*n->p == '\0' || is_sep(*n->p)))
+            continue;
+        n->word++;
+        return (int)c;
+    }
+}
+
+/* Whether 'a' and 'b' are the same non-empty term once normalised. */
+static int
+norm_eq(const char *a, const char *b)
+{
+    struct norm x, y;
+    int c, first = 1;
+
+    norm_start(&x, a);
+    norm_start(&y, b);
+    do {
+        c = norm_next(&x);
+        if (c != norm_next(&y) || (first && c == -1))
+            return 0;
+        first = 0;
+    } while (c != -1);
+    return 1;
+}
+
+/* A normalised copy of 's' (free()), "" if nothing is left, or NULL out
+ * of memory. */
+static char *
+norm_dup(const char *s)
+{
+    struct norm n;
+    size_t len = 0;
+    char *out;
+
+    norm_start(&n, s);
+    while (norm_next(&n) != -1)
+        len++;
+    if ((out = malloc(len + 1)) == NULL)
+        return NULL;
+    norm_start(&n, s);
+    for (size_t i = 0; i < len; i++)
+        out[i] = (char)norm_next(&n);
+    out[len] = '\0';
+    return out;
+}
+
+/* A copy of 's' (free()), or NULL out of memory. */
+static char *
+dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+
+    if (d != NULL)
+        memcpy(d, s, n);
+    return d;
+}
+
+/* ---- Reasons. ---- */
+
+/* The next character of 'pp' made safe to show, into 'out': control
+ * characters and line separators become one space, invisible and
+ * direction-changing ones nothing (0 returned), bytes that are not UTF-8
+ * U+FFFD. Returns the bytes in 'out'. */
+static size_t
+take_char(const unsigned char **pp, unsigned char out[4])
+{
+    const unsigned char *p = *pp;
+    unsigned c = p[0], cp;
+    size_t n;
+
+    if (c < 0x80) {
+        *pp = p + 1;
+        out[0] = c < 0x20 || c == 0x7f ? ' ' : (unsigned char)c;
+        return 1;
+    }
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        goto bad;
+    }
+    /* A NUL fails the test, so this never reads past the string. */
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            goto bad;
+        cp = cp << 6 | (p[i] & 0x3f);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff))
+        || (cp >= 0xd800 && cp <= 0xdfff))
+        goto bad;
+    *pp = p + n;
+    if (cp <= 0x9f || cp == 0x2028 || cp == 0x2029) {
+        out[0] = ' ';
+        return 1;
+    }
+    if ((cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e)
+        || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff)
+        return 0;
+    memcpy(out, p, n);
+    return n;
+bad:
+    *pp = p + 1;
+    memcpy(out, "\xef\xbf\xbd", 3);
+    return 3;
+}
+
+/* Copy 'src' into 'dst' (limit + 1 bytes, limit >= 3) made safe to show,
+ * white space folded and trimmed; text longer than 'limit' bytes is cut
+ * on a character boundary and ends with "…" within the limit. Reads no
+ * further than it writes, whatever the length of 'src'. Returns the
+ * length written. */
+static size_t
+put_clean(char *dst, size_t limit, const char *src)
+{
+    const unsigned char *p = (const unsigned char *)(src ? src : "");
+    size_t len = 0, safe = 0;
+    int space = 0;
+
+    while (*p) {
+        unsigned char ch[4];
+        size_t n = take_char(&p, ch), need;
+
+        if (n == 0)
+            continue;
+        if (n == 1 && ch[0] == ' ') {
+            space = 1;
+            continue;
+        }
+        need = n + (space && len > 0);
+        if (len + need > limit) {
+            /* A space is only ever written before a character, so
+             * the cut never leaves one before the "…". */
+            len = safe;
+            memcpy(dst + len, ELLIPSIS, 3);
+            len += 3;
+            break;
+        }
+        if (space && len > 0)
+            dst[len++] = ' ';
+        space = 0;
+        memcpy(dst + len, ch, n);
+        len += n;
+        /* The longest text that still leaves room for "…". */
+        if (len + 3 <= limit)
+            safe = len;
+    }
+    dst[len] = '\0';
+    return len;
+}
+
+struct text {
+    char *s;
+    size_t len, cap;            /* cap counts the NUL */
+};
+
+static void
+text_add(struct text *t, const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n > t->cap - 1 - t->len)
+        n = t->cap - 1 - t->len;
+    memcpy(t->s + t->len, s, n);
+    t->len += n;
+    t->s[t->len] = '\0';
+}
+
+/* 'editor pick by ED: "NOTE" (matches your goal TERM)', at most
+ * GEMS_REASON_MAX bytes: the note gives way to a long name or term. */
+static void
+explain_gem(struct curator_explain *why, double v,
+            const struct curator_gem *gem, const char *term, int is_goal)
+{
+    char editor[GEMS_EDITOR_MAX + 1], shown[GEMS_TERM_MAX + 1];
+    char note[GEMS_NOTE_MAX + 1], reason[GEMS_REASON_MAX + 1];
+    const char *what = is_goal ? " (matches your goal "
+                               : " (matches your interest ";
+    struct text t = { reason, 0, sizeof reason };
+    size_t elen, tlen, fixed, budget;
+
+    elen = put_clean(editor, GEMS_EDITOR_MAX, gem->editor);
+    tlen = put_clean(shown, GEMS_TERM_MAX, term);
+    fixed = strlen("editor pick") + (elen ? strlen(" by ") + elen : 0)
+            + strlen(": \"\"") + strlen(what) + tlen + strlen(")");
+    budget = GEMS_REASON_MAX - fixed;
+    if (budget > GEMS_NOTE_MAX)
+        budget = GEMS_NOTE_MAX;
+    put_clean(note, budget, gem->note);
+
+    reason[0] = '\0';
+    text_add(&t, "editor pick");
+    if (elen) {
+        text_add(&t, " by ");
+        text_add(&t, editor);
+    }
+    if (note[0]) {
+        text_add(&t, ": \"");
+        text_add(&t, note);
+        text_add(&t, "\"");
+    }
+    text_add(&t, what);
+    text_add(&t, shown);
+    text_add(&t, ")");
+    curator_explain_add(why, v, "%s", reason);
+}
+
+/* ---- The filter. ---- */
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static int
+parse_option(const char *key, const char *value, double *out, char *err,
+             size_t errlen)
+{
+    char *end;
+    double v;
+
+    if (value == NULL)
+        value = "";
+    v = strtod(value, &end);
+    if (value[0] == '\0' || isspace((unsigned char)value[0]) || *end != '\0'
+        || !isfinite(v) || v < 0 || v > GEMS_MAX_OPTION) {
+        set_err(err, errlen, "%s: '%s' is not a number from 0 to %g", key,
+                value, GEMS_MAX_OPTION);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int
+gems_init(const struct curator_filter_option *opts, size_t n_opts,
+          void **ctx, char *err, size_t errlen)
+{
+    struct gems *g = calloc(1, sizeof *g);
+
+    if (g == NULL) {
+        set_err(err, errlen, "out of memory");
+        return -1;
+    }
+    g->boost = 5.0;
+    g->audience_bonus = 1.0;
+    for (size_t i = 0; i < n_opts; i++) {
+        const char *key = opts[i].key ? opts[i].key : "";
+        int rc;
+
+        if (strcmp(key, "boost") == 0) {
+            rc = parse_option(key, opts[i].value, &g->boost, err, errlen);
+        } else if (strcmp(key, "audience_bonus") == 0) {
+            rc = parse_option(key, opts[i].value, &g->audience_bonus, err,
+                              errlen);
+        } else {
+            set_err(err, errlen, "unknown option '%s'", key);
+            rc = -1;
+        }
+        if (rc != 0) {
+            free(g);
+            return -1;
+        }
+    }
+    *ctx = g;
+    return 0;
+}
+
+/* The item's gem, or NULL. */
+static const struct curator_gem *
+item_gem(const struct curator_item *it)
+{
+    if (it->size < offsetof(struct curator_item, gem) + sizeof it->gem)
+        return NULL;
+    return it->gem;
+}
+
+/* Whether some tag of 'gem' is 'term' once normalised. */
+static int
+gem_has_tag(const struct curator_gem *gem, const char *term)
+{
+    if (gem->tags == NULL)
+        return 0;
+    for (size_t i = 0; i < gem->n_tags; i++)
+        if (norm_eq(gem->tags[i], term))
+            return 1;
+    return 0;
+}
+
+static int
+gems_score(void *ctx, const struct curator_item *it,
+           const struct curator_profile *who, double *score, int *exclude,
+           struct curator_explain *why)
+{
+    const struct gems *g = ctx;
+    const struct curator_gem *gem = item_gem(it);
+    size_t n_goals = who->goals ? who->n_goals : 0;
+    size_t n_interests = who->interests ? who->n_interests : 0;
+    const char *match = NULL;
+    int is_goal = 0, in_audience = 0;
+    double v;
+
+    (void)exclude;
+    *score = 0;
+    if (gem == NULL)
+        return 0;
+    if (gem->n_audience > 0) {
+        for (size_t i = 0; i < n_goals && !in_audience; i++)
+            for (size_t j = 0; gem->audience && j < gem->n_audience; j++)
+                if (norm_eq(who->goals[i], gem->audience[j])) {
+                    in_audience = 1;
+                    break;
+                }
+        if (!in_audience)
+            return 0;
+    }
+    /* Name a goal rather than an interest when both match. */
+    for (size_t i = 0; i < n_goals && match == NULL; i++)
+        if (gem_has_tag(gem, who->goals[i])) {
+            match = who->goals[i];
+            is_goal = 1;
+        }
+    for (size_t i = 0; i < n_interests && match == NULL; i++) {
+        const struct curator_interest *in = &who->interests[i];
+        if (in->weight > 0 && gem_has_tag(gem, in->term))
+            match = in->term;
+    }
+    if (match == NULL)
+        return 0;
+    v = g->boost + (in_audience ? g->audience_bonus : 0);
+    if (v == 0)
+        return 0;
+    *score = v;
+    explain_gem(why, v, gem, match, is_goal);
+    return 0;
+}
+
+static void
+user_free(struct guser *u)
+{
+    if (u == NULL)
+        return;
+    for (size_t i = 0; i < u->n_goals; i++)
+        free(u->goals[i]);
+    for (size_t i = 0; i < u->n_keys; i++)
+        free(u->keys[i]);
+    free(u->goals);
+    free(u->keys);
+    free(u);
+}
+
+static int
+cmp_key(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A new user holding the normalised goals and terms of 'who', or NULL. */
+static struct guser *
+user_new(const struct curator_profile *who)
+{
+    size_t n_goals = who->goals ? who->n_goals : 0;
+    size_t n_interests = who->interests ? who->n_interests : 0;
+    struct guser *u = calloc(1, sizeof *u);
+    size_t n = 0;
+
+    if (u == NULL)
+        return NULL;
+    u->id = who->user_id;
+    u->node.hash = hash_id(u->id);
+    if (n_interests >= SIZE_MAX / sizeof(char *)
+        || n_goals >= SIZE_MAX / sizeof(char *) - n_interests
+        || (u->goals = calloc(n_goals + 1, sizeof(char *))) == NULL
+        || (u->keys = calloc(n_goals + n_interests + 1,
+                             sizeof(char *))) == NULL)
+        goto fail;
+    for (size_t i = 0; i < n_goals; i++) {
+        char *s = norm_dup(who->goals[i]), *k;
+        if (s == NULL)
+            goto fail;
+        if (s[0] == '\0') {
+            free(s);
+            continue;
+        }
+        u->goals[u->n_goals++] = s;
+        if ((k = dup_str(s)) == NULL)
+            goto fail;
+        u->keys[u->n_keys++] = k;
+    }
+    for (size_t i = 0; i < n_interests; i++) {
+        const struct curator_interest *in = &who->interests[i];
+        char *k;
+        if (!(in->weight > 0) || in->term == NULL)
+            continue;
+        if ((k = norm_dup(in->term)) == NULL)
+            goto fail;
+        if (k[0] == '\0') {
+            free(k);
+            continue;
+        }
+        u->keys[u->n_keys++] = k;
+    }
+    /* One index entry per term, however often the user gave it. */
+    qsort(u->keys, u->n_keys, sizeof *u->keys, cmp_key);
+    for (size_t i = 0; i < u->n_keys; i++) {
+        if (n > 0 && strcmp(u->keys[n - 1], u->keys[i]) == 0)
+            free(u->keys[i]);
+        else
+            u->keys[n++] = u->keys[i];
+    }
+    u->n_keys = n;
+    return u;
+fail:
+    user_free(u);
+    return NULL;
+}
+
+static int
+term_add(struct gems *g, const char *key, struct guser *u)
+{
+    size_t h = hash_str(key);
+    struct term *t = (struct term *)table_find(&g->terms, h, term_eq, key);
+
+    if (t == NULL) {
+        if ((t = calloc(1, sizeof *t)) == NULL)
+            return -1;
+        t->node.hash = h;
+        if ((t->key = dup_str(key)) == NULL
+            || table_put(&g->terms, &t->node) != 0) {
+            free(t->key);
+            free(t);
+            return -1;
+        }
+    }
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 4;
+        struct guser **p;
+        if (cap > SIZE_MAX / sizeof *p
+            || (p = realloc(t->users, cap * sizeof *p)) == NULL)
+            return -1;
+        t->users = p;
+        t->cap = cap;
+    }
+    t->users[t->n++] = u;
+    return 0;
+}
+
+/* Forget 'u' under 'key'; absent is fine. */
+static void
+term_remove(struct gems *g, const char *key, const struct guser *u)
+{
+    struct term *t = (struct term *)table_find(&g->terms, hash_str(key),
+                                               term_eq, key);
+
+    if (t == NULL)
+        return;
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->users[i] == u) {
+            t->users[i] = t->users[--t->n];
+            break;
+        }
+    }
+    if (t->n == 0) {
+        table_unlink(&g->terms, &t->node);
+        free(t->users);
+        free(t->key);
+        free(t);
+    }
+}
+
+/* Unindex and free a user; unknown ids are fine. */
+static void
+user_drop(struct gems *g, long long user_id)
+{
+    struct guser *u = (struct guser *)table_find(&g->users,
+                                                 hash_id(user_id), user_eq,
+                                                 &user_id);
+
+    if (u == NULL)
+        return;
+    for (size_t i = 0; i < u->n_keys; i++)
+        term_remove(g, u->keys[i], u);
+    table_unlink(&g->users, &u->node);
+    user_free(u);
+}
+
+/* Replace the user's goals and interests. Out of memory, the user is
+ * dropped. */
+static int
+gems_set_profile(void *ctx, const struct curator_profile *who)
+{
+    struct gems *g = ctx;
+    struct guser *u;
+
+    user_drop(g, who->user_id);
+    if ((u = user_new(who)) == NULL)
+        return -1;
+    if (table_put(&g->users, &u->node) != 0) {
+        user_free(u);
+        return -1;
+    }
+    for (size_t i = 0; i < u->n_keys; i++) {
+        if (term_add(g, u->keys[i], u) != 0) {
+            user_drop(g, who->user_id);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void
+gems_drop_profile(void *ctx, long long user_id)
+{
+    user_drop(ctx, user_id);
+}
+
+static void
+free_keys(char **k, size_t n)
+{
+    for (size_t i = 0; i < n && k != NULL; i++)
+        free(k[i]);
+    free(k);
+}
+
+/* Whether one of the user's goals is among 'aud' (normalised). */
+static int
+user_in_audience(const struct guser *u, char *const *aud, size_t n)
+{
+    for (size_t i = 0; i < u->n_goals; i++)
+        for (size_t j = 0; j < n; j++)
+            if (strcmp(u->goals[i], aud[j]) == 0)
+                return 1;
+    return 0;
+}
+
+static int
+gems_add_item(void *ctx, const struct curator_item *it,
+              struct curator_want *want)
+{
+    struct gems *g = ctx;
+    const struct curator_gem *gem = item_gem(it);
+    size_t n_aud, n_tags;
+    char **aud = NULL;
+    int rc = 0, restricted;
+
+    if (gem == NULL || want == NULL || want->user == NULL)
+        return 0;
+    n_tags = gem->tags ? gem->n_tags : 0;
+    n_aud = gem->audience ? gem->n_audience : 0;
+    restricted = gem->n_audience > 0;
+    /* The same normalised form as the index: empty entries match no
+     * goal, so an audience of those reaches no one, as in score(). */
+    if (restricted) {
+        if ((aud = calloc(n_aud + 1, sizeof *aud)) == NULL)
+            return -1;
+        for (size_t i = 0; i < n_aud; i++)
+            if ((aud[i] = norm_dup(gem->audience[i])) == NULL) {
+                free_keys(aud, i);
+                return -1;
+            }
+    }
+    g->pass++;
+    for (size_t i = 0; i < n_tags; i++) {
+        char *key = norm_dup(gem->tags[i]);
+        const struct term *t;
+
+        if (key == NULL) {
+            rc = -1;
+            break;
+        }
+        t = (const struct term *)table_find(&g->terms, hash_str(key),
+                                            term_eq, key);
+        free(key);
+        for (size_t j = 0; t != NULL && j < t->n; j++) {
+            struct guser *u = t->users[j];
+            if (u->seen == g->pass)
+                continue;
+            u->seen = g->pass;
+            if (restricted && !user_in_audience(u, aud, n_aud))
+                continue;
+            want->user(want, u->id);
+        }
+    }
+    free_keys(aud, n_aud);
+    return rc;
+}
+
+static void
+gems_free(void *ctx)
+{
+    struct gems *g = ctx;
+
+    if (g == NULL)
+        return;
+    for (size_t i = 0; i < g->users.nb; i++) {
+        struct node *n = g->users.b[i], *next;
+        for (; n; n = next) {
+            next = n->next;
+            user_free((struct guser *)n);
+        }
+    }
+    for (size_t i = 0; i < g->terms.nb; i++) {
+        struct node *n = g->terms.b[i], *next;
+        for (; n; n = next) {
+            struct term *t = (struct term *)n;
+            next = n->next;
+            free(t->users);
+            free(t->key);
+            free(t);
+        }
+    }
+    free(g->users.b);
+    free(g->terms.b);
+    free(g);
+}
+
+static const struct curator_filter gems_filter = {
+    .abi_major = CURATOR_FILTER_ABI_MAJOR,
+    .abi_minor = CURATOR_FILTER_ABI_MINOR,
+    .size = sizeof(struct curator_filter),
+    .name = "gems",
+    .init = gems_init,
+    .score = gems_score,
+    .free = gems_free,
+    .set_profile = gems_set_profile,
+    .drop_profile = gems_drop_profile,
+    .add_item = gems_add_item,
+};
+
+const struct curator_filter *
+curator_filter_entry(void)
+{
+    return &gems_filter;
+}

@@ -17,7 +17,7 @@
 
 /* The schema version this build writes; see the migrations in
  * store_sqlite.c. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -346,6 +346,81 @@ int store_score_top(struct store *st, long long user_id, long long since,
 /* Small named counters (e.g. the scorer's cursor); 0 when unset. */
 int store_meta_get(struct store *st, const char *key, long long *value);
 int store_meta_put(struct store *st, const char *key, long long value);
+
+/* Email digests (store_digest.c). */
+struct store_digest_user {
+    long long user_id;
+    const char *name;
+    const char *email;
+    int weekly, weekday, hour;
+    const char *tz;
+    int max_items, max_per_goal;
+    double min_score;
+    int email_on, html, remote_images;
+    long long pause_until;
+    long long last_period_start;
+};
+typedef int (*store_digest_user_cb)(void *ctx,
+                                    const struct store_digest_user *u);
+/* Every user with their settings (defaults where never set). */
+int store_digest_users(struct store *st, store_digest_user_cb cb, void *ctx);
+int store_digest_user(struct store *st, long long user_id,
+                      store_digest_user_cb cb, void *ctx);
+/* Set one setting column ("weekly", "weekday", "hour", "tz", "max_items",
+ * "max_per_goal", "min_score", "email", "html", "pause_until",
+ * "remote_images"); the value is already checked by the caller. */
+int store_digest_set(struct store *st, long long user_id, const char *column,
+                     const char *text, double number);
+
+/* Queue one message for a user and period, record the items it carries
+ * and the period as done, all or nothing. CUR_EEXIST when that period
+ * already has a message. */
+int store_outbox_add(struct store *st, long long user_id,
+                     const char *period_key, long long period_start,
+                     const char *message_id, const char *rcpt,
+                     const char *body, size_t len,
+                     const long long *items, size_t n_items, long long now);
+
+struct store_outbox {
+    long long id;
+    long long user_id;
+    const char *period_key;
+    const char *message_id;
+    const char *rcpt;
+    const char *body;
+    size_t len;
+    int n_items;
+    const char *status;         /* "queued", "sent" or "failed" */
+    int attempts;
+    long long next_attempt;
+    const char *last_error;
+    long long created;
+    long long sent_at;
+};
+typedef int (*store_outbox_cb)(void *ctx, const struct store_outbox *m);
+/* Queued messages due at 'now', oldest first, at most 'limit'. */
+int store_outbox_due(struct store *st, long long now, int limit,
+                     store_outbox_cb cb, void *ctx);
+/* Every message, newest first (bodies left out: len 0, body NULL). */
+int store_outbox_list(struct store *st, int limit, store_outbox_cb cb,
+                      void *ctx);
+int store_outbox_sent(struct store *st, long long id, long long now);
+/* A failed attempt: 'permanent' marks it failed, else it stays queued
+ * until 'next_attempt'. */
+int store_outbox_failed(struct store *st, long long id, int permanent,
+                        const char *error, long long next_attempt);
+/* Queue a failed (or queued) message again now; CUR_ENOTFOUND if none. */
+int store_outbox_retry(struct store *st, long long id, long long now);
+int store_outbox_depth(struct store *st, long long *queued,
+                       long long *failed);
+
+/* Whether an item was already sent to a user in a digest. */
+int store_item_sent(struct store *st, long long user_id, long long item_id,
+                    int *sent);
+
+/* A named secret of 'len' bytes, made at random the first time. */
+int store_secret(struct store *st, const char *name, unsigned char *out,
+                 size_t len);
 
 /* A write of several calls that nests: a transaction, or a savepoint
  * inside the caller's. store_nest_end() commits (or releases) when rc is

@@ -175,6 +175,54 @@ static const char *const migrations[] = {
     "  key TEXT PRIMARY KEY,"
     "  value INTEGER NOT NULL"
     ") WITHOUT ROWID;",
+    /* 5: email digests. Settings per user (defaults where no row), the
+     * durable outbox (one message per user and period, enforced by the
+     * unique key, so a crash or restart never makes a second, different
+     * one), the items each message carried, and secret keys (HMAC for
+     * signed links). */
+    "CREATE TABLE digest_settings ("
+    "  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+    "  weekly INTEGER NOT NULL DEFAULT 0,"
+    "  weekday INTEGER NOT NULL DEFAULT 1,"
+    "  hour INTEGER NOT NULL DEFAULT 7,"
+    "  tz TEXT NOT NULL DEFAULT 'UTC',"
+    "  max_items INTEGER NOT NULL DEFAULT 20,"
+    "  max_per_goal INTEGER NOT NULL DEFAULT 5,"
+    "  min_score REAL NOT NULL DEFAULT 0.5,"
+    "  email INTEGER NOT NULL DEFAULT 1,"
+    "  html INTEGER NOT NULL DEFAULT 1,"
+    "  pause_until INTEGER NOT NULL DEFAULT 0,"
+    "  remote_images INTEGER NOT NULL DEFAULT 0,"
+    "  last_period_start INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE TABLE outbox ("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  period_key TEXT NOT NULL,"
+    "  message_id TEXT NOT NULL UNIQUE,"
+    "  rcpt TEXT NOT NULL,"
+    "  body BLOB NOT NULL,"
+    "  n_items INTEGER NOT NULL DEFAULT 0,"
+    "  status TEXT NOT NULL DEFAULT 'queued'"
+    "    CHECK (status IN ('queued', 'sent', 'failed')),"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT,"
+    "  created INTEGER NOT NULL,"
+    "  sent_at INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (user_id, period_key)"
+    ");"
+    "CREATE INDEX outbox_due ON outbox(next_attempt) WHERE status = 'queued';"
+    "CREATE TABLE sent_items ("
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+    "  outbox_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (user_id, item_id)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE secret_keys ("
+    "  name TEXT PRIMARY KEY,"
+    "  value BLOB NOT NULL"
+    ") WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -215,4 +215,5 @@ if [ -n "${curator_peak_kb:-}" ]; then
 fi
 "$here/sanitize-bench.sh" "$build" || failed=1
 "$here/poll-bench.sh" "$build" || failed=1
+CURATOR_BUILD=$build "$build/tests/bench/bench_score" || failed=1
 exit $failed

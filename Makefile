@@ -125,7 +125,7 @@ FILTER_LIBS_keyword := -lstemmer
 FILTER_LIBS_mute    := -lstemmer
 FILTER_LIBS_bayes   := -lstemmer
 FILTER_LIBS_dedupe  :=
-$(BUILD)/filters/%.so: filters/%.c curator/filter.h
+$(BUILD)/filters/%.so: filters/%.c curator/filter.h $(wildcard filters/*.h)
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -Wall -Wextra -Werror $(HARDEN) $(SAN) -O2 -g -fPIC \
 	  -shared -Icurator $< -o $@ $(FILTER_LIBS_$*) -lm

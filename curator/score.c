@@ -892,6 +892,17 @@ scorer_load(struct scorer *sc, struct store *st, long long now, int warm)
     sc->warm = warm;
     if ((rc = store_user_revs(st, user_row, sc)) != CUR_OK)
         return rc;
+    /* Nothing scored yet (a new or upgraded database): no score can be
+     * stale, so every profile counts as scored; scorer_run() scores the
+     * window with the profiles as they are. */
+    long long cursor;
+    if ((rc = store_meta_get(st, "score_cursor", &cursor)) != CUR_OK)
+        return rc;
+    for (size_t i = 0; cursor == 0 && i < sc->n_users && rc == CUR_OK; i++)
+        rc = store_user_scored(st, sc->users[i].id,
+                               sc->users[i].prof->rev);
+    if (rc != CUR_OK)
+        return rc;
     if ((rc = load_subscriptions(sc, st)) != CUR_OK)
         return rc;
     if ((rc = store_feedback_list(st, 0, feedback_row, sc)) != CUR_OK)

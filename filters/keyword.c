@@ -1,132 +1,698 @@
-/* keyword: scores an item by the user's interests found in it.
+/* keyword: scores an item by the interests a user declared in it.
  *
- * A term in the title counts its weight times title_weight (option,
- * default 2), a term in the text counts its weight once; negative weights
- * push an item down. A muted term drives the score to -mute_penalty.
- * Matching is case-insensitive for ASCII and on whole words.
+ * Words are found, lowercased and stemmed as filters/tokenize.h says,
+ * with the Snowball stemmer of the item's language: the primary subtag
+ * of its BCP 47 tag (en english, fr french, de german, es spanish, it
+ * italian, nl dutch, pt portuguese, sv swedish, no/nb/nn norwegian, da
+ * danish, fi finnish, ru russian and the other Snowball languages); ""
+ * or an unknown tag uses option `language` (an ISO 639-1 code or a
+ * Snowball name, default "english"). An interest is stemmed the same way
+ * in the item's language. A term of several words (a quoted phrase, or a
+ * term that happens to hold several words) matches only where its stems
+ * follow each other in one field.
+ *
+ * The score: an interest of weight w (clamped to -10..10; a non-finite
+ * weight counts as 0) whose stems occur n > 0 times, all fields together,
+ * contributes
+ *
+ *     w * F * sat(n),   sat(n) = n / (n + k) * (1 + k)
+ *
+ * where F is the largest weight among the fields it occurs in (options
+ * title_weight 3, summary_weight 1.5 and content_weight 1 for the text;
+ * on a tie the earlier of title, summary, text) and k is option
+ * `saturation` (default 1: sat(1) = 1, sat(2) = 4/3, sat(10) = 20/11,
+ * never above 1 + k), so a repeated word cannot dominate. The item's
+ * score is the sum over the user's interests. Each contributing interest
+ * gives one reason, 'title matches "coaching"', with ' (goal: NAME)'
+ * after it when the interest serves a goal; "summary" or "text" name the
+ * field of F instead. The number is the host's to print.
+ *
+ * The index: set_profile() keeps a copy of the user's interest terms.
+ * For each language, built the first time an item in that language is
+ * seen (from every stored profile) and kept up to date by set_profile()
+ * and drop_profile() after that, every distinct stem sequence (a "term")
+ * is interned once with the users holding it, and a map from a first
+ * stem to the terms starting with it makes the inverted index.
+ * add_item() analyses the item once (a small hash of its distinct stems
+ * with fields and counts, and its stem sequence), keeps that by item id
+ * (at most option max_items, default 50000; the oldest goes first), and
+ * looks every distinct stem up in the index: each user holding a term
+ * found in the item is named through want() once (a stamp per user).
+ * score() takes the analysis kept for the id, or makes one when there is
+ * none, and does one lookup per interest of the user: with the stems
+ * stored by set_profile() when it is handed the same interests view
+ * (the host passes the view it gave set_profile() and calls that again
+ * on any change), else stemming the interests passed. Its cost does not
+ * grow with the text. Phrases cost one step per occurrence of their
+ * first word.
+ *
+ * Mutes are the mute filter's business, learning the bayes filter's.
  */
 #include "filter.h"
+#include "tokenize.h"
 
-#include <ctype.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct keyword {
-    double title_weight;
-    double mute_penalty;
+/* One distinct stem sequence in one language, with its holders. */
+struct kw_term {
+    unsigned char *key;         /* stems joined by ' '; NULL when free */
+    uint32_t len, nwords;
+    uint32_t first_len, first_hash;     /* its first stem */
+    uint32_t next;              /* next term with that first stem, or the
+                                   next free term; TK_NONE ends */
+    uint32_t *users;            /* user slots, one per interest */
+    size_t n_users, cap_users;
 };
 
-static int
-parse_number(const char *s, double *out)
+struct kw_index {
+    int built;
+    struct kw_term *terms;
+    size_t n_terms, cap_terms;
+    uint32_t free_term;
+    struct tk_map first;        /* first stem -> head of its term list */
+};
+
+/* What score() needs of one interest's term, side by side per user so
+ * that a miss reads nothing else (the key only on a hash hit). */
+struct kw_ref {
+    const unsigned char *key;   /* the term's key; NULL: no word */
+    uint32_t hash;              /* of its first stem */
+    uint32_t len, nwords;
+    uint32_t tid;
+};
+
+struct kw_user {
+    long long id;
+    int live;
+    uint32_t next_free;
+    size_t n;
+    char **term;                /* n copies, in one allocation */
+    const struct curator_interest *src; /* the view set_profile() had */
+    struct kw_ref *ref[TK_MAX_LANGS];   /* per built language, n each */
+};
+
+struct keyword {
+    double field_w[TK_NFIELDS];
+    double k;
+    struct tk_langs langs;
+    struct kw_index ix[TK_MAX_LANGS];
+    struct kw_user *users;
+    size_t n_users, cap_users;
+    uint32_t *stamp;            /* per slot: == gen once named for an item;
+                                   apart from users to keep want() dense */
+    size_t cap_stamp;
+    uint32_t free_user;
+    struct tk_map by_id;        /* user id -> slot */
+    uint32_t gen;
+    struct tk_scratch scratch;
+    struct tk_cache cache;
+};
+
+static const char *const kw_field[TK_NFIELDS] = { "title", "summary",
+                                                  "text" };
+
+/* A stem to look up in a first-stem map. */
+struct kw_stem {
+    const unsigned char *s;
+    uint32_t n, h;
+};
+
+static uint32_t
+term_hash(const void *ctx, uint32_t v)
 {
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0' || !isfinite(v))
-        return -1;
-    *out = v;
-    return 0;
+    const struct kw_index *ix = ctx;
+    return ix->terms[v].first_hash;
 }
 
 static int
-keyword_init(const struct curator_filter_option *opts, size_t n, void **ctx,
-             char *err, size_t errlen)
+term_eq(const void *ctx, uint32_t v, const void *key)
 {
-    struct keyword *k = malloc(sizeof *k);
-    if (k == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
+    const struct kw_term *t = &((const struct kw_index *)ctx)->terms[v];
+    const struct kw_stem *k = key;
+    return t->first_hash == k->h && t->first_len == k->n
+           && memcmp(t->key, k->s, k->n) == 0;
+}
+
+static uint32_t
+user_hash(const void *ctx, uint32_t v)
+{
+    const struct keyword *kw = ctx;
+    return (uint32_t)tk_mix64((uint64_t)kw->users[v].id);
+}
+
+static int
+user_eq(const void *ctx, uint32_t v, const void *key)
+{
+    const struct keyword *kw = ctx;
+    return kw->users[v].id == *(const long long *)key;
+}
+
+static uint32_t *
+user_find(const struct keyword *kw, long long id)
+{
+    return tk_map_find(&kw->by_id, (uint32_t)tk_mix64((uint64_t)id),
+                       user_eq, kw, &id);
+}
+
+/* The id of the term 'key' in ix, added with no holder if new, or
+ * TK_NONE out of memory. */
+static uint32_t
+term_intern(struct kw_index *ix, const unsigned char *key, size_t len,
+            size_t nwords)
+{
+    struct kw_stem k;
+    struct kw_term *t;
+    unsigned char *copy;
+    uint32_t *at, id;
+    size_t fl = 0;
+
+    while (fl < len && key[fl] != ' ')
+        fl++;
+    k = (struct kw_stem){ key, (uint32_t)fl, tk_hash(key, fl) };
+    at = tk_map_find(&ix->first, k.h, term_eq, ix, &k);
+    if (at != NULL) {
+        for (id = *at - 1; id != TK_NONE; id = ix->terms[id].next)
+            if (ix->terms[id].len == len
+                && memcmp(ix->terms[id].key, key, len) == 0)
+                return id;
+    } else if (tk_map_reserve(&ix->first, term_hash, ix) != 0) {
+        return TK_NONE;
     }
-    k->title_weight = 2.0;
-    k->mute_penalty = 100.0;
-    for (size_t i = 0; i < n; i++) {
-        double *slot = NULL;
-        if (strcmp(opts[i].key, "title_weight") == 0)
-            slot = &k->title_weight;
-        else if (strcmp(opts[i].key, "mute_penalty") == 0)
-            slot = &k->mute_penalty;
-        if (slot == NULL) {
-            snprintf(err, errlen, "unknown option '%s'", opts[i].key);
-            free(k);
-            return -1;
+    if ((copy = malloc(len + 1)) == NULL)
+        return TK_NONE;
+    memcpy(copy, key, len);
+    copy[len] = '\0';
+    if (ix->free_term != TK_NONE) {
+        id = ix->free_term;
+        ix->free_term = ix->terms[id].next;
+    } else {
+        t = ix->n_terms < TK_NONE - 1
+            ? tk_grow(ix->terms, &ix->cap_terms, ix->n_terms + 1, sizeof *t)
+            : NULL;
+        if (t == NULL) {
+            free(copy);
+            return TK_NONE;
         }
-        if (parse_number(opts[i].value, slot) != 0 || *slot < 0) {
-            snprintf(err, errlen, "%s: '%s' is not a number >= 0",
-                     opts[i].key, opts[i].value);
-            free(k);
-            return -1;
+        ix->terms = t;
+        id = (uint32_t)ix->n_terms++;
+    }
+    t = &ix->terms[id];
+    *t = (struct kw_term){ .key = copy, .len = (uint32_t)len,
+                           .nwords = (uint32_t)nwords,
+                           .first_len = (uint32_t)fl, .first_hash = k.h,
+                           .next = TK_NONE };
+    if (at != NULL) {
+        /* After the head, so the map slot stays as it is. */
+        t->next = ix->terms[*at - 1].next;
+        ix->terms[*at - 1].next = id;
+    } else {
+        tk_map_put(&ix->first, k.h, id);
+    }
+    return id;
+}
+
+/* Free term id once nobody holds it. */
+static void
+term_release(struct kw_index *ix, uint32_t id)
+{
+    struct kw_term *t = &ix->terms[id];
+    struct kw_stem k = { t->key, t->first_len, t->first_hash };
+    uint32_t *at;
+
+    if (t->n_users > 0)
+        return;
+    at = tk_map_find(&ix->first, k.h, term_eq, ix, &k);
+    if (at != NULL && *at - 1 == id) {
+        if (t->next != TK_NONE)
+            *at = t->next + 1;
+        else
+            tk_map_erase(&ix->first, at, term_hash, ix);
+    } else if (at != NULL) {
+        uint32_t p = *at - 1;
+        while (p != TK_NONE && ix->terms[p].next != id)
+            p = ix->terms[p].next;
+        if (p != TK_NONE)
+            ix->terms[p].next = t->next;
+    }
+    free(t->key);
+    free(t->users);
+    *t = (struct kw_term){ .next = ix->free_term };
+    ix->free_term = id;
+}
+
+static void
+term_unref(struct kw_index *ix, uint32_t id, uint32_t slot)
+{
+    struct kw_term *t = &ix->terms[id];
+    for (size_t i = t->n_users; i-- > 0;) {
+        if (t->users[i] == slot) {
+            t->users[i] = t->users[--t->n_users];
+            break;
         }
     }
-    *ctx = k;
-    return 0;
+    term_release(ix, id);
 }
 
-static int
-word_char(unsigned char c)
+static void
+user_unindex(struct keyword *kw, size_t li, uint32_t slot)
 {
-    return isalnum(c) || c >= 0x80;
+    struct kw_user *u = &kw->users[slot];
+    struct kw_ref *ref = u->ref[li];
+
+    if (ref == NULL)
+        return;
+    for (size_t i = 0; i < u->n; i++)
+        if (ref[i].key != NULL)
+            term_unref(&kw->ix[li], ref[i].tid, slot);
+    free(ref);
+    u->ref[li] = NULL;
 }
 
-/* Whole-word, ASCII case-insensitive search. */
+/* Add the user's terms to the index of language li. On failure what was
+ * added stays, for user_unindex(). */
 static int
-has_word(const char *hay, const char *word)
+user_index(struct keyword *kw, size_t li, uint32_t slot)
 {
-    size_t n = strlen(word);
-    if (hay == NULL || n == 0)
+    struct kw_user *u = &kw->users[slot];
+    struct kw_index *ix = &kw->ix[li];
+    unsigned char key[TK_MAX_KEY];
+    struct kw_ref *ref;
+
+    if (u->n == 0)
         return 0;
-    for (const char *p = hay; *p; p++) {
-        if (p > hay && word_char((unsigned char)p[-1]))
-            continue;
-        size_t i = 0;
-        while (i < n && p[i]
-               && tolower((unsigned char)p[i])
-                  == tolower((unsigned char)word[i]))
-            i++;
-        if (i == n && !word_char((unsigned char)p[n]))
-            return 1;
+    if ((ref = calloc(u->n, sizeof *ref)) == NULL)
+        return -1;
+    u->ref[li] = ref;
+    for (size_t i = 0; i < u->n; i++) {
+        size_t len, nw = tk_compile(&kw->langs.l[li], u->term[i], key, &len);
+        struct kw_term *t;
+        uint32_t id, *nu;
+
+        if (nw == 0)
+            continue;           /* no word: never matches */
+        if ((id = term_intern(ix, key, len, nw)) == TK_NONE)
+            return -1;
+        t = &ix->terms[id];
+        nu = tk_grow(t->users, &t->cap_users, t->n_users + 1, sizeof *nu);
+        if (nu == NULL) {
+            term_release(ix, id);
+            return -1;
+        }
+        t->users = nu;
+        t->users[t->n_users++] = slot;
+        ref[i] = (struct kw_ref){ .key = t->key, .hash = t->first_hash,
+                                  .len = t->len, .nwords = t->nwords,
+                                  .tid = id };
     }
     return 0;
 }
 
+/* The language of an item's tag with its index built; -1 if it cannot
+ * be (out of memory). */
 static int
-keyword_score(void *ctx, const struct curator_item *it,
-              const struct curator_profile *who, double *score,
-              struct curator_explain *why)
+kw_lang(struct keyword *kw, const char *tag)
 {
-    const struct keyword *k = ctx;
+    size_t li = tk_langs_get(&kw->langs, tag);
+
+    if (kw->ix[li].built)
+        return (int)li;
+    for (uint32_t s = 0; s < kw->n_users; s++) {
+        if (kw->users[s].live && user_index(kw, li, s) != 0) {
+            for (uint32_t r = 0; r <= s; r++)
+                user_unindex(kw, li, r);
+            return -1;
+        }
+    }
+    kw->ix[li].built = 1;
+    return (int)li;
+}
+
+/* Forget a user's terms, keeping the slot. */
+static void
+user_clear(struct keyword *kw, uint32_t slot)
+{
+    struct kw_user *u = &kw->users[slot];
+    for (size_t li = 0; li < kw->langs.n; li++)
+        user_unindex(kw, li, slot);
+    free(u->term);
+    u->term = NULL;
+    u->n = 0;
+}
+
+static void
+user_remove(struct keyword *kw, uint32_t slot)
+{
+    struct kw_user *u = &kw->users[slot];
+    uint32_t *at;
+
+    user_clear(kw, slot);
+    if ((at = user_find(kw, u->id)) != NULL)
+        tk_map_erase(&kw->by_id, at, user_hash, kw);
+    u->live = 0;
+    u->next_free = kw->free_user;
+    kw->free_user = slot;
+}
+
+static int
+kw_set_profile(void *ctx, const struct curator_profile *who)
+{
+    struct keyword *kw = ctx;
+    size_t n = who->interests != NULL ? who->n_interests : 0, bytes;
+    uint32_t *at = user_find(kw, who->user_id), slot;
+    struct kw_user *u;
+    char *p;
+
+    if (at != NULL) {
+        slot = *at - 1;
+        user_clear(kw, slot);
+    } else {
+        if (tk_map_reserve(&kw->by_id, user_hash, kw) != 0)
+            return -1;
+        if (kw->free_user != TK_NONE) {
+            slot = kw->free_user;
+            kw->free_user = kw->users[slot].next_free;
+        } else {
+            uint32_t *st;
+            u = kw->n_users < TK_NONE - 1
+                ? tk_grow(kw->users, &kw->cap_users, kw->n_users + 1,
+                          sizeof *u)
+                : NULL;
+            if (u == NULL)
+                return -1;
+            kw->users = u;
+            st = tk_grow(kw->stamp, &kw->cap_stamp, kw->n_users + 1,
+                         sizeof *st);
+            if (st == NULL)
+                return -1;
+            kw->stamp = st;
+            slot = (uint32_t)kw->n_users++;
+        }
+        kw->stamp[slot] = 0;
+        kw->users[slot] = (struct kw_user){ .id = who->user_id, .live = 1 };
+        tk_map_put(&kw->by_id, (uint32_t)tk_mix64((uint64_t)who->user_id),
+                   slot);
+    }
+    u = &kw->users[slot];
+    if (n > 0) {
+        if (n > SIZE_MAX / 4 / sizeof *u->term)
+            goto fail;
+        bytes = n * sizeof *u->term;
+        for (size_t i = 0; i < n; i++) {
+            const char *t = who->interests[i].term;
+            size_t l = strlen(t != NULL ? t : "") + 1;
+            if (bytes > SIZE_MAX - l)
+                goto fail;
+            bytes += l;
+        }
+        if ((u->term = malloc(bytes)) == NULL)
+            goto fail;
+        p = (char *)(u->term + n);
+        for (size_t i = 0; i < n; i++) {
+            const char *t = who->interests[i].term;
+            size_t l = strlen(t != NULL ? t : "") + 1;
+            memcpy(p, t != NULL ? t : "", l);
+            u->term[i] = p;
+            p += l;
+        }
+        u->n = n;
+    }
+    u->src = who->interests;
+    for (size_t li = 0; li < kw->langs.n; li++)
+        if (kw->ix[li].built && user_index(kw, li, slot) != 0)
+            goto fail;
+    return 0;
+fail:
+    user_remove(kw, slot);
+    return -1;
+}
+
+static void
+kw_drop_profile(void *ctx, long long user_id)
+{
+    struct keyword *kw = ctx;
+    uint32_t *at = user_find(kw, user_id);
+    if (at != NULL)
+        user_remove(kw, *at - 1);
+}
+
+/* Name each user holding a term found in t, once. */
+static void
+kw_want(struct keyword *kw, const struct kw_index *ix,
+        const struct tk_text *t, struct curator_want *want)
+{
+    size_t named = 0;
+
+    if (ix->first.n == 0)
+        return;
+    if (++kw->gen == 0) {
+        memset(kw->stamp, 0, kw->n_users * sizeof *kw->stamp);
+        kw->gen = 1;
+    }
+    for (uint32_t i = 0; i < t->n_entries; i++) {
+        const struct tk_entry *e = &t->e[i];
+        struct kw_stem k = { t->bytes + e->off, e->len, e->hash };
+        const uint32_t *at = tk_map_find(&ix->first, e->hash, term_eq, ix,
+                                         &k);
+        if (at == NULL)
+            continue;
+        for (uint32_t id = *at - 1; id != TK_NONE; id = ix->terms[id].next) {
+            const struct kw_term *term = &ix->terms[id];
+            unsigned fields;
+            size_t j = 0;
+
+            /* A phrase is checked only if it would name someone new. */
+            if (term->nwords > 1) {
+                while (j < term->n_users
+                       && kw->stamp[term->users[j]] == kw->gen)
+                    j++;
+                if (j == term->n_users
+                    || tk_count(t, term->key, term->len, term->nwords,
+                                &fields) == 0)
+                    continue;
+            }
+            for (; j < term->n_users; j++) {
+                uint32_t slot = term->users[j];
+                if (kw->stamp[slot] == kw->gen)
+                    continue;
+                kw->stamp[slot] = kw->gen;
+                want->user(want, kw->users[slot].id);
+                if (++named == kw->by_id.n)
+                    return;     /* everyone is named */
+            }
+        }
+    }
+}
+
+static int
+kw_add_item(void *ctx, const struct curator_item *it,
+            struct curator_want *want)
+{
+    struct keyword *kw = ctx;
+    struct tk_text t;
+    int li = kw_lang(kw, it->language);
+
+    if (li < 0 || tk_analyse(&kw->scratch, &kw->langs.l[li], it, &t) != 0)
+        return -1;
+    if (want != NULL && want->user != NULL)
+        kw_want(kw, &kw->ix[li], &t, want);
+    /* Failing to keep it only means score() analyses it again. */
+    (void)tk_cache_put(&kw->cache, it->id, (uint32_t)li, &t);
+    return 0;
+}
+
+static void
+kw_drop_item(void *ctx, long long item_id)
+{
+    struct keyword *kw = ctx;
+    tk_cache_drop(&kw->cache, item_id);
+}
+
+static int
+kw_score(void *ctx, const struct curator_item *it,
+         const struct curator_profile *who, double *score, int *exclude,
+         struct curator_explain *why)
+{
+    struct keyword *kw = ctx;
+    size_t n = who->interests != NULL ? who->n_interests : 0, li;
+    const struct tk_cached *cached;
+    const struct tk_text *t;
+    const struct kw_ref *ref = NULL;
+    const uint32_t *at;
+    struct tk_text tmp;
     double total = 0;
 
-    for (size_t i = 0; i < who->n_mutes; i++) {
-        if (has_word(it->title, who->mutes[i])
-            || has_word(it->text, who->mutes[i])) {
-            curator_explain_add(why, -k->mute_penalty, "mentions \"%s\", "
-                                "which you muted", who->mutes[i]);
-            *score = -k->mute_penalty;
-            return 0;
-        }
+    (void)exclude;
+    *score = 0;
+    if (n == 0)
+        return 0;
+    if ((cached = tk_cache_get(&kw->cache, it->id)) != NULL) {
+        t = &cached->t;
+        li = cached->lang;
+    } else {
+        int l = kw_lang(kw, it->language);
+        if (l < 0
+            || tk_analyse(&kw->scratch, &kw->langs.l[l], it, &tmp) != 0)
+            return -1;
+        t = &tmp;
+        li = (size_t)l;
     }
-    for (size_t i = 0; i < who->n_interests; i++) {
+    if (t->n_entries == 0)
+        return 0;
+    /* The host hands score() the view it gave set_profile() and calls
+     * set_profile() again on any change; anything else is stemmed now. */
+    if ((at = user_find(kw, who->user_id)) != NULL
+        && kw->users[*at - 1].src == who->interests
+        && kw->users[*at - 1].n == n)
+        ref = kw->users[*at - 1].ref[li];
+    for (size_t i = 0; i < n; i++) {
         const struct curator_interest *in = &who->interests[i];
-        const char *what = in->goal ? "your goal" : "your interest";
-        if (has_word(it->title, in->term)) {
-            double c = in->weight * k->title_weight;
-            total += c;
-            curator_explain_add(why, c, "title matches %s \"%s\"", what,
-                                in->term);
-        } else if (has_word(it->text, in->term)) {
-            total += in->weight;
-            curator_explain_add(why, in->weight, "text matches %s \"%s\"",
-                                what, in->term);
+        const char *term = in->term != NULL ? in->term : "";
+        double w = in->weight, c;
+        unsigned fields = 0, f = TK_NFIELDS;
+        uint32_t count;
+
+        if (!isfinite(w) || w == 0)
+            continue;
+        w = w > 10 ? 10 : w < -10 ? -10 : w;
+        if (ref != NULL) {
+            const struct kw_ref *r = &ref[i];
+            uint32_t e;
+            if (r->key == NULL)
+                continue;
+            if (r->nwords > 1) {
+                count = tk_count(t, r->key, r->len, r->nwords, &fields);
+            } else if ((e = tk_find(t, r->key, r->len, r->hash)) != TK_NONE) {
+                count = t->e[e].count;
+                fields = t->e[e].fields;
+            } else {
+                count = 0;
+            }
+        } else {
+            /* Not the stored view: stem it now. */
+            unsigned char key[TK_MAX_KEY];
+            size_t len, nw = tk_compile(&kw->langs.l[li], term, key, &len);
+            count = nw > 0 ? tk_count(t, key, len, nw, &fields) : 0;
         }
+        if (count == 0)
+            continue;
+        for (unsigned j = 0; j < TK_NFIELDS; j++)
+            if ((fields & (1u << j))
+                && (f == TK_NFIELDS || kw->field_w[j] > kw->field_w[f]))
+                f = j;
+        c = w * kw->field_w[f] * ((double)count / (count + kw->k))
+            * (1 + kw->k);
+        if (c == 0)
+            continue;
+        total += c;
+        if (in->goal != NULL && in->goal[0] != '\0')
+            curator_explain_add(why, c, "%s matches \"%s\" (goal: %s)",
+                                kw_field[f], term, in->goal);
+        else
+            curator_explain_add(why, c, "%s matches \"%s\"", kw_field[f],
+                                term);
     }
+    if (!isfinite(total))
+        return -1;
     *score = total;
     return 0;
 }
 
 static void
-keyword_free(void *ctx)
+kw_free(void *ctx)
 {
-    free(ctx);
+    struct keyword *kw = ctx;
+
+    if (kw == NULL)
+        return;
+    for (size_t li = 0; li < TK_MAX_LANGS; li++) {
+        struct kw_index *ix = &kw->ix[li];
+        for (size_t i = 0; i < ix->n_terms; i++) {
+            free(ix->terms[i].key);
+            free(ix->terms[i].users);
+        }
+        free(ix->terms);
+        tk_map_free(&ix->first);
+    }
+    for (size_t s = 0; s < kw->n_users; s++) {
+        free(kw->users[s].term);
+        for (size_t li = 0; li < TK_MAX_LANGS; li++)
+            free(kw->users[s].ref[li]);
+    }
+    free(kw->users);
+    free(kw->stamp);
+    tk_map_free(&kw->by_id);
+    tk_scratch_free(&kw->scratch);
+    tk_cache_free(&kw->cache);
+    tk_langs_free(&kw->langs);
+    free(kw);
+}
+
+static int
+kw_init(const struct curator_filter_option *opts, size_t n_opts,
+        void **ctx, char *err, size_t errlen)
+{
+    static const char *const num_key[] = { "title_weight", "summary_weight",
+                                           "content_weight", "saturation" };
+    double num[] = { 3, 1.5, 1, 1 };
+    const char *language = "english";
+    size_t max_items = 50000;
+    struct keyword *kw;
+    char dummy[1];
+
+    if (err == NULL || errlen == 0) {
+        err = dummy;
+        errlen = sizeof dummy;
+    }
+    for (size_t i = 0; i < n_opts; i++) {
+        const char *key = opts[i].key != NULL ? opts[i].key : "";
+        const char *value = opts[i].value != NULL ? opts[i].value : "";
+        size_t j;
+
+        for (j = 0; j < 4 && strcmp(key, num_key[j]) != 0; j++)
+            ;
+        if (j < 4) {
+            if (tk_parse_number(value, &num[j]) != 0) {
+                snprintf(err, errlen, "%s: '%s' is not a number >= 0", key,
+                         value);
+                return -1;
+            }
+        } else if (strcmp(key, "max_items") == 0) {
+            if (tk_parse_count(value, &max_items) != 0) {
+                snprintf(err, errlen,
+                         "max_items: '%s' is not a whole number >= 0",
+                         value);
+                return -1;
+            }
+        } else if (strcmp(key, "language") == 0) {
+            language = value;
+        } else {
+            snprintf(err, errlen, "unknown option '%s'", key);
+            return -1;
+        }
+    }
+    if ((kw = calloc(1, sizeof *kw)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (tk_langs_init(&kw->langs, language) != 0) {
+        snprintf(err, errlen, "language: '%s' is not a language the "
+                 "stemmer knows", language);
+        free(kw);
+        return -1;
+    }
+    for (size_t f = 0; f < TK_NFIELDS; f++)
+        kw->field_w[f] = num[f];
+    kw->k = num[3];
+    kw->cache.max = max_items;
+    kw->free_user = TK_NONE;
+    for (size_t li = 0; li < TK_MAX_LANGS; li++)
+        kw->ix[li].free_term = TK_NONE;
+    *ctx = kw;
+    return 0;
 }
 
 static const struct curator_filter keyword_filter = {
@@ -134,9 +700,13 @@ static const struct curator_filter keyword_filter = {
     .abi_minor = CURATOR_FILTER_ABI_MINOR,
     .size = sizeof(struct curator_filter),
     .name = "keyword",
-    .init = keyword_init,
-    .score = keyword_score,
-    .free = keyword_free,
+    .init = kw_init,
+    .score = kw_score,
+    .free = kw_free,
+    .set_profile = kw_set_profile,
+    .drop_profile = kw_drop_profile,
+    .add_item = kw_add_item,
+    .drop_item = kw_drop_item,
     .learn = NULL,
 };
 

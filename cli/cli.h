@@ -34,6 +34,14 @@ int cmd_explain(struct cli *c, int argc, char **argv);
 int cmd_top(struct cli *c, int argc, char **argv);
 int cmd_score(struct cli *c, int argc, char **argv);
 int cmd_user_role(struct cli *c, int argc, char **argv);
+/* Digest commands (cmd_digest.c). */
+int cmd_digest_set(struct cli *c, int argc, char **argv);
+int cmd_digest_preview(struct cli *c, int argc, char **argv);
+int cmd_digest_send(struct cli *c, int argc, char **argv);
+int cmd_digest_feed_url(struct cli *c, int argc, char **argv);
+int cmd_outbox_list(struct cli *c, int argc, char **argv);
+int cmd_outbox_retry(struct cli *c, int argc, char **argv);
+
 /* Score what is new and rescore changed users, as the daemon would;
  * quiet unless something fails. Returns 0 or 1 (after fail()). */
 int cli_score_now(struct cli *c);

@@ -855,6 +855,22 @@ static const struct command commands[] = {
     { "sanitize", "[--base-url URL] [--profile web|mail] [--text] "
       "[FILE|-]", "print the safe HTML of an HTML fragment (or with "
       "--text its plain text)", 0, 6, cmd_sanitize, 1 },
+    { "digest set", "USER KEY VALUE", "digest settings: frequency "
+      "daily|weekly, weekday, hour (0-23 local), tz (IANA), max_items, "
+      "max_per_goal, min_score, email on|off, format html|text, "
+      "pause_until DATE|none, remote_images on|off", 3, 3, cmd_digest_set,
+      0 },
+    { "digest preview", "USER [--html|--text|--raw]", "print the digest the "
+      "user would get now (text part by default), recording nothing", 1, 2,
+      cmd_digest_preview, 0 },
+    { "digest send", "USER", "queue the user's digest for this period now "
+      "and deliver the outbox", 1, 1, cmd_digest_send, 0 },
+    { "digest feed-url", "USER", "print the user's private Atom feed URL",
+      1, 1, cmd_digest_feed_url, 0 },
+    { "outbox list", "", "list queued, sent and failed messages", 0, 0,
+      cmd_outbox_list, 0 },
+    { "outbox retry", "ID", "queue a failed message again", 1, 1,
+      cmd_outbox_retry, 0 },
     { "help", "[COMMAND]", "show this help, or one command's", 0, 2,
       cmd_help, 1 },
 };

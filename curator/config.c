@@ -30,7 +30,11 @@ enum key_type {
     KEY_FILE_OUT,   /* path whose folder must exist; empty allowed */
     KEY_DIR,        /* existing directory */
     KEY_INTERESTS,  /* term[:weight] list */
-    KEY_HOSTS       /* comma-separated host names */
+    KEY_HOSTS,      /* comma-separated host names */
+    KEY_TEXT,       /* one line of printable text, at most 200 bytes */
+    KEY_URL,        /* empty, or a URL whose scheme is in the key's list */
+    KEY_FILE_IN,    /* an existing readable file */
+    KEY_PATH        /* a path, resolved, not checked here */
 };
 
 struct key_def {
@@ -93,7 +97,16 @@ static const struct key_def keys[] = {
     { "digest", "max_items",  KEY_UINT,      OFF(digest_max_items), 1, 500 },
     { "score",  "window",     KEY_DURATION,  OFF(score_window),
       3600, 365 * 86400 },
-    { "score",  "filter_dir", KEY_DIR,       OFF(filter_dir), 0, 0 },
+    { "score",  "filter_dir", KEY_PATH,      OFF(filter_dir), 0, 0 },
+    { "web",    "base_url",   KEY_URL,       OFF(web_base_url), 0, 0 },
+    { "mail",   "smtp_url",   KEY_URL,       OFF(mail_smtp_url), 0, 0 },
+    { "mail",   "from",       KEY_EMAIL,     OFF(mail_from), 0, 0 },
+    { "mail",   "from_name",  KEY_TEXT,      OFF(mail_from_name), 0, 0 },
+    { "mail",   "require_tls", KEY_BOOL,     OFF(mail_require_tls), 0, 1 },
+    { "mail",   "secrets",    KEY_FILE_IN,   OFF(mail_secrets), 0, 0 },
+    { "mail",   "timeout",    KEY_DURATION,  OFF(mail_timeout), 1, 600 },
+    { "mail",   "retry_max",  KEY_DURATION,  OFF(mail_retry_max),
+      60, 7 * 86400 },
     { "demo",   "user",       KEY_NAME,      OFF(demo_user), 0, 0 },
     { "demo",   "email",      KEY_EMAIL,     OFF(demo_email), 0, 0 },
     { "demo",   "interests",  KEY_INTERESTS, OFF(demo_interests), 0, 0 },
@@ -524,6 +537,74 @@ set_key(struct loader *ld, const struct key_def *k, const char *value)
         set_string((char **)base, real);
         return 1;
     }
+    case KEY_TEXT:
+        if (strlen(value) > 200) {
+            fail(ld, "[%s] %s: longer than 200 bytes", sec, name);
+            return 0;
+        }
+        for (const char *p = value; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+                fail(ld, "[%s] %s: control characters are not allowed", sec,
+                     name);
+                return 0;
+            }
+        set_string((char **)base, strdup(value));
+        return *(char **)base != NULL;
+    case KEY_URL: {
+        if (value[0] == '\0') {
+            set_string((char **)base, NULL);
+            return 1;
+        }
+        /* Mail goes over SMTP; everything else is a web address. */
+        const char *schemes = strcmp(sec, "mail") == 0 ? "smtp,smtps"
+                                                       : "http,https";
+        const char *colon = strstr(value, "://");
+        int ok = 0;
+        if (colon != NULL && colon > value) {
+            size_t n = (size_t)(colon - value);
+            const char *list = schemes;
+            while (*list) {
+                const char *comma = strchr(list, ',');
+                size_t len = comma ? (size_t)(comma - list) : strlen(list);
+                if (len == n && strncasecmp(list, value, n) == 0)
+                    ok = 1;
+                list += len + (comma != NULL);
+            }
+        }
+        for (const char *p = value; ok && *p; p++)
+            if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '<'
+                || *p == '>' || *p == '"')
+                ok = 0;
+        if (!ok || colon[3] == '\0') {
+            fail(ld, "[%s] %s: '%s' is not a %s URL", sec, name, value,
+                 schemes);
+            return 0;
+        }
+        set_string((char **)base, strdup(value));
+        return *(char **)base != NULL;
+    }
+    case KEY_PATH: {
+        char *path = resolve_path(cfg, value);
+        if (path == NULL)
+            return 0;
+        set_string((char **)base, path);
+        return 1;
+    }
+    case KEY_FILE_IN: {
+        char *path = resolve_path(cfg, value);
+        if (path == NULL)
+            return 0;
+        FILE *f = fopen(path, "r");
+        if (f == NULL) {
+            fail(ld, "[%s] %s: cannot read %s: %s", sec, name, path,
+                 strerror(errno));
+            free(path);
+            return 0;
+        }
+        fclose(f);
+        set_string((char **)base, path);
+        return 1;
+    }
     case KEY_HOSTS: {
         char *list = config_parse_hosts(value);
         if (list == NULL) {
@@ -889,8 +970,13 @@ set_defaults(struct config *cfg)
     cfg->spool_dir = resolve_path(cfg, "spool");
     cfg->digest_max_items = 25;
     cfg->score_window = 14 * 86400;
+    cfg->mail_from = strdup("curator@localhost.localdomain");
+    cfg->mail_from_name = strdup("Curator");
+    cfg->mail_timeout = 30;
+    cfg->mail_retry_max = 6 * 3600;
     cfg->filter_dir = strdup(CURATOR_FILTERDIR);
-    return cfg->filter_dir && cfg->store_path && cfg->web_address && cfg->spool_dir
+    return cfg->mail_from && cfg->mail_from_name && cfg->filter_dir
+        && cfg->store_path && cfg->web_address && cfg->spool_dir
         && cfg->sanitize_tracking_hosts;
 }
 
@@ -1020,6 +1106,11 @@ config_free(struct config *cfg)
     }
     free(cfg->filters);
     free(cfg->filter_dir);
+    free(cfg->web_base_url);
+    free(cfg->mail_smtp_url);
+    free(cfg->mail_from);
+    free(cfg->mail_from_name);
+    free(cfg->mail_secrets);
     free(cfg->file);
     free(cfg->dir);
     free(cfg->store_path);

@@ -85,6 +85,19 @@ struct config {
     char *spool_dir;            /* [digest] spool */
     unsigned digest_max_items;  /* [digest] max_items */
 
+    char *web_base_url;         /* [web] base_url: how users reach the
+                                   page, for links in email; NULL: from
+                                   address and port */
+    char *mail_smtp_url;        /* [mail] smtp_url; NULL: spool .eml */
+    char *mail_from;            /* [mail] from */
+    char *mail_from_name;       /* [mail] from_name */
+    int mail_require_tls;       /* [mail] require_tls (STARTTLS) */
+    char *mail_secrets;         /* [mail] secrets: file with username and
+                                   password; NULL: no AUTH */
+    long mail_timeout;          /* [mail] timeout, seconds */
+    long mail_retry_max;        /* [mail] retry_max: longest wait between
+                                   two attempts, seconds */
+
     long score_window;          /* [score] window, seconds: how far back
                                    a profile change rescores */
     char *filter_dir;           /* [score] filter_dir: where a [filter]

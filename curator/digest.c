@@ -1,344 +1,710 @@
-/* Plain-text digests into the spool directory.
- *
- * The file is written under a temporary name, synced and renamed, and
- * only then is the digest recorded in the store, so a crash leaves either
- * no digest or a complete one (at worst a complete one that is written
- * again, never half a file).
+/* Email digests: selection, composition, queueing and delivery (see
+ * digest.h). Selection reads the stored scores (score.c wrote them once
+ * per item), so composing a digest costs a few indexed queries and the
+ * rendering, whatever the number of users.
  */
 #include "digest.h"
-#include "buf.h"
 #include "date.h"
+#include "digest_render.h"
+#include "digest_time.h"
 #include "err.h"
 #include "log.h"
-#include "sanitize.h"
+#include "mail.h"
+#include "mime.h"
+#include "score.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
-#define DIGEST_SUMMARY_MAX 300
-#define DIGEST_MAX_INTERESTS 256
+#define CANDIDATES 400          /* scored rows read per digest */
+#define MAX_GOALS 16
+#define MAX_ENTRIES 200
 
-/* ASCII case-insensitive substring search. */
-static int
-contains(const char *hay, const char *needle)
+void
+digest_out_init(struct digest_out *o)
 {
-    size_t n = strlen(needle);
-    if (hay == NULL || n == 0)
-        return 0;
-    for (; *hay; hay++) {
-        size_t i = 0;
-        while (i < n && hay[i]
-               && tolower((unsigned char)hay[i])
-                  == tolower((unsigned char)needle[i]))
-            i++;
-        if (i == n)
-            return 1;
-    }
-    return 0;
+    memset(o, 0, sizeof *o);
+    buf_init(&o->message, 0);
 }
 
-double
-digest_match(const struct store_interest *in, size_t n, const char *title,
-             const char *text, char *matched, size_t len)
+void
+digest_out_free(struct digest_out *o)
 {
-    double score = 0;
-    size_t used = 0;
+    buf_free(&o->message);
+    free(o->items);
+    free(o->text);
+    free(o->html);
+    o->items = NULL;
+    o->text = o->html = NULL;
+}
 
-    if (matched && len)
-        matched[0] = '\0';
+/* Links. */
+
+static void
+link_base(const struct digest_cfg *c, char *out, size_t len)
+{
+    size_t n = strlen(c->base_url);
+    snprintf(out, len, "%.*s", (int)(n && c->base_url[n - 1] == '/'
+                                     ? n - 1 : n), c->base_url);
+}
+
+void
+digest_unsubscribe_url(const struct digest_cfg *c, long long user_id,
+                       char *out, size_t len)
+{
+    char base[256], tok[TOKEN_LEN + 1];
+    link_base(c, base, sizeof base);
+    token_make(c->key, "unsubscribe", user_id, NULL, tok);
+    snprintf(out, len, "%s/unsubscribe?u=%lld&t=%s", base, user_id, tok);
+}
+
+void
+digest_feedback_url(const struct digest_cfg *c, long long user_id,
+                    long long item_id, int verdict, char *out, size_t len)
+{
+    char base[256], tok[TOKEN_LEN + 1], extra[48];
+    link_base(c, base, sizeof base);
+    snprintf(extra, sizeof extra, "%lld:%s", item_id, verdict > 0 ? "up"
+                                                                  : "down");
+    token_make(c->key, "feedback", user_id, extra, tok);
+    snprintf(out, len, "%s/vote?u=%lld&i=%lld&v=%s&t=%s", base, user_id,
+             item_id, verdict > 0 ? "up" : "down", tok);
+}
+
+void
+digest_feed_url(const struct digest_cfg *c, long long user_id, char *out,
+                size_t len)
+{
+    char base[256], tok[TOKEN_LEN + 1];
+    link_base(c, base, sizeof base);
+    token_make(c->key, "feed", user_id, NULL, tok);
+    snprintf(out, len, "%s/feed/%lld/%s.atom", base, user_id, tok);
+}
+
+/* Selection. */
+
+struct pick {
+    long long item_id, group;
+    double score;
+    char *title, *link, *feed, *reason, *goal, *also;
+    char *text, *html, *gem_editor, *gem_note;
+    char up[512], down[512];
+    int gem;
+};
+
+struct selection {
+    const struct store_digest_user *u;
+    struct store *st;
+    long long since;
+    struct pick *p;
+    size_t n, cap;
+    int below;
+    int oom;
+};
+
+static char *
+dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* The strongest positive reason's text, and the goal a keyword reason
+ * names ("... (goal: NAME)"), if any. */
+static void
+read_reasons(const char *stored, char **reason, char **goal, int *gem)
+{
+    struct score_reason r[SCORE_MAX_REASONS];
+    size_t n = scorer_reasons_parse(stored, r, SCORE_MAX_REASONS);
+    *reason = NULL;
+    *goal = NULL;
+    *gem = 0;
     for (size_t i = 0; i < n; i++) {
-        double w = 0;
-        if (contains(title, in[i].term))
-            w += 2 * in[i].weight;
-        if (contains(text, in[i].term))
-            w += in[i].weight;
-        if (w == 0)
-            continue;
-        score += w;
-        if (matched && used + 1 < len) {
-            int k = snprintf(matched + used, len - used, "%s%s",
-                             used ? ", " : "", in[i].term);
-            used = k > 0 && (size_t)k < len - used ? used + (size_t)k
-                                                   : len - 1;
+        if (strcmp(r[i].filter, "gems") == 0 && r[i].contribution > 0)
+            *gem = 1;
+        if (*reason == NULL && r[i].contribution > 0)
+            *reason = strdup(r[i].text);
+        const char *g = strstr(r[i].text, "(goal: ");
+        if (*goal == NULL && g != NULL) {
+            g += 7;
+            const char *e = strchr(g, ')');
+            if (e != NULL && e > g)
+                *goal = strndup(g, (size_t)(e - g));
         }
     }
-    return score;
 }
 
-/* A user's interests, copied out of the store. */
-struct interests {
-    struct store_interest v[DIGEST_MAX_INTERESTS];
-    char *terms[DIGEST_MAX_INTERESTS];
-    size_t n;
+struct detail {
+    struct pick *p;
 };
 
 static int
-collect_interest(void *ctx, const struct store_interest *in)
+detail_row(void *ctx, const struct store_scoring_item *it)
 {
-    struct interests *l = ctx;
-    if (l->n == DIGEST_MAX_INTERESTS)
-        return 0;
-    l->terms[l->n] = strdup(in->term);
-    if (l->terms[l->n] == NULL)
-        return CUR_ENOMEM;
-    l->v[l->n].term = l->terms[l->n];
-    l->v[l->n].weight = in->weight;
-    l->n++;
+    struct pick *p = ctx;
+    p->text = dup_or_null(it->text);
+    p->gem_editor = dup_or_null(it->gem_editor);
+    p->gem_note = dup_or_null(it->gem_note);
     return 0;
 }
 
-/* One ranked entry, copied out of the row. */
-struct entry {
-    double score;
-    long long id;
-    char *title, *feed, *link, *summary, *matched;
-    long long published;
-};
+static void
+pick_free(struct pick *p)
+{
+    free(p->title);
+    free(p->link);
+    free(p->feed);
+    free(p->reason);
+    free(p->goal);
+    free(p->also);
+    free(p->text);
+    free(p->html);
+    free(p->gem_editor);
+    free(p->gem_note);
+}
 
-/* The best max_items entries seen so far, best first. */
-struct ranking {
-    const struct interests *interests;
-    struct entry *top;
-    unsigned cap, n;
-    long long total, cursor;
-    int oom;
+static int
+select_row(void *ctx, const struct store_scored *s)
+{
+    struct selection *sel = ctx;
+    long long group = s->dup_of ? s->dup_of : s->item_id;
+    const char *feed = s->feed_title ? s->feed_title : s->feed_url;
+    int sent;
+
+    if (s->fetched < sel->since)
+        return 0;
+    if (store_item_sent(sel->st, sel->u->user_id, s->item_id, &sent)
+        != CUR_OK || sent)
+        return 0;
+    /* Rows come best first: a near-copy folds into the kept one. */
+    for (size_t i = 0; i < sel->n; i++) {
+        struct pick *p = &sel->p[i];
+        if (p->group != group)
+            continue;
+        size_t old = p->also ? strlen(p->also) : 0;
+        if (old < 400) {
+            char *also = realloc(p->also, old + strlen(feed) + 3);
+            if (also == NULL)
+                return sel->oom = CUR_ENOMEM;
+            snprintf(also + old, strlen(feed) + 3, "%s%s", old ? ", " : "",
+                     feed);
+            p->also = also;
+        }
+        return 0;
+    }
+    char *reason, *goal;
+    int gem;
+    read_reasons(s->reasons, &reason, &goal, &gem);
+    if (!gem && s->score < sel->u->min_score) {
+        sel->below++;
+        free(reason);
+        free(goal);
+        return 0;
+    }
+    if (sel->n == sel->cap) {
+        size_t cap = sel->cap ? sel->cap * 2 : 32;
+        struct pick *np = realloc(sel->p, cap * sizeof *np);
+        if (np == NULL) {
+            free(reason);
+            free(goal);
+            return sel->oom = CUR_ENOMEM;
+        }
+        sel->p = np;
+        sel->cap = cap;
+    }
+    struct pick *p = &sel->p[sel->n++];
+    memset(p, 0, sizeof *p);
+    p->item_id = s->item_id;
+    p->group = group;
+    p->score = s->score;
+    p->title = strdup(s->title);
+    p->link = dup_or_null(s->link);
+    p->feed = strdup(feed);
+    p->reason = reason;
+    p->goal = goal;
+    p->gem = gem;
+    if (p->title == NULL || p->feed == NULL)
+        return sel->oom = CUR_ENOMEM;
+    return 0;
+}
+
+/* Sections: gems, then one per goal in order of first appearance (the
+ * best item first), then the rest; caps per goal and in total. */
+struct plan {
+    struct digest_section sec[MAX_GOALS + 2];
+    struct digest_entry ent[MAX_ENTRIES];
+    char headings[MAX_GOALS + 2][160];
+    size_t n_sec, n_ent;
+    int over_cap;
+    long long ids[MAX_ENTRIES];
 };
 
 static void
-entry_free(struct entry *e)
+make_entry(const struct digest_cfg *c, const struct store_digest_user *u,
+           struct pick *p, struct digest_entry *e)
 {
-    free(e->title);
-    free(e->feed);
-    free(e->link);
-    free(e->summary);
-    free(e->matched);
+    memset(e, 0, sizeof *e);
+    digest_feedback_url(c, u->user_id, p->item_id, 1, p->up, sizeof p->up);
+    digest_feedback_url(c, u->user_id, p->item_id, -1, p->down,
+                        sizeof p->down);
+    e->item_id = p->item_id;
+    e->title = p->title;
+    e->link = p->link;
+    e->feed = p->feed;
+    e->reason = p->reason;
+    e->also_in = p->also;
+    e->gem_editor = p->gem ? p->gem_editor : NULL;
+    e->gem_note = p->gem ? p->gem_note : NULL;
+    e->snippet_text = p->text;
+    e->up_url = p->up;
+    e->down_url = p->down;
+    e->score = p->score;
 }
 
-static char *
-copy(const char *s)
+static void
+plan_sections(const struct digest_cfg *c, const struct store_digest_user *u,
+              struct selection *sel, struct plan *pl)
 {
-    return strdup(s ? s : "");
+    const char *goals[MAX_GOALS];
+    size_t n_goals = 0, total = 0;
+    size_t per_goal = u->max_per_goal > 0 ? (size_t)u->max_per_goal : 5;
+    size_t cap = u->max_items > 0 ? (size_t)u->max_items : 20;
+
+    if (cap > MAX_ENTRIES)
+        cap = MAX_ENTRIES;
+    memset(pl, 0, sizeof *pl);
+    /* Goals in the order their best item comes. */
+    for (size_t i = 0; i < sel->n; i++) {
+        const char *g = sel->p[i].gem ? NULL : sel->p[i].goal;
+        int known = g == NULL;
+        for (size_t k = 0; !known && k < n_goals; k++)
+            known = strcmp(goals[k], g) == 0;
+        if (!known && n_goals < MAX_GOALS)
+            goals[n_goals++] = g;
+    }
+    /* Pass 0: gems; 1..n_goals: each goal; last: the rest. */
+    for (size_t pass = 0; pass <= n_goals + 1; pass++) {
+        struct digest_section *sec = &pl->sec[pl->n_sec];
+        size_t in_sec = 0;
+        sec->entries = &pl->ent[pl->n_ent];
+        for (size_t i = 0; i < sel->n; i++) {
+            struct pick *p = &sel->p[i];
+            int mine;
+            if (pass == 0)
+                mine = p->gem;
+            else if (pass <= n_goals)
+                mine = !p->gem && p->goal
+                       && strcmp(p->goal, goals[pass - 1]) == 0;
+            else {
+                int known = 0;
+                for (size_t k = 0; !known && k < n_goals; k++)
+                    known = p->goal && strcmp(p->goal, goals[k]) == 0;
+                mine = !p->gem && !known;
+            }
+            if (!mine)
+                continue;
+            if (total >= cap || (pass > 0 && pass <= n_goals
+                                 && in_sec >= per_goal)) {
+                pl->over_cap++;
+                continue;
+            }
+            store_scoring_item(sel->st, p->item_id, 0, detail_row, p);
+            make_entry(c, sel->u, p, &pl->ent[pl->n_ent]);
+            pl->ids[pl->n_ent] = p->item_id;
+            pl->n_ent++;
+            in_sec++;
+            total++;
+        }
+        if (in_sec == 0)
+            continue;
+        if (pass == 0)
+            snprintf(pl->headings[pl->n_sec], sizeof pl->headings[0],
+                     "Editor picks");
+        else if (pass <= n_goals)
+            snprintf(pl->headings[pl->n_sec], sizeof pl->headings[0],
+                     "Goal: %s", goals[pass - 1]);
+        else
+            snprintf(pl->headings[pl->n_sec], sizeof pl->headings[0],
+                     n_goals ? "More for you" : "For you");
+        sec->heading = pl->headings[pl->n_sec];
+        sec->n = in_sec;
+        pl->n_sec++;
+    }
 }
+
+struct user_copy {
+    struct store_digest_user u;
+    char name[128], email[320], tz[80];
+    int found;
+};
 
 static int
-rank_item(void *ctx, const struct store_item *it)
+user_row(void *ctx, const struct store_digest_user *u)
 {
-    struct ranking *r = ctx;
-    char matched[256];
-    double score = digest_match(r->interests->v, r->interests->n, it->title,
-                                it->summary, matched, sizeof matched);
-
-    r->total++;
-    if (it->id > r->cursor)
-        r->cursor = it->id;
-    /* Ties keep arrival order: a later item must score strictly more. */
-    unsigned pos = r->n;
-    while (pos > 0 && r->top[pos - 1].score < score)
-        pos--;
-    if (pos >= r->cap)
-        return 0;
-    if (r->n == r->cap)
-        entry_free(&r->top[--r->n]);
-    memmove(&r->top[pos + 1], &r->top[pos], (r->n - pos) * sizeof *r->top);
-    struct entry *e = &r->top[pos];
-    *e = (struct entry) {
-        .score = score, .id = it->id, .published = it->published,
-        .title = copy(it->title), .feed = copy(it->feed_title),
-        .link = copy(it->link), .summary = copy(it->summary),
-        .matched = copy(matched),
-    };
-    r->n++;
-    if (!e->title || !e->feed || !e->link || !e->summary || !e->matched) {
-        r->oom = 1;
-        return CUR_ENOMEM;
-    }
+    struct user_copy *c = ctx;
+    c->u = *u;
+    snprintf(c->name, sizeof c->name, "%s", u->name ? u->name : "");
+    snprintf(c->email, sizeof c->email, "%s", u->email ? u->email : "");
+    snprintf(c->tz, sizeof c->tz, "%s", u->tz ? u->tz : "UTC");
+    c->u.name = c->name;
+    c->u.email = c->email;
+    c->u.tz = c->tz;
+    c->found = 1;
     return 0;
 }
 
-static int
-render(struct buf *b, const char *user, const char *email, long long now,
-       long long since, const struct ranking *r)
+static void
+list_domain(const struct digest_cfg *c, char *out, size_t len)
 {
-    char when[32], day[32];
-    int rc = 0;
-
-    date_format(now, when, sizeof when);
-    rc |= buf_printf(b, "To: %s <%s>\nDate: %s\nSubject: Your Curator "
-                     "digest: %lld new item%s\n\n", user, email, when,
-                     r->total, r->total == 1 ? "" : "s");
-    rc |= buf_printf(b, "Hello %s,\n\n%lld new item%s in your feeds", user,
-                     r->total, r->total == 1 ? "" : "s");
-    if (since)
-        rc |= buf_printf(b, " since %s", date_format(since, day, sizeof day));
-    rc |= buf_puts(b, ", best matches for your interests first.\n");
-    for (unsigned i = 0; i < r->n && rc == 0; i++) {
-        const struct entry *e = &r->top[i];
-        rc |= buf_printf(b, "\n%u. %s\n   %s", i + 1, e->title,
-                         e->feed[0] ? e->feed : "(untitled feed)");
-        if (e->published) {
-            date_format(e->published, day, sizeof day);
-            rc |= buf_printf(b, " - %.10s", day);
-        }
-        rc |= buf_puts(b, "\n");
-        if (e->link[0])
-            rc |= buf_printf(b, "   %s\n", e->link);
-        if (e->matched[0])
-            rc |= buf_printf(b, "   Matches your interests: %s\n",
-                             e->matched);
-        if (e->summary[0]) {
-            /* Cut on a word and character boundary, never mid-UTF-8. */
-            sanitize_squeeze(e->summary, DIGEST_SUMMARY_MAX);
-            rc |= buf_printf(b, "   %s\n", e->summary);
-        }
-    }
-    if (r->total > r->n)
-        rc |= buf_printf(b, "\n%lld more item%s not shown (at most %u per "
-                         "digest).\n", r->total - r->n,
-                         r->total - r->n == 1 ? "" : "s", r->cap);
-    rc |= buf_puts(b, "\n-- \nCurator\n");
-    return rc ? CUR_ENOMEM : CUR_OK;
+    const char *at = strchr(c->from_email, '@');
+    snprintf(out, len, "%s", at ? at + 1 : "localhost.localdomain");
 }
 
-/* Write 'data' to dir/name atomically: temp file, fsync, rename. */
+/* Compose for a user whose settings are 'u'. */
 static int
-write_spool(const char *dir, const char *name, const char *data, size_t len)
+compose(struct store *st, const struct digest_cfg *c,
+        const struct store_digest_user *u, long long now, int html,
+        struct digest_out *out)
 {
-    char tmp[4096], path[4096];
-    int fd, ok;
-
-    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name)
-        >= sizeof path
-        || (size_t)snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name)
-           >= sizeof tmp)
-        return CUR_EINVAL;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (fd < 0) {
-        log_err("digest write failed path=%s err=\"%s\"", tmp,
-                strerror(errno));
-        return CUR_EIO;
-    }
-    ok = write(fd, data, len) == (ssize_t)len && fsync(fd) == 0;
-    ok = close(fd) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        log_err("digest write failed path=%s err=\"%s\"", path,
-                strerror(errno));
-        unlink(tmp);
-        return CUR_EIO;
-    }
-    /* Make the rename itself durable before the store says "sent". */
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    return CUR_OK;
-}
-
-struct due_user {
-    long long id, last_digest, cursor;
-    char *name, *email;
-};
-
-struct due_users {
-    struct due_user *v;
-    size_t n;
-    long long now, interval;
-    int oom;
-};
-
-static int
-collect_user(void *ctx, const struct store_user *u)
-{
-    struct due_users *l = ctx;
-    if (u->last_digest != 0 && u->last_digest + l->interval > l->now)
-        return 0;
-    struct due_user *v = realloc(l->v, (l->n + 1) * sizeof *v);
-    if (v == NULL) {
-        l->oom = 1;
-        return CUR_ENOMEM;
-    }
-    l->v = v;
-    v[l->n] = (struct due_user) {
-        .id = u->id, .last_digest = u->last_digest,
-        .cursor = u->digest_cursor,
-        .name = strdup(u->name), .email = strdup(u->email),
-    };
-    l->n++;
-    return v[l->n - 1].name && v[l->n - 1].email ? 0 : CUR_ENOMEM;
-}
-
-static int
-digest_user(struct store *st, const struct digest_cfg *cfg, long long now,
-            const struct due_user *u, int *written)
-{
-    struct interests in = { .n = 0 };
-    struct ranking r = { .interests = &in, .cap = cfg->max_items,
-                         .cursor = u->cursor };
-    struct buf b;
+    struct digest_when when = { u->weekly, u->weekday, u->hour, u->tz };
+    struct selection sel = { .u = u, .st = st };
+    struct plan *pl = NULL;
+    struct buf text, body;
+    char subject[256], unsub[512], feed[512], web[300], domain[100];
+    char list_id[300], label[64], mailto[400];
     int rc;
 
-    buf_init(&b, 0);
-    r.top = calloc(cfg->max_items, sizeof *r.top);
-    rc = r.top ? store_interest_list(st, u->id, collect_interest, &in)
-               : CUR_ENOMEM;
-    if (rc == CUR_OK)
-        rc = store_items_for_user(st, u->id, u->cursor, 1000000, rank_item,
-                                  &r);
-    if (rc == CUR_OK && r.total > 0) {
-        char name[256], stamp[32];
-        date_format(now, stamp, sizeof stamp);
-        /* "2026-11-29T03:40:00Z" -> "20261129T034000Z" for a file name */
-        size_t k = 0;
-        for (size_t i = 0; stamp[i]; i++)
-            if (stamp[i] != '-' && stamp[i] != ':')
-                stamp[k++] = stamp[i];
-        stamp[k] = '\0';
-        snprintf(name, sizeof name, "%s-%s.txt", stamp, u->name);
-        rc = render(&b, u->name, u->email, now, u->last_digest, &r);
-        if (rc == CUR_OK)
-            rc = write_spool(cfg->spool_dir, name, b.data, b.len);
-        if (rc == CUR_OK)
-            rc = store_digest_done(st, u->id, now, r.cursor, (int)r.n, name);
-        if (rc == CUR_OK) {
-            (*written)++;
-            log_info("digest written user=%s items=%u new=%lld file=%s",
-                     u->name, r.n, r.total, name);
-        }
+    if (digest_period(&when, now, &out->period_start, NULL, out->period_key,
+                      sizeof out->period_key) != CUR_OK) {
+        /* A zone ICU no longer knows: fall back to UTC, say so. */
+        log_warn("digest schedule invalid user=%lld tz=%s: using UTC",
+                 u->user_id, u->tz);
+        when.tz = "UTC";
+        if (digest_period(&when, now, &out->period_start, NULL,
+                          out->period_key, sizeof out->period_key) != CUR_OK)
+            return CUR_EINVAL;
     }
-    for (unsigned i = 0; i < r.n; i++)
-        entry_free(&r.top[i]);
-    free(r.top);
-    for (size_t i = 0; i < in.n; i++)
-        free(in.terms[i]);
-    buf_free(&b);
+    sel.since = now - c->window;
+    rc = store_score_top(st, u->user_id, sel.since, 0, CANDIDATES,
+                         select_row, &sel);
+    if (rc == CUR_OK && sel.oom)
+        rc = sel.oom;
+    if (rc == CUR_OK && (pl = malloc(sizeof *pl)) == NULL)
+        rc = CUR_ENOMEM;
+    if (rc != CUR_OK)
+        goto done;
+    plan_sections(c, u, &sel, pl);
+    out->n_below = sel.below;
+    out->n_items = pl->n_ent;
+    if (pl->n_ent > 0) {
+        out->items = malloc(pl->n_ent * sizeof *out->items);
+        if (out->items == NULL) {
+            rc = CUR_ENOMEM;
+            goto done;
+        }
+        memcpy(out->items, pl->ids, pl->n_ent * sizeof *out->items);
+    }
+
+    digest_unsubscribe_url(c, u->user_id, unsub, sizeof unsub);
+    digest_feed_url(c, u->user_id, feed, sizeof feed);
+    link_base(c, web, sizeof web);
+    date_format(out->period_start, label, sizeof label);
+    label[10] = '\0';   /* the date part of RFC 3339 */
+    snprintf(subject, sizeof subject, "Curator digest %s: %zu item%s",
+             u->weekly ? out->period_key : label, pl->n_ent,
+             pl->n_ent == 1 ? "" : "s");
+    struct digest_doc doc = {
+        .user_name = u->name,
+        .title = subject,
+        .sections = pl->sec,
+        .n_sections = pl->n_sec,
+        .n_below_threshold = sel.below,
+        .n_over_cap = pl->over_cap,
+        .web_url = web,
+        .unsubscribe_url = unsub,
+        .feed_url = feed,
+        .remote_images = u->remote_images,
+    };
+    buf_init(&text, 0);
+    buf_init(&body, 0);
+    rc = digest_render_text(&doc, &text);
+    if (rc == CUR_OK && (html > 0 || (html < 0 && u->html)))
+        rc = digest_render_html(&doc, &body);
+    if (rc == CUR_OK && (buf_puts(&text, "") != CUR_OK
+                         || buf_puts(&body, "") != CUR_OK))
+        rc = CUR_ENOMEM;
+    if (rc != CUR_OK) {
+        buf_free(&text);
+        buf_free(&body);
+        goto done;
+    }
+    list_domain(c, domain, sizeof domain);
+    snprintf(out->message_id, sizeof out->message_id,
+             "digest.%lld.%s.%lld@%s", u->user_id, out->period_key,
+             out->period_start, domain);
+    snprintf(list_id, sizeof list_id, "Curator digest <digest.%s>", domain);
+    snprintf(mailto, sizeof mailto, "mailto:%s?subject=unsubscribe",
+             c->from_email);
+    struct mime_message m = {
+        .from = { c->from_name, c->from_email },
+        .to = { u->name, u->email },
+        .subject = subject,
+        .date = now,
+        .message_id = out->message_id,
+        .list_id = list_id,
+        /* RFC 8058 one-click needs HTTPS; over plain http only the
+         * mailto is offered in the header (the body keeps the link). */
+        .unsubscribe_url = strncmp(unsub, "https://", 8) == 0 ? unsub
+                                                               : NULL,
+        .unsubscribe_mailto = mailto,
+        .text = text.data ? text.data : "",
+        .html = body.len ? body.data : NULL,
+    };
+    const char *why = NULL;
+    rc = mime_compose(&m, &out->message, &why);
+    if (rc != CUR_OK)
+        log_warn("digest compose failed user=%lld why=\"%s\"", u->user_id,
+                 why ? why : cur_strerror(rc));
+    out->text = buf_steal(&text);
+    out->html = body.len ? buf_steal(&body) : NULL;
+    buf_free(&text);
+    buf_free(&body);
+done:
+    for (size_t i = 0; i < sel.n; i++)
+        pick_free(&sel.p[i]);
+    free(sel.p);
+    free(pl);
     return rc;
 }
 
 int
-digest_run_due(struct store *st, const struct digest_cfg *cfg,
-               long long now, int *written)
+digest_compose(struct store *st, const struct digest_cfg *c,
+               long long user_id, long long now, int html,
+               struct digest_out *out)
 {
-    struct due_users due = { .now = now, .interval = cfg->interval };
-    int count = 0, rc;
+    struct user_copy u = { 0 };
+    int rc = store_digest_user(st, user_id, user_row, &u);
+    if (rc != CUR_OK)
+        return rc;
+    return compose(st, c, &u.u, now, html, out);
+}
 
-    rc = store_user_list(st, collect_user, &due);
-    for (size_t i = 0; rc == CUR_OK && i < due.n; i++) {
-        rc = digest_user(st, cfg, now, &due.v[i], &count);
-        if (rc != CUR_OK)
-            log_err("digest failed user=%s err=\"%s\"", due.v[i].name,
-                    cur_strerror(rc));
+static int
+enqueue(struct store *st, const struct digest_cfg *c,
+        const struct store_digest_user *u, long long now, long long *id)
+{
+    struct digest_out out;
+    int rc;
+
+    digest_out_init(&out);
+    rc = compose(st, c, u, now, -1, &out);
+    if (rc == CUR_OK && out.n_items == 0) {
+        /* Nothing worth a message: the period is done all the same. */
+        rc = store_digest_set(st, u->user_id, "last_period_start", NULL,
+                              (double)out.period_start);
+        if (id)
+            *id = 0;
+    } else if (rc == CUR_OK) {
+        rc = store_outbox_add(st, u->user_id, out.period_key,
+                              out.period_start, out.message_id, u->email,
+                              out.message.data, out.message.len, out.items,
+                              out.n_items, now);
+        if (rc == CUR_OK && id)
+            *id = 1;
+        if (rc == CUR_OK)
+            log_info("digest queued user=%lld period=%s items=%zu bytes=%zu",
+                     u->user_id, out.period_key, out.n_items,
+                     out.message.len);
     }
-    for (size_t i = 0; i < due.n; i++) {
-        free(due.v[i].name);
-        free(due.v[i].email);
+    digest_out_free(&out);
+    return rc;
+}
+
+struct due_ctx {
+    struct store *st;
+    const struct digest_cfg *c;
+    long long now;
+    struct store_digest_user *due;
+    size_t n, cap;
+    char **strings;
+};
+
+static int
+due_row(void *ctx, const struct store_digest_user *u)
+{
+    struct due_ctx *d = ctx;
+    struct digest_when when = { u->weekly, u->weekday, u->hour, u->tz };
+    int due = 0;
+
+    if (!u->email_on || u->pause_until > d->now)
+        return 0;
+    if (digest_due(&when, u->last_period_start, d->now, &due, NULL, NULL, 0)
+        != CUR_OK) {
+        when.tz = "UTC";
+        if (digest_due(&when, u->last_period_start, d->now, &due, NULL, NULL,
+                       0) != CUR_OK)
+            return 0;
     }
-    free(due.v);
-    if (written)
-        *written = count;
+    if (!due)
+        return 0;
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 16;
+        struct store_digest_user *nd = realloc(d->due, cap * sizeof *nd);
+        char **ns = realloc(d->strings, cap * 3 * sizeof *ns);
+        if (nd)
+            d->due = nd;
+        if (ns)
+            d->strings = ns;
+        if (nd == NULL || ns == NULL)
+            return CUR_ENOMEM;
+        d->cap = cap;
+    }
+    struct store_digest_user *c = &d->due[d->n];
+    *c = *u;
+    c->name = d->strings[d->n * 3] = strdup(u->name);
+    c->email = d->strings[d->n * 3 + 1] = strdup(u->email);
+    c->tz = d->strings[d->n * 3 + 2] = strdup(u->tz);
+    d->n++;
+    return c->name && c->email && c->tz ? 0 : CUR_ENOMEM;
+}
+
+int
+digest_queue_due(struct store *st, const struct digest_cfg *c, long long now,
+                 int *queued)
+{
+    struct due_ctx d = { .st = st, .c = c, .now = now };
+    int rc = store_digest_users(st, due_row, &d), n = 0;
+
+    /* Users are read first and queued after, so no statement is open
+     * across the writes. */
+    for (size_t i = 0; i < d.n && rc == CUR_OK; i++) {
+        long long id;
+        rc = enqueue(st, c, &d.due[i], now, &id);
+        if (rc == CUR_EEXIST)
+            rc = CUR_OK;
+        else if (rc == CUR_OK && id)
+            n++;
+    }
+    for (size_t i = 0; i < d.n * 3; i++)
+        free(d.strings[i]);
+    free(d.strings);
+    free(d.due);
+    if (queued)
+        *queued = n;
+    return rc;
+}
+
+int
+digest_queue_now(struct store *st, const struct digest_cfg *c,
+                 long long user_id, long long now, long long *outbox_id)
+{
+    struct user_copy u = { 0 };
+    int rc = store_digest_user(st, user_id, user_row, &u);
+    if (rc != CUR_OK)
+        return rc;
+    return enqueue(st, c, &u.u, now, outbox_id);
+}
+
+/* Delivery. */
+
+struct pending {
+    long long id;
+    int attempts;
+    char *rcpt, *message_id, *body;
+    size_t len;
+};
+
+struct pending_list {
+    struct pending *p;
+    size_t n, cap;
+};
+
+static int
+pending_row(void *ctx, const struct store_outbox *m)
+{
+    struct pending_list *l = ctx;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        struct pending *np = realloc(l->p, cap * sizeof *np);
+        if (np == NULL)
+            return CUR_ENOMEM;
+        l->p = np;
+        l->cap = cap;
+    }
+    struct pending *p = &l->p[l->n++];
+    p->id = m->id;
+    p->attempts = m->attempts;
+    p->rcpt = strdup(m->rcpt);
+    p->message_id = strdup(m->message_id);
+    p->body = malloc(m->len + 1);
+    p->len = m->len;
+    if (p->rcpt == NULL || p->message_id == NULL || p->body == NULL)
+        return CUR_ENOMEM;
+    memcpy(p->body, m->body, m->len);
+    p->body[m->len] = '\0';
+    return 0;
+}
+
+/* Exponential backoff with jitter: 1 min, 2, 4 ... up to retry_max. */
+static long long
+backoff(const struct digest_cfg *c, int attempts)
+{
+    double wait = 60.0 * pow(2.0, attempts < 20 ? attempts : 20);
+    if (wait > (double)c->retry_max)
+        wait = (double)c->retry_max;
+    return (long long)(wait * (0.75 + 0.5 * (double)(rand() % 1000) / 1000));
+}
+
+int
+digest_deliver(struct store *st, const struct digest_cfg *c, long long now,
+               int *sent, int *failed)
+{
+    struct pending_list l = { 0 };
+    struct mail_config mc = {
+        .smtp_url = c->smtp_url,
+        .require_tls = c->require_tls,
+        .username = c->smtp_user,
+        .password = c->smtp_password,
+        .connect_timeout_ms = c->timeout * 1000,
+        .timeout_ms = c->timeout * 1000,
+        .spool_dir = c->spool_dir,
+    };
+    int rc = store_outbox_due(st, now, 50, pending_row, &l);
+    int n_sent = 0, n_failed = 0;
+
+    for (size_t i = 0; i < l.n && rc == CUR_OK; i++) {
+        struct pending *p = &l.p[i];
+        char reply[512] = "";
+        const char *rcpt[1] = { p->rcpt };
+        enum mail_status ms = mail_deliver(&mc, c->from_email, rcpt, 1,
+                                           p->message_id, p->body, p->len,
+                                           reply, sizeof reply);
+        if (ms == MAIL_SENT) {
+            rc = store_outbox_sent(st, p->id, now);
+            n_sent++;
+            log_info("digest sent outbox=%lld message_id=%s", p->id,
+                     p->message_id);
+        } else {
+            int perm = ms == MAIL_PERMFAIL;
+            rc = store_outbox_failed(st, p->id, perm, reply,
+                                     now + backoff(c, p->attempts));
+            n_failed++;
+            log_warn("digest %s outbox=%lld message_id=%s attempt=%d "
+                     "reply=\"%s\"", perm ? "failed" : "deferred", p->id,
+                     p->message_id, p->attempts + 1, reply);
+        }
+    }
+    for (size_t i = 0; i < l.n; i++) {
+        free(l.p[i].rcpt);
+        free(l.p[i].message_id);
+        free(l.p[i].body);
+    }
+    free(l.p);
+    if (sent)
+        *sent = n_sent;
+    if (failed)
+        *failed = n_failed;
     return rc;
 }

@@ -2,6 +2,9 @@
 #include "setup.h"
 #include "err.h"
 #include "log.h"
+#include "mail.h"
+
+#include <sodium.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -102,4 +105,65 @@ setup_sanitize_opts(const struct config *cfg, enum sanitize_profile p,
     o->tracking_hosts = cfg->sanitize_tracking_hosts;
     o->max_data_image = cfg->sanitize_max_data_image;
     o->remote_images = p == SANITIZE_MAIL && cfg->sanitize_mail_images;
+}
+
+int
+setup_digest_cfg(const struct config *cfg, struct store *st,
+                 struct digest_cfg *dc, char *base_buf, size_t len,
+                 char *err, size_t errlen)
+{
+    char *user = NULL, *password = NULL;
+    int rc;
+
+    memset(dc, 0, sizeof *dc);
+    if (cfg->web_base_url != NULL) {
+        dc->base_url = cfg->web_base_url;
+    } else {
+        int v6 = strchr(cfg->web_address, ':') != NULL;
+        snprintf(base_buf, len, "http://%s%s%s:%u", v6 ? "[" : "",
+                 cfg->web_address, v6 ? "]" : "", cfg->web_port);
+        dc->base_url = base_buf;
+    }
+    dc->from_email = cfg->mail_from;
+    dc->from_name = cfg->mail_from_name;
+    dc->smtp_url = cfg->mail_smtp_url;
+    dc->require_tls = cfg->mail_require_tls;
+    dc->timeout = cfg->mail_timeout;
+    dc->retry_max = cfg->mail_retry_max;
+    dc->spool_dir = cfg->spool_dir;
+    dc->window = cfg->score_window;
+    dc->tracking_hosts = cfg->sanitize_tracking_hosts;
+    if (cfg->mail_secrets != NULL) {
+        rc = mail_secrets_load(cfg->mail_secrets, &user, &password, err,
+                               errlen);
+        if (rc != CUR_OK)
+            return rc;
+        dc->smtp_user = user;
+        dc->smtp_password = password;
+    }
+    struct mail_config mc = {
+        .smtp_url = dc->smtp_url, .require_tls = dc->require_tls,
+        .username = dc->smtp_user, .password = dc->smtp_password,
+        .spool_dir = dc->spool_dir,
+    };
+    if ((rc = mail_config_check(&mc, err, errlen)) != CUR_OK) {
+        setup_digest_cfg_free(dc);
+        return rc;
+    }
+    rc = store_secret(st, "link_hmac", dc->key, sizeof dc->key);
+    if (rc != CUR_OK) {
+        snprintf(err, errlen, "cannot read the link signing key: %s",
+                 cur_strerror(rc));
+        setup_digest_cfg_free(dc);
+    }
+    return rc;
+}
+
+void
+setup_digest_cfg_free(struct digest_cfg *dc)
+{
+    mail_secret_free((char *)dc->smtp_user);
+    mail_secret_free((char *)dc->smtp_password);
+    dc->smtp_user = dc->smtp_password = NULL;
+    sodium_memzero(dc->key, sizeof dc->key);
 }

@@ -99,12 +99,29 @@ score_round(struct scorer *sc, struct store *st)
                             + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 }
 
+/* Queue the digests that are due, then deliver what the outbox holds.
+ * Failures are logged where they happen and retried next tick. */
+static void
+mail_round(struct store *st, const struct digest_cfg *dc)
+{
+    int queued = 0, sent = 0, failed = 0;
+    long long now = (long long)time(NULL);
+    if (digest_queue_due(st, dc, now, &queued) != CUR_OK)
+        log_err("digest queueing failed; retrying next tick");
+    if (digest_deliver(st, dc, now, &sent, &failed) != CUR_OK)
+        log_err("digest delivery failed; retrying next tick");
+    if (queued || sent || failed)
+        log_info("mail round queued=%d sent=%d failed=%d", queued, sent,
+                 failed);
+}
+
 static int
 run(const struct config *cfg)
 {
     struct store *st = NULL;
     struct web *web = NULL;
     struct scorer *sc = NULL;
+    int have_dc = 0;
     sigset_t handled, old;
     struct sigaction sa = { .sa_handler = on_signal };
     int rc, added, created;
@@ -171,10 +188,14 @@ run(const struct config *cfg)
                           &spread) == CUR_OK && spread > 0)
         log_info("overdue feeds spread feeds=%lld over=%lds", spread,
                  cfg->poll_spread);
-    struct digest_cfg dc = {
-        .spool_dir = cfg->spool_dir, .interval = cfg->digest_interval,
-        .max_items = cfg->digest_max_items,
-    };
+    struct digest_cfg dc;
+    char base_url[300];
+    if ((rc = setup_digest_cfg(cfg, st, &dc, base_url, sizeof base_url, err,
+                               sizeof err)) != CUR_OK) {
+        log_err("mail setup failed: %s", err);
+        goto out;
+    }
+    have_dc = 1;
     log_info("curatord running feeds=%zu spool=%s tick=%lds", cfg->n_feeds,
              cfg->spool_dir, cfg->poll_tick);
     while (!stop_requested) {
@@ -188,7 +209,6 @@ run(const struct config *cfg)
                 log_info("log reopened");
         }
         struct poller_stats ps;
-        int written = 0;
         rc = poller_run_due(st, &pc, (long long)time(NULL), &stop_requested, &ps);
         if (rc == CUR_OK && ps.polled > 0)
             log_info("poll round feeds=%d failed=%d unchanged=%d new=%d "
@@ -196,8 +216,8 @@ run(const struct config *cfg)
                      ps.new_items, ps.seconds);
         if (!stop_requested)
             score_round(sc, st);
-        if (rc == CUR_OK && !stop_requested)
-            rc = digest_run_due(st, &dc, (long long)time(NULL), &written);
+        if (!stop_requested)
+            mail_round(st, &dc);
         /* A store error (disk full, locked) is logged where it happened;
          * the daemon keeps going and tries again next tick. */
         if (!stop_requested)
@@ -207,6 +227,8 @@ run(const struct config *cfg)
     log_info("curatord stopping signal=term");
 out:
     web_stop(web);
+    if (have_dc)
+        setup_digest_cfg_free(&dc);
     scorer_close(sc);
     store_close(st);
     fetch_global_cleanup();

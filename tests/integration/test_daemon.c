@@ -69,6 +69,16 @@ wait_exit(pid_t pid, int ms)
     return -1;
 }
 
+/* The build folder as an absolute path (configs live in temp folders). */
+static const char *
+build_abs(void)
+{
+    static char path[4096];
+    if (path[0] == '\0' && realpath(t_build_dir(), path) == NULL)
+        snprintf(path, sizeof path, "%s", t_build_dir());
+    return path;
+}
+
 static int
 spool_has_digest(void *arg)
 {
@@ -79,7 +89,7 @@ spool_has_digest(void *arg)
     if (d == NULL)
         return 0;
     while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.' && strstr(e->d_name, ".txt"))
+        if (e->d_name[0] != '.' && strstr(e->d_name, ".eml"))
             found = 1;
     closedir(d);
     return found;
@@ -93,7 +103,7 @@ read_digest(const char *spool)
     struct dirent *e;
     char *text = NULL;
     while (d && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' || !strstr(e->d_name, ".txt"))
+        if (e->d_name[0] == '.' || !strstr(e->d_name, ".eml"))
             continue;
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", spool, e->d_name);
@@ -186,12 +196,15 @@ test_daemon_end_to_end(void **state)
         "[store]\npath = curator.db\n"
         "[log]\nfile = curatord.log\nlevel = debug\n"
         "[web]\naddress = 127.0.0.1\nport = %u\nthreads = 2\n"
+        "base_url = https://curator.example.org/\n"
         "[poll]\ninterval = 1h\ntick = 1s\ntimeout = 10s\n"
         "[digest]\ninterval = 1d\nspool = spool\nmax_items = 10\n"
+        "[score]\nfilter_dir = %s/filters\n"
+        "[filter keyword]\n[filter mute]\n[filter recency]\n"
         "[demo]\nuser = alice\nemail = alice@example.org\n"
         "interests = fixture:2, last\n"
         "[feeds]\nfixture = http://127.0.0.1:%u/feed.xml\n",
-        web_port, t_http_port(http)) > 0);
+        web_port, build_abs(), t_http_port(http)) > 0);
     char *config = t_write_file(dir, "curator.ini", cfg_text);
     free(cfg_text);
 
@@ -207,10 +220,12 @@ test_daemon_end_to_end(void **state)
     char *digest = read_digest(spool);
     assert_non_null(digest);
     assert_non_null(strstr(digest, "To: alice <alice@example.org>"));
+    assert_non_null(strstr(digest, "Subject: Curator digest"));
+    assert_non_null(strstr(digest, "Message-ID: <digest."));
+    assert_non_null(strstr(digest, "List-Unsubscribe-Post: "
+                                   "List-Unsubscribe=One-Click"));
     assert_non_null(strstr(digest, "First fixture item"));
-    assert_non_null(strstr(digest, "Third & last item"));
     assert_non_null(strstr(digest, "https://fixture.example.org/1"));
-    assert_non_null(strstr(digest, "Matches your interests: fixture"));
     free(digest);
 
     /* The page lists the items, escaped, with the security headers. */
@@ -273,8 +288,9 @@ test_demo_config_within_30s(void **state)
     assert_non_null(dir);
     snprintf(cmd, sizeof cmd,
              "cp -R config '%s/config' && mkdir -p '%s/var/spool' && "
-             "sed -i 's/^port = .*/port = %u/' '%s/config/curator.ini'",
-             dir, dir, port, dir);
+             "sed -i 's/^port = .*/port = %u/; s|^filter_dir = .*|"
+             "filter_dir = %s/filters|' '%s/config/curator.ini'",
+             dir, dir, port, build_abs(), dir);
     assert_int_equal(system(cmd), 0);
     assert_true(asprintf(&spool, "%s/var/spool", dir) > 0);
     assert_true(asprintf(&db, "%s/var/curator.db", dir) > 0);
@@ -301,8 +317,8 @@ test_demo_config_within_30s(void **state)
 
     char *digest = read_digest(spool);
     assert_non_null(digest);
-    assert_non_null(strstr(digest, "Hello demo"));
-    assert_non_null(strstr(digest, "Matches your interests:"));
+    assert_non_null(strstr(digest, "To: demo <demo@localhost.localdomain>"));
+    assert_non_null(strstr(digest, "Subject: Curator digest"));
     free(digest);
 
     assert_int_equal(kill(pid, SIGINT), 0);

@@ -140,6 +140,7 @@ store_digest_set(struct store *st, long long user_id, const char *column,
     static const char *const columns[] = {
         "weekly", "weekday", "hour", "tz", "max_items", "max_per_goal",
         "min_score", "email", "html", "pause_until", "remote_images",
+        "last_period_start",
     };
     char q[128];
     sqlite3_stmt *s;

@@ -48,7 +48,8 @@ static const char *const sql[SX_N] = {
     [SX_SCORE_TOP] = "SELECT " SCORED_COLS
                      " WHERE s.user_id = ?1 AND i.fetched >= ?2"
                      " AND (s.excluded_by IS NOT NULL) = (?3 <> 0)"
-                     " ORDER BY s.score DESC, s.item_id DESC LIMIT ?4",
+                     " ORDER BY s.score DESC, i.published DESC,"
+                     " s.item_id DESC LIMIT ?4",
     [SX_META_GET] = "SELECT value FROM meta WHERE key = ?",
     [SX_META_PUT] = "INSERT INTO meta (key, value) VALUES (?, ?)"
                     " ON CONFLICT DO UPDATE SET value = excluded.value",

@@ -898,11 +898,16 @@ scorer_load(struct scorer *sc, struct store *st, long long now, int warm)
     long long cursor;
     if ((rc = store_meta_get(st, "score_cursor", &cursor)) != CUR_OK)
         return rc;
-    for (size_t i = 0; cursor == 0 && i < sc->n_users && rc == CUR_OK; i++)
-        rc = store_user_scored(st, sc->users[i].id,
-                               sc->users[i].prof->rev);
-    if (rc != CUR_OK)
-        return rc;
+    if (cursor == 0 && sc->n_users > 0) {
+        int own;
+        if ((rc = store_nest_begin(st, &own)) != CUR_OK)
+            return rc;
+        for (size_t i = 0; i < sc->n_users && rc == CUR_OK; i++)
+            rc = store_user_scored(st, sc->users[i].id,
+                                   sc->users[i].prof->rev);
+        if ((rc = store_nest_end(st, own, rc)) != CUR_OK)
+            return rc;
+    }
     if ((rc = load_subscriptions(sc, st)) != CUR_OK)
         return rc;
     if ((rc = store_feedback_list(st, 0, feedback_row, sc)) != CUR_OK)

@@ -600,7 +600,10 @@ store_open(const char *path, struct store **out)
         rc = CUR_ESTORE;
         goto fail;
     }
-    rc = exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;",
+    /* A larger page cache and memory-mapped reads: scoring writes rows
+     * for many users at once and reads them back by user. */
+    rc = exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;"
+              " PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;",
               "pragma");
     if (rc != CUR_OK)
         goto fail;

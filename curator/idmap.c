@@ -6,8 +6,14 @@
 static size_t
 slot_of(uint64_t key, size_t cap)
 {
-    /* Fibonacci hashing spreads sequential ids. */
-    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 17) & (cap - 1);
+    /* The splitmix64 finaliser: every key bit reaches the low bits, so
+     * keys that differ only high up (a user id shifted left) spread. */
+    key ^= key >> 30;
+    key *= 0xBF58476D1CE4E5B9ULL;
+    key ^= key >> 27;
+    key *= 0x94D049BB133111EBULL;
+    key ^= key >> 31;
+    return (size_t)key & (cap - 1);
 }
 
 int

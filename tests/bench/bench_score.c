@@ -223,6 +223,14 @@ naive_pairs_per_second(int n_users, char **titles, char **texts,
     return (double)slice * n_users / dt;
 }
 
+static int
+count_row(void *ctx, const struct store_scoring_item *it)
+{
+    (void)it;
+    ++*(long long *)ctx;
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -287,6 +295,18 @@ main(int argc, char **argv)
         return 1;
     }
     double rescore = seconds() - t0, rescore_cpu = cpu_seconds() - c0;
+    for (int k = 0; getenv("BENCH_RESCORE_LOOP") && k < 30; k++) {
+        store_interest_put(st, uid, vocab[43 + k], 2.0, 0, 0);
+        scorer_refresh(sc, st, now, &r);
+    }
+
+    /* What part of a rescore is reading the window back. */
+    long long seen = 0;
+    t0 = seconds();
+    store_scoring_items_since(st, now - WINDOW, now, count_row, &seen);
+    double read_window = seconds() - t0;
+    fprintf(stderr, "bench score: reading the %lld-item window back takes "
+            "%.1f ms\n", seen, read_window * 1e3);
 
     double naive = getenv("BENCH_SKIP_NAIVE") ? 1
                    : naive_pairs_per_second(n_users, titles, texts, n_items);

@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH_ITEMS 256
+#define BATCH_ITEMS 1024
 #define PAIR_MAX_REASONS 16
 #define MAX_TAGS 64
 
@@ -48,6 +48,9 @@ struct plugin {
     char *path;
     double weight;
     int selector;           /* has add_item(): can select users */
+    int selects;            /* has named a user through want(): only
+                               such filters run before the "is anyone
+                               interested" cut */
     long long dropped;
 };
 
@@ -85,7 +88,18 @@ struct pair {
     long long dup_of;
 };
 
+/* A score waiting to be written: rows are written sorted by user, so
+ * that consecutive inserts land on the same pages of the store. */
+struct row {
+    long long user_id, item_id;
+    double score;
+    const char *excluded_by;    /* a plugin name: lives with the scorer */
+    char *reasons;
+};
+
 struct scorer {
+    struct row *rows;
+    size_t n_rows, cap_rows;
     struct plugin *plugins;
     size_t n_plugins;
     int *order;             /* selectors first, then the others */
@@ -108,6 +122,7 @@ struct scorer {
 
     int *cand;
     size_t n_cand, cap_cand;
+    int adding;             /* the plugin in add_item(), for want() */
 
     struct store *st;       /* during a call */
     long long now;
@@ -205,6 +220,7 @@ scorer_open(const struct config_filter *filters, size_t n, long window,
     if (sc == NULL)
         goto fail;
     sc->window = window > 0 ? window : 14 * 86400;
+    sc->adding = -1;
     sc->plugins = calloc(n + 1, sizeof *sc->plugins);
     sc->order = calloc(n + 1, sizeof *sc->order);
     if (sc->plugins == NULL || sc->order == NULL)
@@ -272,6 +288,9 @@ scorer_close(struct scorer *sc)
     free(sc->order);
     forget_users(sc);
     forget_subscriptions(sc);
+    for (size_t i = 0; i < sc->n_rows; i++)
+        free(sc->rows[i].reasons);
+    free(sc->rows);
     free(sc->win);
     free(sc->cand);
     free(sc);
@@ -547,7 +566,41 @@ drop_result(struct scorer *sc, struct plugin *p, const struct user *u,
                  p->dropped);
 }
 
-/* Run the chain for one pair; returns whether the pair is kept. */
+/* One filter's opinion of a pair, added to 'res'. */
+static void
+run_filter(struct scorer *sc, int i, const struct curator_item *it,
+           const struct user *u, struct pair *pr, struct result *res)
+{
+    struct plugin *p = &sc->plugins[i];
+    double s = 0;
+    int excl = 0;
+    size_t before = pr->n;
+
+    pr->plugin = i;
+    int rc = p->f->score(p->ctx, it, &u->prof->view, &s, &excl, &pr->ex);
+    if (rc != 0 || !isfinite(s)) {
+        drop_result(sc, p, u, it, rc != 0 ? "error return"
+                                          : "score not finite");
+        pr->n = before;
+        return;
+    }
+    res->total += p->weight * s;
+    for (size_t j = before; j < pr->n; j++) {
+        pr->r[j].contribution *= p->weight;
+        if (!isfinite(pr->r[j].contribution))
+            pr->r[j].contribution = 0;
+        pr->r[j].excludes = excl;
+    }
+    if (p->selects && (s != 0 || pr->n > before))
+        res->selected = 1;
+    if (excl && res->excluded_by == NULL)
+        res->excluded_by = p->name;
+}
+
+/* Run the chain for one pair; returns whether the pair is kept. The
+ * filters that select users run first: when none of them has anything
+ * to say (and the user is no casual reader), the pair is dropped before
+ * the others run. */
 static int
 score_pair(struct scorer *sc, const struct curator_item *it,
            const struct user *u, struct pair *pr, struct result *res)
@@ -561,38 +614,15 @@ score_pair(struct scorer *sc, const struct curator_item *it,
     pr->ex.add = sink_add;
     pr->ex.duplicate = sink_duplicate;
 
-    for (size_t k = 0; k < sc->n_plugins; k++) {
-        int i = sc->order[k];
-        struct plugin *p = &sc->plugins[i];
-        double s = 0;
-        int excl = 0;
-        size_t before = pr->n;
-
-        /* Past the selectors: nothing selected the pair, so stop. */
-        if (!p->selector && !res->selected)
-            return 0;
-        pr->plugin = i;
-        int rc = p->f->score(p->ctx, it, &u->prof->view, &s, &excl, &pr->ex);
-        if (rc != 0 || !isfinite(s)) {
-            drop_result(sc, p, u, it, rc != 0 ? "error return"
-                                              : "score not finite");
-            pr->n = before;
-            continue;
-        }
-        double c = p->weight * s;
-        res->total += c;
-        for (size_t j = before; j < pr->n; j++) {
-            pr->r[j].contribution *= p->weight;
-            if (!isfinite(pr->r[j].contribution))
-                pr->r[j].contribution = 0;
-            pr->r[j].excludes = excl;
-        }
-        if (p->selector && (s != 0 || pr->n > before))
-            res->selected = 1;
-        if (excl && res->excluded_by == NULL)
-            res->excluded_by = p->name;
-    }
-    return res->selected;
+    for (size_t k = 0; k < sc->n_plugins; k++)
+        if (sc->plugins[sc->order[k]].selects)
+            run_filter(sc, sc->order[k], it, u, pr, res);
+    if (!res->selected)
+        return 0;
+    for (size_t k = 0; k < sc->n_plugins; k++)
+        if (!sc->plugins[sc->order[k]].selects)
+            run_filter(sc, sc->order[k], it, u, pr, res);
+    return 1;
 }
 
 static int
@@ -626,7 +656,7 @@ reasons_text(const struct scorer *sc, struct pair *pr, char *out,
     }
 }
 
-/* Score and store one pair; returns a CUR_ code. */
+/* Score one pair and queue its row; returns a CUR_ code. */
 static int
 pair_store(struct scorer *sc, const struct curator_item *it,
            const struct user *u, long long *dup_of)
@@ -640,9 +670,52 @@ pair_store(struct scorer *sc, const struct curator_item *it,
     if (pr.dup_of != 0 && *dup_of == 0)
         *dup_of = pr.dup_of;
     reasons_text(sc, &pr, reasons, sizeof reasons);
+    if (!isfinite(res.total))
+        res.total = 0;
+    if (sc->n_rows == sc->cap_rows) {
+        size_t cap = sc->cap_rows ? sc->cap_rows * 2 : 1024;
+        struct row *r = realloc(sc->rows, cap * sizeof *r);
+        if (r == NULL)
+            return CUR_ENOMEM;
+        sc->rows = r;
+        sc->cap_rows = cap;
+    }
+    struct row *r = &sc->rows[sc->n_rows];
+    if ((r->reasons = strdup(reasons)) == NULL)
+        return CUR_ENOMEM;
+    r->user_id = u->id;
+    r->item_id = it->id;
+    r->score = res.total;
+    r->excluded_by = res.excluded_by;
+    sc->n_rows++;
     sc->stats->pairs++;
-    return store_score_put(sc->st, u->id, it->id, res.total, res.excluded_by,
-                           reasons, sc->now);
+    return CUR_OK;
+}
+
+static int
+by_user_item(const void *a, const void *b)
+{
+    const struct row *x = a, *y = b;
+    if (x->user_id != y->user_id)
+        return x->user_id < y->user_id ? -1 : 1;
+    return (x->item_id > y->item_id) - (x->item_id < y->item_id);
+}
+
+/* Write the queued rows (inside the caller's transaction). */
+static int
+rows_flush(struct scorer *sc)
+{
+    int rc = CUR_OK;
+    qsort(sc->rows, sc->n_rows, sizeof *sc->rows, by_user_item);
+    for (size_t i = 0; i < sc->n_rows; i++) {
+        struct row *r = &sc->rows[i];
+        if (rc == CUR_OK)
+            rc = store_score_put(sc->st, r->user_id, r->item_id, r->score,
+                                 r->excluded_by, r->reasons, sc->now);
+        free(r->reasons);
+    }
+    sc->n_rows = 0;
+    return rc;
 }
 
 /* Incremental path. */
@@ -652,6 +725,8 @@ want_user(struct curator_want *w, long long user_id)
 {
     struct scorer *sc = w->host;
     int i = idmap_get(&sc->user_ix, (uint64_t)user_id);
+    if (sc->adding >= 0)
+        sc->plugins[sc->adding].selects = 1;
     if (i < 0 || sc->users[i].stamp == sc->stamp)
         return;
     sc->users[i].stamp = sc->stamp;
@@ -666,11 +741,14 @@ want_user(struct curator_want *w, long long user_id)
     sc->cand[sc->n_cand++] = i;
 }
 
+/* Warming up: a filter naming someone is still a selector. */
 static void
 want_nobody(struct curator_want *w, long long user_id)
 {
-    (void)w;
+    struct scorer *sc = w->host;
     (void)user_id;
+    if (sc != NULL && sc->adding >= 0)
+        sc->plugins[sc->adding].selects = 1;
 }
 
 static int
@@ -718,10 +796,12 @@ add_item_all(struct scorer *sc, const struct curator_item *it,
 {
     for (size_t i = 0; i < sc->n_plugins; i++) {
         struct plugin *p = &sc->plugins[i];
+        sc->adding = (int)i;
         if (p->selector && p->f->add_item(p->ctx, it, w) != 0)
             log_warn("filter add_item failed filter=%s item=%lld", p->name,
                      it->id);
     }
+    sc->adding = -1;
 }
 
 /* Score a new item for every user who should see it. */
@@ -789,6 +869,9 @@ begin_call(struct scorer *sc, struct store *st, long long now,
     sc->stats = stats ? stats : &sc->scratch;
 }
 
+static int run_batches(struct scorer *sc, struct store *st, long long now,
+                       long long cursor);
+
 int
 scorer_run(struct scorer *sc, struct store *st, long long now,
            struct scorer_stats *stats)
@@ -800,12 +883,29 @@ scorer_run(struct scorer *sc, struct store *st, long long now,
     window_trim(sc, now);
     if ((rc = store_meta_get(st, "score_cursor", &cursor)) != CUR_OK)
         return rc;
+    /* Scores can be redone: no fsync per batch (DUR-1 asks FULL only
+     * where sends are marked). */
+    if ((rc = store_relaxed(st, 1)) != CUR_OK)
+        return rc;
+    rc = run_batches(sc, st, now, cursor);
+    int rc2 = store_relaxed(st, 0);
+    return rc != CUR_OK ? rc : rc2;
+}
+
+static int
+run_batches(struct scorer *sc, struct store *st, long long now,
+            long long cursor)
+{
+    int rc;
     for (;;) {
         struct run_ctx r = { .sc = sc, .last_id = cursor };
         if ((rc = store_begin(st)) != CUR_OK)
             return rc;
         rc = store_scoring_items_after(st, cursor, BATCH_ITEMS, now, run_row,
                                        &r);
+        int frc = rows_flush(sc);
+        if (rc == CUR_OK)
+            rc = frc;
         if (rc == CUR_OK && r.n > 0)
             rc = store_meta_put(st, "score_cursor", r.last_id);
         if (rc != CUR_OK) {
@@ -873,7 +973,7 @@ static int
 warm_row(void *ctx, const struct store_scoring_item *s)
 {
     struct warm_ctx *w = ctx;
-    struct curator_want nobody = { .host = NULL, .user = want_nobody };
+    struct curator_want nobody = { .host = w->sc, .user = want_nobody };
     struct view v;
 
     if (s->id > w->upto)
@@ -942,7 +1042,7 @@ rescore_row(void *ctx, const struct store_scoring_item *s)
     view_of(&v, s, sc->now);
     if (!sc->warm) {
         /* A cold host (the CLI) has not seen the window yet. */
-        struct curator_want nobody = { .host = NULL, .user = want_nobody };
+        struct curator_want nobody = { .host = sc, .user = want_nobody };
         add_item_all(sc, &v.it, &nobody);
     }
     return pair_store(sc, &v.it, r->u, &dup_of);
@@ -965,6 +1065,9 @@ rescore(struct scorer *sc, long long user_id)
     if (rc == CUR_OK)
         rc = store_scoring_items_since(st, sc->now - sc->window, sc->now,
                                        rescore_row, &r);
+    int frc = rows_flush(sc);
+    if (rc == CUR_OK)
+        rc = frc;
     if (rc == CUR_OK)
         rc = store_user_scored(st, user_id, u->prof->rev);
     sc->stats->users++;
@@ -1063,6 +1166,9 @@ scorer_rescore_item(struct scorer *sc, struct store *st, long long item_id,
     rc = store_score_forget_item(st, item_id);
     if (rc == CUR_OK)
         rc = store_scoring_item(st, item_id, now, rescore_item_row, sc);
+    int frc = rows_flush(sc);
+    if (rc == CUR_OK)
+        rc = frc;
     return store_nest_end(st, own, rc);
 }
 

@@ -422,6 +422,12 @@ int store_item_sent(struct store *st, long long user_id, long long item_id,
 int store_secret(struct store *st, const char *name, unsigned char *out,
                  size_t len);
 
+/* Relax durability for work that can be redone (scores: their cursor
+ * commits with them, so a power cut loses only work that is done again):
+ * synchronous=NORMAL while relaxed, FULL otherwise. Outside transactions
+ * only. */
+int store_relaxed(struct store *st, int relaxed);
+
 /* A write of several calls that nests: a transaction, or a savepoint
  * inside the caller's. store_nest_end() commits (or releases) when rc is
  * CUR_OK, else undoes the call's own work; it returns rc, or the commit's

@@ -39,9 +39,11 @@ static const char *const sql[SX_N] = {
                      " ON CONFLICT DO UPDATE SET score = excluded.score,"
                      " excluded_by = excluded.excluded_by,"
                      " reasons = excluded.reasons, scored = excluded.scored",
+    /* Item ids rise with arrival: the window is an id range. */
     [SX_SCORE_DEL_USER] = "DELETE FROM scores WHERE user_id = ?1"
-                          " AND item_id IN (SELECT id FROM items"
-                          " WHERE fetched >= ?2)",
+                          " AND item_id >= coalesce((SELECT min(id) FROM"
+                          " items WHERE fetched >= ?2),"
+                          " 9223372036854775807)",
     [SX_SCORE_DEL_ITEM] = "DELETE FROM scores WHERE item_id = ?",
     [SX_SCORE_GET] = "SELECT " SCORED_COLS
                      " WHERE s.user_id = ?1 AND s.item_id = ?2",

@@ -171,6 +171,7 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (user_id, item_id)"
     ") WITHOUT ROWID;"
     "CREATE INDEX scores_item ON scores(item_id);"
+    "CREATE INDEX items_fetched ON items(fetched);"
     "CREATE TABLE meta ("
     "  key TEXT PRIMARY KEY,"
     "  value INTEGER NOT NULL"
@@ -455,6 +456,13 @@ store_each_row(struct store *st, sqlite3_stmt *s, const char *what,
                void *ctx)
 {
     return each_row(st, s, what, row, cb, ctx);
+}
+
+int
+store_relaxed(struct store *st, int relaxed)
+{
+    return exec(st, relaxed ? "PRAGMA synchronous = NORMAL"
+                            : "PRAGMA synchronous = FULL", "synchronous");
 }
 
 int

@@ -77,7 +77,8 @@ cmd_goal_add(struct cli *c, int argc, char **argv)
 /* A term as typed: "quoted" or several words make a phrase. Writes the
  * bare term to 'out'. Returns 0, or 1 after a message. */
 static int
-parse_term(const char *arg, char *out, size_t outlen, int *is_phrase)
+parse_term(const char *what, const char *arg, char *out, size_t outlen,
+           int *is_phrase)
 {
     size_t n = strlen(arg);
     if (n >= 2 && arg[0] == '"' && arg[n - 1] == '"') {
@@ -94,11 +95,11 @@ parse_term(const char *arg, char *out, size_t outlen, int *is_phrase)
     while (n > 0 && (arg[n - 1] == ' ' || arg[n - 1] == '\t'))
         n--;
     if (n == 0 || n > TERM_MAX || n >= outlen)
-        return fail("a term must be 1 to %d bytes", TERM_MAX);
+        return fail("%s term must be 1 to %d bytes", what, TERM_MAX);
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)arg[i] < 0x20 || arg[i] == '"')
-            return fail("a term may not contain control characters or "
-                        "quotes inside");
+            return fail("%s term may not contain control characters or "
+                        "quotes inside", what);
     memcpy(out, arg, n);
     out[n] = '\0';
     if (strchr(out, ' ') != NULL)
@@ -131,15 +132,12 @@ cmd_interest_add(struct cli *c, int argc, char **argv)
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--goal") == 0 && i + 1 < argc)
             goal = argv[++i];
-        else if (weight_arg == NULL && argv[i][0] != '-')
-            weight_arg = argv[i];
-        else if (weight_arg == NULL && argv[i][0] == '-'
-                 && (argv[i][1] >= '0' && argv[i][1] <= '9'))
-            weight_arg = argv[i];
+        else if (weight_arg == NULL && strcmp(argv[i], "--goal") != 0)
+            weight_arg = argv[i];   /* "-3" and "-inf" are weights too */
         else
             return -2;
     }
-    if (parse_term(argv[1], term, sizeof term, &is_phrase))
+    if (parse_term("interest", argv[1], term, sizeof term, &is_phrase))
         return 1;
     if (weight_arg && parse_weight(weight_arg, -10, 10, &weight))
         return 1;
@@ -209,7 +207,7 @@ cmd_mute_add(struct cli *c, int argc, char **argv)
     }
     if (argc != 2)
         return -2;
-    if (parse_term(argv[1], term, sizeof term, &is_phrase))
+    if (parse_term("mute", argv[1], term, sizeof term, &is_phrase))
         return 1;
     rc = store_mute_term(c->st, user_id, term);
     if (rc != CUR_OK)

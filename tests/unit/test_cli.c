@@ -171,7 +171,7 @@ static const char *const all_commands[] = {
     "  feed show ID ",
     "  feed remove ID ",
     "  subscribe USER FEED ",
-    "  interest add USER TERM [WEIGHT] ",
+    "  interest add USER TERM [WEIGHT] [--goal NAME] ",
     "  items [--feed ID] [--limit N] ",
     "  poll [--all] [--feed ID] ",
     "  opml import FILE ",
@@ -272,9 +272,10 @@ test_argument_counts(void **state)
     check_misuse(fx, RUN(fx, "subscribe", "alice"),
                  "subscribe: expected USER FEED");
     check_misuse(fx, RUN(fx, "interest", "add", "alice"),
-                 "interest add: expected USER TERM [WEIGHT]");
-    check_misuse(fx, RUN(fx, "interest", "add", "a", "b", "1", "2"),
-                 "interest add: expected USER TERM [WEIGHT]");
+                 "interest add: expected USER TERM [WEIGHT] [--goal NAME]");
+    check_misuse(fx, RUN(fx, "interest", "add", "a", "b", "1", "--goal",
+                         "g", "2"),
+                 "interest add: expected USER TERM [WEIGHT] [--goal NAME]");
     check_misuse(fx, RUN(fx, "parse"), "parse: expected");
     /* Misuse is found before the database is touched. */
     assert_int_not_equal(access(fx->db, F_OK), 0);
@@ -724,8 +725,9 @@ test_hostile_input(void **state)
 
     /* As an interest term it is text like any other. */
     assert_int_equal(RUN(fx, "interest", "add", "alice", EVIL, "2"), 0);
-    assert_string_equal(fx->out, "alice: interest '" EVIL "' with weight "
-                        "2\n");
+    /* It has spaces: a phrase. */
+    assert_string_equal(fx->out, "alice: interest phrase \"" EVIL "\" with "
+                        "weight 2\n");
     assert_true(weight_of(fx, EVIL, NULL) == 2);
     /* printf directives are echoed, not interpreted. */
     assert_int_equal(RUN(fx, "interest", "add", "alice", "%s%n%x%p"), 0);

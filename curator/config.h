@@ -97,6 +97,8 @@ struct config {
     long mail_timeout;          /* [mail] timeout, seconds */
     long mail_retry_max;        /* [mail] retry_max: longest wait between
                                    two attempts, seconds */
+    long mail_max_age;          /* [mail] max_age: a message still not
+                                   delivered after this fails, seconds */
 
     long score_window;          /* [score] window, seconds: how far back
                                    a profile change rescores */

@@ -611,6 +611,7 @@ digest_queue_now(struct store *st, const struct digest_cfg *c,
 
 struct pending {
     long long id;
+    long long created;
     int attempts;
     char *rcpt, *message_id, *body;
     size_t len;
@@ -635,6 +636,7 @@ pending_row(void *ctx, const struct store_outbox *m)
     }
     struct pending *p = &l->p[l->n++];
     p->id = m->id;
+    p->created = m->created;
     p->attempts = m->attempts;
     p->rcpt = strdup(m->rcpt);
     p->message_id = strdup(m->message_id);
@@ -687,7 +689,11 @@ digest_deliver(struct store *st, const struct digest_cfg *c, long long now,
             log_info("digest sent outbox=%lld message_id=%s", p->id,
                      p->message_id);
         } else {
-            int perm = ms == MAIL_PERMFAIL;
+            /* A message that could not go out for max_age is given up
+             * (DUR-4): the reply says why. */
+            int perm = ms == MAIL_PERMFAIL
+                       || now - p->created >= (c->max_age > 0 ? c->max_age
+                                                              : 3 * 86400);
             rc = store_outbox_failed(st, p->id, perm, reply,
                                      now + backoff(c, p->attempts));
             n_failed++;

@@ -26,6 +26,8 @@ struct digest_cfg {
     const char *smtp_password;  /* may be NULL; never logged */
     long timeout;               /* seconds, per delivery */
     long retry_max;             /* longest wait between attempts, s */
+    long max_age;               /* give up on a message this old, s
+                                   (0: three days) */
     const char *spool_dir;
     long window;                /* how far back items may come from, s */
     const char *tracking_hosts; /* for the mail sanitiser */

@@ -130,6 +130,7 @@ setup_digest_cfg(const struct config *cfg, struct store *st,
     dc->require_tls = cfg->mail_require_tls;
     dc->timeout = cfg->mail_timeout;
     dc->retry_max = cfg->mail_retry_max;
+    dc->max_age = cfg->mail_max_age;
     dc->spool_dir = cfg->spool_dir;
     dc->window = cfg->score_window;
     dc->tracking_hosts = cfg->sanitize_tracking_hosts;

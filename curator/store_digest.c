@@ -62,23 +62,17 @@ prep(struct store *st, enum store_xstmt id)
     return store_xstmt(st, id, sql[id]);
 }
 
-static const char *
-text(sqlite3_stmt *s, int i)
-{
-    return (const char *)sqlite3_column_text(s, i);
-}
-
 static int
 digest_row(sqlite3_stmt *s, void *cb, void *ctx)
 {
     struct store_digest_user u = {
         .user_id = sqlite3_column_int64(s, 0),
-        .name = text(s, 1),
-        .email = text(s, 2),
+        .name = store_col_text(s, 1),
+        .email = store_col_text(s, 2),
         .weekly = sqlite3_column_int(s, 3),
         .weekday = sqlite3_column_int(s, 4),
         .hour = sqlite3_column_int(s, 5),
-        .tz = text(s, 6),
+        .tz = store_col_text(s, 6),
         .max_items = sqlite3_column_int(s, 7),
         .max_per_goal = sqlite3_column_int(s, 8),
         .min_score = sqlite3_column_double(s, 9),
@@ -231,16 +225,16 @@ outbox_row(sqlite3_stmt *s, void *cb, void *ctx)
     struct store_outbox m = {
         .id = sqlite3_column_int64(s, 0),
         .user_id = sqlite3_column_int64(s, 1),
-        .period_key = text(s, 2),
-        .message_id = text(s, 3),
-        .rcpt = text(s, 4),
+        .period_key = store_col_text(s, 2),
+        .message_id = store_col_text(s, 3),
+        .rcpt = store_col_text(s, 4),
         .body = sqlite3_column_blob(s, 5),
         .len = (size_t)sqlite3_column_bytes(s, 5),
         .n_items = sqlite3_column_int(s, 6),
-        .status = text(s, 7),
+        .status = store_col_text(s, 7),
         .attempts = sqlite3_column_int(s, 8),
         .next_attempt = sqlite3_column_int64(s, 9),
-        .last_error = text(s, 10),
+        .last_error = store_col_text(s, 10),
         .created = sqlite3_column_int64(s, 11),
         .sent_at = sqlite3_column_int64(s, 12),
     };

@@ -54,6 +54,13 @@ int store_each_row(struct store *st, sqlite3_stmt *s, const char *what,
  * CUR_ESTORE. */
 int store_query_int(struct store *st, sqlite3_stmt *s, long long *out,
                     const char *what);
+/* A text column, or NULL. */
+static inline const char *
+store_col_text(sqlite3_stmt *s, int i)
+{
+    return (const char *)sqlite3_column_text(s, i);
+}
+
 /* Bind a string, or NULL. */
 void store_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Tags joined with '\n' (malloc'd), or NULL when there are none. */

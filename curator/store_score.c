@@ -65,32 +65,26 @@ prep(struct store *st, enum store_xstmt id)
     return store_xstmt(st, id, sql[id]);
 }
 
-static const char *
-text(sqlite3_stmt *s, int i)
-{
-    return (const char *)sqlite3_column_text(s, i);
-}
-
 static int
 scoring_row(sqlite3_stmt *s, void *cb, void *ctx)
 {
     struct store_scoring_item it = {
         .id = sqlite3_column_int64(s, 0),
         .feed_id = sqlite3_column_int64(s, 1),
-        .feed_url = text(s, 2),
-        .feed_title = text(s, 3),
-        .title = text(s, 4),
-        .link = text(s, 5),
-        .author = text(s, 6),
-        .text = text(s, 7),
-        .language = text(s, 8),
-        .tags = text(s, 9),
+        .feed_url = store_col_text(s, 2),
+        .feed_title = store_col_text(s, 3),
+        .title = store_col_text(s, 4),
+        .link = store_col_text(s, 5),
+        .author = store_col_text(s, 6),
+        .text = store_col_text(s, 7),
+        .language = store_col_text(s, 8),
+        .tags = store_col_text(s, 9),
         .published = sqlite3_column_int64(s, 10),
         .fetched = sqlite3_column_int64(s, 11),
-        .gem_editor = text(s, 12),
-        .gem_note = text(s, 13),
-        .gem_tags = text(s, 14),
-        .gem_audience = text(s, 15),
+        .gem_editor = store_col_text(s, 12),
+        .gem_note = store_col_text(s, 13),
+        .gem_tags = store_col_text(s, 14),
+        .gem_audience = store_col_text(s, 15),
     };
     if (it.title == NULL)
         it.title = "";
@@ -227,15 +221,15 @@ scored_row(sqlite3_stmt *s, void *cb, void *ctx)
     struct store_scored r = {
         .item_id = sqlite3_column_int64(s, 0),
         .feed_id = sqlite3_column_int64(s, 1),
-        .title = text(s, 2),
-        .link = text(s, 3),
-        .feed_title = text(s, 4),
-        .feed_url = text(s, 5),
+        .title = store_col_text(s, 2),
+        .link = store_col_text(s, 3),
+        .feed_title = store_col_text(s, 4),
+        .feed_url = store_col_text(s, 5),
         .published = sqlite3_column_int64(s, 6),
         .fetched = sqlite3_column_int64(s, 7),
         .score = sqlite3_column_double(s, 8),
-        .excluded_by = text(s, 9),
-        .reasons = text(s, 10),
+        .excluded_by = store_col_text(s, 9),
+        .reasons = store_col_text(s, 10),
         .dup_of = sqlite3_column_int64(s, 11),
     };
     if (r.title == NULL)

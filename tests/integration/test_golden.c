@@ -86,7 +86,7 @@ setup(void **state)
     CLI(fx, "user", "add", "raj", "raj@example.org");
     CLI(fx, "user", "add", "lee", "lee@example.org");
     for (int f = 1; f <= 6; f++) {
-        char id[8];
+        char id[16];
         snprintf(id, sizeof id, "%d", f);
         CLI(fx, "subscribe", "ann", id);
         CLI(fx, "subscribe", "raj", id);

@@ -706,6 +706,8 @@ static int
 rows_flush(struct scorer *sc)
 {
     int rc = CUR_OK;
+    if (sc->n_rows == 0)
+        return CUR_OK;
     qsort(sc->rows, sc->n_rows, sizeof *sc->rows, by_user_item);
     for (size_t i = 0; i < sc->n_rows; i++) {
         struct row *r = &sc->rows[i];

@@ -10,6 +10,15 @@ LIBDIR     ?= $(PREFIX)/lib/curator
 INCLUDEDIR ?= $(PREFIX)/include/curator
 SYSCONFDIR ?= $(PREFIX)/etc/curator
 CONFIG     ?= config/curator.ini
+SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
+MANDIR     ?= $(PREFIX)/share/man
+# Installed paths written into the unit and the manual pages.
+INSTALL_SED := sed -e 's|@BINDIR@|$(BINDIR)|g' \
+                   -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+                   -e 's|/usr/local/etc/curator|$(SYSCONFDIR)|g' \
+                   -e 's|/usr/local/lib/curator|$(LIBDIR)|g' \
+                   -e 's|/usr/local/include/curator|$(INCLUDEDIR)|g' \
+                   -e 's|/usr/local/lib/systemd/system|$(SYSTEMDDIR)|g'
 
 # Libraries found through pkg-config, and the Debian packages behind them.
 PKGS      := libcurl libxml-2.0 sqlite3 libmicrohttpd libsodium inih jansson \
@@ -182,12 +191,27 @@ install: all
 	  $(DESTDIR)$(SYSCONFDIR)/curator.ini.sample
 	install -d $(DESTDIR)$(SYSCONFDIR)/samples
 	install -m 0644 config/samples/*.xml $(DESTDIR)$(SYSCONFDIR)/samples/
+	install -d $(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	$(INSTALL_SED) config/curatord.service \
+	  > $(DESTDIR)$(SYSTEMDDIR)/curatord.service
+	$(INSTALL_SED) man/curator.1 > $(DESTDIR)$(MANDIR)/man1/curator.1
+	$(INSTALL_SED) man/curator.ini.5 > $(DESTDIR)$(MANDIR)/man5/curator.ini.5
+	$(INSTALL_SED) man/curatord.8 > $(DESTDIR)$(MANDIR)/man8/curatord.8
+	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/curatord.service \
+	  $(DESTDIR)$(MANDIR)/man1/curator.1 \
+	  $(DESTDIR)$(MANDIR)/man5/curator.ini.5 \
+	  $(DESTDIR)$(MANDIR)/man8/curatord.8
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/curatord $(DESTDIR)$(BINDIR)/curator \
 	  $(DESTDIR)$(INCLUDEDIR)/filter.h \
 	  $(DESTDIR)$(SYSCONFDIR)/curator.ini.sample
 	rm -rf $(DESTDIR)$(LIBDIR)/filters $(DESTDIR)$(SYSCONFDIR)/samples
+	rm -f $(DESTDIR)$(SYSTEMDDIR)/curatord.service \
+	  $(DESTDIR)$(MANDIR)/man1/curator.1 \
+	  $(DESTDIR)$(MANDIR)/man5/curator.ini.5 \
+	  $(DESTDIR)$(MANDIR)/man8/curatord.8
 
 clean:
 	rm -rf build build-asan

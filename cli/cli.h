@@ -46,4 +46,7 @@ int cmd_outbox_retry(struct cli *c, int argc, char **argv);
  * quiet unless something fails. Returns 0 or 1 (after fail()). */
 int cli_score_now(struct cli *c);
 
+/* Backups (cmd_backup.c). */
+int cmd_backup(struct cli *c, int argc, char **argv);
+
 #endif

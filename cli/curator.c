@@ -871,6 +871,9 @@ static const struct command commands[] = {
       cmd_outbox_list, 0 },
     { "outbox retry", "ID", "queue a failed message again", 1, 1,
       cmd_outbox_retry, 0 },
+    { "backup", "[--force] FILE", "copy the database to FILE, safely "
+      "while curatord runs, and check the copy (--force: replace FILE)", 1,
+      2, cmd_backup, 0 },
     { "help", "[COMMAND]", "show this help, or one command's", 0, 2,
       cmd_help, 1 },
 };

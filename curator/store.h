@@ -17,7 +17,7 @@
 
 /* The schema version this build writes; see the migrations in
  * store_sqlite.c. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 struct store;
 
@@ -439,5 +439,305 @@ int store_nest_end(struct store *st, int own, int rc);
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
+
+/* Backups (store_backup.c). */
+
+/* Pages store_backup() copies per step (1 MiB at SQLite's default 4 KiB
+ * pages): the source is read-locked only during a step. */
+#define STORE_BACKUP_STEP 256
+
+/* Copy the open database to 'path' while other connections (the daemon)
+ * go on reading and writing: SQLite's backup API, STORE_BACKUP_STEP pages
+ * per step, into 'path'.tmp (mode 0600), which is then switched out of
+ * WAL mode (one self-contained file), checked with PRAGMA
+ * integrity_check, fsynced and renamed to 'path'. If another connection
+ * writes between two steps the copy starts again; after a few restarts
+ * the rest is copied in one step. 'progress' (may be NULL) is called
+ * after each step with the pages done and the total (which may change
+ * between calls; the last call has done == total).
+ *
+ * Refuses, leaving every file as it was: an existing 'path' or a
+ * left-over 'path'.tmp unless 'force' (CUR_EEXIST); a directory, a
+ * special file, or the database's own files even with 'force', and a
+ * call inside a transaction (CUR_EINVAL). A copy failing the check is
+ * removed (CUR_ESTORE); a file-system error gives CUR_EIO. On failure
+ * 'err' (errlen bytes, may be NULL) says why, naming the path; nothing is
+ * logged. */
+int store_backup(struct store *st, const char *path, int force,
+                 void (*progress)(void *ctx, int done, int total), void *ctx,
+                 char *err, size_t errlen);
+
+/* ------------------------------------------------------------------ */
+/* Web (store_web.c): accounts, sessions, invitations, login throttling,
+ * saved items, the journal, and the reads the web pages need. Tokens
+ * (sessions, invitations) are stored only as BLAKE2b hashes, so a copy
+ * of the database cannot log anybody in. */
+
+#define STORE_PASSWORD_MIN 8        /* bytes */
+#define STORE_PASSWORD_MAX 1024     /* bytes; longer is refused unhashed */
+#define STORE_TOKEN_LEN 43          /* characters of a session or invite
+                                       token (256 bits, base64url) */
+#define STORE_NAME_MAX 64           /* as VALID_NAME_MAX */
+
+/* A new random token (STORE_TOKEN_LEN characters and the NUL). */
+void store_token_new(char out[STORE_TOKEN_LEN + 1]);
+
+/* Hash 'password' with argon2id (libsodium, its interactive limits) and
+ * store it. CUR_EINVAL when the password is shorter than
+ * STORE_PASSWORD_MIN or longer than STORE_PASSWORD_MAX bytes, or holds
+ * a control character; CUR_ENOTFOUND for no such user; CUR_ENOMEM when
+ * hashing runs out of memory. Costs about 0.1 s of CPU and 64 MiB:
+ * callers serving many users limit how many run at once. */
+int store_user_set_password(struct store *st, long long user_id,
+                            const char *password);
+/* Store an already computed hash (a rehash after a login). */
+int store_user_set_password_hash(struct store *st, long long user_id,
+                                 const char *hash);
+/* The id and stored password hash of the user 'name' ("" when none is
+ * set; 'hash' holds 'len' bytes, 256 is plenty). CUR_ENOTFOUND when
+ * there is no such user. */
+int store_user_password_hash(struct store *st, const char *name,
+                             long long *user_id, char *hash, size_t len);
+/* Whether 'password' matches 'hash' (an argon2id string): 1 or 0. */
+int store_password_verify(const char *hash, const char *password);
+/* Whether a stored hash is weaker than what store_user_set_password()
+ * makes today: 1 or 0. */
+int store_password_needs_rehash(const char *hash);
+
+struct store_user_info {
+    long long id;
+    char name[STORE_NAME_MAX + 1];
+    char email[256];
+    char role[16];              /* "subscriber", "editor" or "admin" */
+    long long created;
+    int has_password;
+};
+/* One user's account; CUR_ENOTFOUND if none. */
+int store_user_info(struct store *st, long long user_id,
+                    struct store_user_info *out);
+/* Change the email address; CUR_EINVAL when not valid_email(). */
+int store_user_set_email(struct store *st, long long user_id,
+                         const char *email);
+/* Delete a user with everything that is theirs (profile, feedback,
+ * scores, saved items, journal, sessions, digests); gems they tagged
+ * go too. CUR_ENOTFOUND if none. */
+int store_user_delete(struct store *st, long long user_id);
+
+/* Sessions. 'token' is what the cookie carries; only its hash is kept. */
+struct store_session {
+    long long user_id;
+    char name[STORE_NAME_MAX + 1];
+    char role[16];
+    char csrf[STORE_TOKEN_LEN + 1];
+    long long created;
+    long long last_seen;
+};
+/* Record a new session made at 'now' from address 'ip'. */
+int store_session_add(struct store *st, const char *token, long long user_id,
+                      const char *csrf, long long now, const char *ip);
+/* The live session of 'token': seen within 'idle' seconds and made
+ * within 'max_age' seconds of 'now'. CUR_ENOTFOUND when there is none
+ * (or it expired). */
+int store_session_get(struct store *st, const char *token, long long now,
+                      long long idle, long long max_age,
+                      struct store_session *out);
+int store_session_touch(struct store *st, const char *token, long long now);
+int store_session_delete(struct store *st, const char *token);
+/* End every session of a user but the one of 'keep' (may be NULL). */
+int store_session_delete_user(struct store *st, long long user_id,
+                              const char *keep);
+/* Forget sessions expired at 'now'; *n (may be NULL) gets the count. */
+int store_session_purge(struct store *st, long long now, long long idle,
+                        long long max_age, long long *n);
+
+/* Failed logins, for rate limiting. 'account' is the name as typed. */
+int store_login_failed(struct store *st, const char *account,
+                       const char *ip, long long now);
+/* Failures since 'since' for the account and for the address. */
+int store_login_failures(struct store *st, const char *account,
+                         const char *ip, long long since,
+                         long long *by_account, long long *by_ip);
+/* Forget the account's failures (after a good login). */
+int store_login_forget(struct store *st, const char *account);
+/* Forget failures older than 'before'. */
+int store_login_purge(struct store *st, long long before);
+
+/* Invitations: a random token good for one account with 'role' until
+ * 'expires'. 'created_by' is the inviting user (0: the command line).
+ * The link is BASE_URL/invite/TOKEN. CUR_EINVAL for a bad role. */
+int store_invite_create(struct store *st, const char *role,
+                        long long expires, long long created_by,
+                        char token[STORE_TOKEN_LEN + 1]);
+/* The role an unused, unexpired invitation gives (static string), or
+ * CUR_ENOTFOUND. */
+int store_invite_check(struct store *st, const char *token, long long now,
+                       const char **role);
+/* Mark the invitation used by 'user_id' at 'now': CUR_ENOTFOUND when it
+ * is unknown, used or expired (then nothing changes). */
+int store_invite_use(struct store *st, const char *token, long long now,
+                     long long user_id);
+
+/* An item as a saved or journal entry refers to it. */
+struct store_item_ref {
+    long long item_id;
+    long long feed_id;
+    const char *feed_url;
+    const char *feed_title;     /* may be NULL */
+    const char *guid;
+    const char *title;
+    const char *link;           /* may be NULL */
+    long long published;
+};
+
+/* Saved items (the portfolio): a note per (user, item). 'note' NULL
+ * keeps the note of an item saved before ("" for a new one). */
+int store_saved_put(struct store *st, long long user_id, long long item_id,
+                    const char *note, long long now);
+int store_saved_remove(struct store *st, long long user_id,
+                       long long item_id);             /* CUR_ENOTFOUND */
+struct store_saved {
+    struct store_item_ref item;
+    const char *note;
+    const char *summary;        /* plain text, may be NULL */
+    long long created;
+    long long updated;
+};
+typedef int (*store_saved_cb)(void *ctx, const struct store_saved *s);
+/* Newest first, at most 'limit'. */
+int store_saved_list(struct store *st, long long user_id, int limit,
+                     store_saved_cb cb, void *ctx);
+
+/* The journal: dated entries, about an item (item_id) or not (0). */
+int store_journal_add(struct store *st, long long user_id, long long item_id,
+                      const char *body, long long now, long long *id);
+int store_journal_update(struct store *st, long long user_id, long long id,
+                         const char *body, long long now); /* ENOTFOUND */
+int store_journal_remove(struct store *st, long long user_id, long long id);
+struct store_journal {
+    long long id;
+    struct store_item_ref item; /* item_id 0 (strings NULL) for none */
+    const char *body;
+    long long created;
+    long long updated;
+};
+typedef int (*store_journal_cb)(void *ctx, const struct store_journal *j);
+/* Newest first, at most 'limit'; 'query' (may be NULL or "") keeps the
+ * entries holding every word of it (word prefixes match). */
+int store_journal_list(struct store *st, long long user_id,
+                       const char *query, int limit, store_journal_cb cb,
+                       void *ctx);
+int store_journal_get(struct store *st, long long user_id, long long id,
+                      store_journal_cb cb, void *ctx);   /* ENOTFOUND */
+
+/* Profiles as the pages edit them. Every change bumps the revision. */
+typedef int (*store_goal_cb)(void *ctx, long long id, const char *name);
+int store_goal_list(struct store *st, long long user_id, store_goal_cb cb,
+                    void *ctx);
+/* Remove a goal; its interests stay, without a goal. */
+int store_goal_remove(struct store *st, long long user_id, long long goal_id);
+struct store_interest_row {
+    long long id;
+    const char *term;
+    double weight;
+    long long goal_id;          /* 0: none */
+    const char *goal;           /* NULL: none */
+    int is_phrase;
+};
+typedef int (*store_interest_row_cb)(void *ctx,
+                                     const struct store_interest_row *r);
+int store_interest_rows(struct store *st, long long user_id,
+                        store_interest_row_cb cb, void *ctx);
+/* Add or change an interest, its goal set exactly (0: none); the goal
+ * must be the user's (CUR_ENOTFOUND otherwise). */
+int store_interest_set(struct store *st, long long user_id, const char *term,
+                       double weight, long long goal_id, int is_phrase);
+int store_interest_remove(struct store *st, long long user_id,
+                          const char *term);              /* ENOTFOUND */
+struct store_mute_row {
+    long long id;
+    const char *term;           /* NULL for a muted feed */
+    long long feed_id;
+    const char *feed_title;     /* may be NULL */
+    const char *feed_url;       /* NULL for a muted term */
+};
+typedef int (*store_mute_row_cb)(void *ctx, const struct store_mute_row *m);
+int store_mute_rows(struct store *st, long long user_id,
+                    store_mute_row_cb cb, void *ctx);
+int store_mute_remove(struct store *st, long long user_id,
+                      long long mute_id);                 /* ENOTFOUND */
+
+/* Subscriptions as the Sources page lists them. */
+struct store_subscription {
+    long long feed_id;
+    const char *url;
+    const char *title;          /* may be NULL */
+    const char *site_url;       /* may be NULL */
+    const char *category;       /* may be NULL */
+    double weight;              /* the user's source weight, 1 if none */
+    int muted;
+    long long last_success;
+    const char *last_error;     /* may be NULL */
+};
+typedef int (*store_subscription_cb)(void *ctx,
+                                     const struct store_subscription *s);
+int store_subscription_list(struct store *st, long long user_id,
+                            store_subscription_cb cb, void *ctx);
+int store_unsubscribe(struct store *st, long long user_id,
+                      long long feed_id);                 /* ENOTFOUND */
+
+/* The Today page: the user's included scores of items fetched at or
+ * after 'since', best first, each with the user's verdict, whether it
+ * is saved, and its live gem, in one query. */
+struct store_ranked {
+    long long item_id;
+    long long feed_id;
+    const char *title;
+    const char *link;           /* may be NULL */
+    const char *feed_title;     /* may be NULL */
+    const char *feed_url;
+    const char *snippet;        /* start of the plain text, may be NULL */
+    long long published;
+    long long fetched;
+    double score;
+    const char *reasons;
+    long long dup_of;
+    int verdict;                /* 1, -1, or 0: none */
+    int saved;
+    const char *gem_editor;     /* NULL unless a live gem */
+    const char *gem_note;
+};
+typedef int (*store_ranked_cb)(void *ctx, const struct store_ranked *r);
+int store_ranked(struct store *st, long long user_id, long long since,
+                 long long now, int limit, store_ranked_cb cb, void *ctx);
+
+/* One item the user may see (from a subscription, or scored, saved or
+ * given feedback), as store_item_list() shows it; CUR_ENOTFOUND when
+ * there is none such. */
+int store_item_for_user(struct store *st, long long user_id,
+                        long long item_id, store_item_cb cb, void *ctx);
+/* Items of the user's subscriptions fetched at or after 'since', as the
+ * scorer reads them, newest first, at most 'limit'. */
+int store_items_window_user(struct store *st, long long user_id,
+                            long long since, long long now, int limit,
+                            store_scoring_item_cb cb, void *ctx);
+
+/* The user's feedback, newest first, with the items it is about. */
+struct store_verdict {
+    struct store_item_ref item;
+    int verdict;
+    long long created;
+};
+typedef int (*store_verdict_cb)(void *ctx, const struct store_verdict *v);
+int store_feedback_user(struct store *st, long long user_id,
+                        store_verdict_cb cb, void *ctx);
+
+/* The item with 'guid' in the feed at 'feed_url', made when missing
+ * (the feed too, with 'origin'; the item fetched at 'now'): for imports
+ * from another Curator. *item_id gets its id. */
+int store_item_ensure(struct store *st, const char *feed_url,
+                      const char *origin, const char *guid,
+                      const char *title, const char *link,
+                      long long published, long long now,
+                      long long *item_id);
 
 #endif

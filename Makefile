@@ -78,15 +78,8 @@ SUPPORT   := $(call obj,$(SUPPORT_SRC))
 # Browser tests: node scripts run like the test binaries.
 BROWSER   := tests/browser/sanitize.mjs
 
-# The sanitiser's libFuzzer target, built with clang whatever CC is.
-FUZZ_CC    ?= clang
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
-              -fno-sanitize-recover=all
-FUZZ_SRC   := tests/fuzz/fuzz_sanitize.c curator/sanitize.c curator/buf.c \
-              curator/parse_url.c curator/err.c tests/support/html_check.c
-FUZZER     := $(BUILD)/fuzz/fuzz_sanitize
-# `make check` fuzzes for 30 s; `make asan` does not again.
-FUZZ_CHECK := $(if $(SAN),,tests/fuzz/run.sh)
+# libFuzzer targets (one per parser of outside input) and FUZZ_CHECK.
+include tests/fuzz/fuzz.mk
 
 .PHONY: all deps run check test asan bench fuzz install uninstall clean
 .DEFAULT_GOAL := all
@@ -148,17 +141,8 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT) $(WEBLIB) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(TEST_LIBS) $(LDLIBS) -lm -o $@
 
-fuzz: $(FUZZER)
-
-$(FUZZER): $(FUZZ_SRC) curator/sanitize.h curator/buf.h curator/parse_int.h \
-           tests/support/html_check.h
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -std=c11 -Wall -Wextra -Werror $(CPPFLAGS) \
-	  $(shell pkg-config --cflags libxml-2.0) $(FUZZ_SRC) \
-	  $(shell pkg-config --libs libxml-2.0) -o $@
-
 # Build and run every suite; the last line sums them all.
-test: all $(TEST_PLUGINS) $(UNIT) $(INTEG) $(CONF) $(if $(FUZZ_CHECK),$(FUZZER))
+test: all $(TEST_PLUGINS) $(UNIT) $(INTEG) $(CONF) $(if $(FUZZ_CHECK),$(FUZZERS))
 	@CURATOR_BUILD=$(BUILD) scripts/run-tests.sh $(UNIT) $(INTEG) $(CONF) \
 	  $(BROWSER) $(FUZZ_CHECK)
 

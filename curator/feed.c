@@ -1,5 +1,6 @@
 /* The feed model: allocation, problems and release. */
 #include "feed.h"
+#include "parse_int.h"
 #include "sanitize.h"
 
 #include <stdarg.h>
@@ -104,6 +105,7 @@ feed_problem(struct feed *f, int line, int col, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
     va_end(ap);
+    parse_utf8_prefix(msg);
     char *copy = strdup(msg);
     char **slot = copy ? grow((void **)&f->problems, &f->n_problems,
                               sizeof *f->problems) : NULL;

@@ -2,6 +2,7 @@
 #include "opml.h"
 #include "buf.h"
 #include "err.h"
+#include "parse_int.h"
 #include "parse.h"
 
 #include <ctype.h>
@@ -398,6 +399,8 @@ reader_finish(struct reader *r, char *err, size_t errlen)
                  xmlSAX2GetColumnNumber(r->ctxt));
         rc = CUR_EPARSE;
     }
+    if (rc != CUR_OK)
+        parse_utf8_prefix(err);
     while (r->n_outlines > 0)
         free(r->outlines[--r->n_outlines]);
     buf_free(&r->title);
@@ -674,7 +677,8 @@ opml_export(struct store *st, FILE *out)
         rc = CUR_ENOMEM;
     if (rc != CUR_OK)
         goto out;
-    qsort(l.v, l.n, sizeof *l.v, cmp_export);
+    if (l.n > 1)        /* qsort() may not be given NULL */
+        qsort(l.v, l.n, sizeof *l.v, cmp_export);
     rc = CUR_ENOMEM;
     if ((xb = xmlBufferCreate()) == NULL
         || (w = xmlNewTextWriterMemory(xb, 0)) == NULL)

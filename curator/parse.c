@@ -144,6 +144,22 @@ push_xml(struct parser *p, const char *data, size_t len, int last)
     return rc;
 }
 
+/* PARSE_HEAD bytes past a BOM and white space are here: as many as a
+ * whole document would show start(), however it was cut. */
+static int
+head_ready(const struct parser *p)
+{
+    const char *d = p->head.data;
+    size_t n = p->head.len, i = 0;
+
+    if (n >= 3 && memcmp(d, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;
+    while (i < n && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r'
+                     || d[i] == '\n'))
+        i++;
+    return n - i >= PARSE_HEAD;
+}
+
 /* Enough of the document is here to tell its format and encoding. */
 static int
 start(struct parser *p, int last)
@@ -206,7 +222,7 @@ parser_push(struct parser *p, const char *data, size_t len)
             set_error(p, CUR_ENOMEM, "out of memory");
             return p->rc;
         }
-        return p->head.len >= PARSE_HEAD ? start(p, 0) : CUR_OK;
+        return head_ready(p) ? start(p, 0) : CUR_OK;
     case M_JSON:
         if (buf_append(&p->json, data, len) != CUR_OK)
             set_error(p, CUR_ENOMEM, "out of memory");
@@ -219,8 +235,51 @@ parser_push(struct parser *p, const char *data, size_t len)
     return p->rc;
 }
 
+void
+parse_utf8_prefix(char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned c = *p, need, cp, min;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF)
+            need = 1, cp = c & 0x1F, min = 0x80;
+        else if (c >= 0xE0 && c <= 0xEF)
+            need = 2, cp = c & 0x0F, min = 0x800;
+        else if (c >= 0xF0 && c <= 0xF4)
+            need = 3, cp = c & 0x07, min = 0x10000;
+        else
+            break;
+        unsigned i;
+        for (i = 1; i <= need && (p[i] & 0xC0) == 0x80; i++)
+            cp = cp << 6 | (p[i] & 0x3F);
+        if (i <= need || cp < min || cp > 0x10FFFF
+            || (cp >= 0xD800 && cp <= 0xDFFF))
+            break;
+        p += need + 1;
+    }
+    *(char *)p = '\0';
+}
+
+static int finish(struct parser *p, struct feed **out, char *err,
+                  size_t errlen);
+
 int
 parser_finish(struct parser *p, struct feed **out, char *err, size_t errlen)
+{
+    int rc = finish(p, out, err, errlen);
+    /* Messages quote the document and are cut to fit 'err': they must
+     * stay valid UTF-8 for the log, the store and the pages. */
+    if (rc != CUR_OK && err && errlen)
+        parse_utf8_prefix(err);
+    return rc;
+}
+
+static int
+finish(struct parser *p, struct feed **out, char *err, size_t errlen)
 {
     char dummy[1];
     int rc;
@@ -296,8 +355,10 @@ parse_feed(const char *body, size_t len, const struct parse_opts *o,
     rc = parser_push(p, body, len);
     if (rc == CUR_OK || p->mode != M_FAILED)
         rc = parser_finish(p, out, err, errlen);
-    else if (err)
+    else if (err) {
         snprintf(err, errlen, "%s", p->err);
+        parse_utf8_prefix(err);
+    }
     parser_free(p);
     return rc;
 }

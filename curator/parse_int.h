@@ -56,6 +56,9 @@ char *parse_resolve_url(const char *ref, const char *base);
 char *parse_resolve_html(char *html, const char *base);
 
 /* Shared helpers (parse.c). */
+/* Cut 's' in place before its first byte that does not begin a whole,
+ * valid UTF-8 character (what snprintf() cut, or a library message). */
+void parse_utf8_prefix(char *s);
 /* Cut 's' in place to at most 'max' bytes on a UTF-8 boundary. */
 void parse_cut_utf8(char *s, size_t max);
 /* "sha256:<hex>" of the given parts, or NULL when out of memory. */

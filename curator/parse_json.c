@@ -157,9 +157,12 @@ read_item(const json_t *j, const struct parse_opts *o, struct item *it)
         e->type = dup_plain(str(a, "mime_type"), 128);
         const json_t *size = json_object_get(a, "size_in_bytes");
         const json_t *dur = json_object_get(a, "duration_in_seconds");
-        if (json_is_number(size) && json_number_value(size) > 0)
+        /* Below 2^63, or the conversion is undefined. */
+        if (json_is_number(size) && json_number_value(size) > 0
+            && json_number_value(size) < 9223372036854775807.0)
             e->length = (long long)json_number_value(size);
-        if (json_is_number(dur) && json_number_value(dur) > 0)
+        if (json_is_number(dur) && json_number_value(dur) > 0
+            && json_number_value(dur) < 9223372036854775807.0)
             e->duration = (long long)json_number_value(dur);
     }
     return parse_finish_identity(it);

@@ -2115,6 +2115,7 @@ on_error(void *ctx, xmlErrorPtr e)
     }
     snprintf(msg, size, "%s", e->message ? e->message : "error");
     msg[strcspn(msg, "\n")] = '\0';
+    parse_utf8_prefix(msg);
 }
 
 int

@@ -107,6 +107,7 @@ static const struct key_def keys[] = {
     { "mail",   "timeout",    KEY_DURATION,  OFF(mail_timeout), 1, 600 },
     { "mail",   "retry_max",  KEY_DURATION,  OFF(mail_retry_max),
       60, 7 * 86400 },
+    { "mail",   "retry_min",  KEY_DURATION,  OFF(mail_retry_min), 1, 3600 },
     { "mail",   "max_age",    KEY_DURATION,  OFF(mail_max_age),
       3600, 30 * 86400 },
     { "demo",   "user",       KEY_NAME,      OFF(demo_user), 0, 0 },
@@ -977,6 +978,7 @@ set_defaults(struct config *cfg)
     cfg->mail_timeout = 30;
     cfg->mail_retry_max = 6 * 3600;
     cfg->mail_max_age = 3 * 86400;
+    cfg->mail_retry_min = 60;
     cfg->filter_dir = strdup(CURATOR_FILTERDIR);
     return cfg->mail_from && cfg->mail_from_name && cfg->filter_dir
         && cfg->store_path && cfg->web_address && cfg->spool_dir

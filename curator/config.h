@@ -97,6 +97,8 @@ struct config {
     long mail_timeout;          /* [mail] timeout, seconds */
     long mail_retry_max;        /* [mail] retry_max: longest wait between
                                    two attempts, seconds */
+    long mail_retry_min;        /* [mail] retry_min: the first wait after
+                                   a temporary failure, seconds */
     long mail_max_age;          /* [mail] max_age: a message still not
                                    delivered after this fails, seconds */
 

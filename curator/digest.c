@@ -22,6 +22,7 @@
 #define CANDIDATES 400          /* scored rows read per digest */
 #define MAX_GOALS 16
 #define MAX_ENTRIES 200
+#define DELIVER_BATCH 50        /* outbox rows read at once */
 
 void
 digest_out_init(struct digest_out *o)
@@ -601,9 +602,17 @@ digest_queue_now(struct store *st, const struct digest_cfg *c,
                  long long user_id, long long now, long long *outbox_id)
 {
     struct user_copy u = { 0 };
+    char key[32];
+    long long id;
     int rc = store_digest_user(st, user_id, user_row, &u);
     if (rc != CUR_OK)
         return rc;
+    /* This period's message may be queued already: say so, rather than
+     * compose one that finds every item sent. */
+    struct digest_when when = { u.u.weekly, u.u.weekday, u.u.hour, u.u.tz };
+    if (digest_period(&when, now, NULL, NULL, key, sizeof key) == CUR_OK
+        && store_outbox_find(st, user_id, key, &id) == CUR_OK)
+        return CUR_EEXIST;
     return enqueue(st, c, &u.u, now, outbox_id);
 }
 
@@ -649,43 +658,39 @@ pending_row(void *ctx, const struct store_outbox *m)
     return 0;
 }
 
-/* Exponential backoff with jitter: 1 min, 2, 4 ... up to retry_max. */
+/* Exponential backoff with jitter: retry_min (1 min), twice that, four
+ * times ... up to retry_max. */
 static long long
 backoff(const struct digest_cfg *c, int attempts)
 {
-    double wait = 60.0 * pow(2.0, attempts < 20 ? attempts : 20);
+    double first = c->retry_min > 0 ? (double)c->retry_min : 60.0;
+    double wait = first * pow(2.0, attempts < 20 ? attempts : 20);
     if (wait > (double)c->retry_max)
         wait = (double)c->retry_max;
     return (long long)(wait * (0.75 + 0.5 * (double)(rand() % 1000) / 1000));
 }
 
-int
-digest_deliver(struct store *st, const struct digest_cfg *c, long long now,
-               int *sent, int *failed)
+/* One batch of the due messages: deliver each, record the outcome.
+ * *n gets how many were due. */
+static int
+deliver_batch(struct store *st, const struct digest_cfg *c,
+              const struct mail_config *mc, long long now, int *n_sent,
+              int *n_failed, size_t *n)
 {
     struct pending_list l = { 0 };
-    struct mail_config mc = {
-        .smtp_url = c->smtp_url,
-        .require_tls = c->require_tls,
-        .username = c->smtp_user,
-        .password = c->smtp_password,
-        .connect_timeout_ms = c->timeout * 1000,
-        .timeout_ms = c->timeout * 1000,
-        .spool_dir = c->spool_dir,
-    };
-    int rc = store_outbox_due(st, now, 50, pending_row, &l);
-    int n_sent = 0, n_failed = 0;
+    int rc = store_outbox_due(st, now, DELIVER_BATCH, pending_row, &l);
 
+    *n = l.n;
     for (size_t i = 0; i < l.n && rc == CUR_OK; i++) {
         struct pending *p = &l.p[i];
         char reply[512] = "";
         const char *rcpt[1] = { p->rcpt };
-        enum mail_status ms = mail_deliver(&mc, c->from_email, rcpt, 1,
+        enum mail_status ms = mail_deliver(mc, c->from_email, rcpt, 1,
                                            p->message_id, p->body, p->len,
                                            reply, sizeof reply);
         if (ms == MAIL_SENT) {
             rc = store_outbox_sent(st, p->id, now);
-            n_sent++;
+            (*n_sent)++;
             log_info("digest sent outbox=%lld message_id=%s", p->id,
                      p->message_id);
         } else {
@@ -696,7 +701,7 @@ digest_deliver(struct store *st, const struct digest_cfg *c, long long now,
                                                               : 3 * 86400);
             rc = store_outbox_failed(st, p->id, perm, reply,
                                      now + backoff(c, p->attempts));
-            n_failed++;
+            (*n_failed)++;
             log_warn("digest %s outbox=%lld message_id=%s attempt=%d "
                      "reply=\"%s\"", perm ? "failed" : "deferred", p->id,
                      p->message_id, p->attempts + 1, reply);
@@ -708,6 +713,30 @@ digest_deliver(struct store *st, const struct digest_cfg *c, long long now,
         free(l.p[i].body);
     }
     free(l.p);
+    return rc;
+}
+
+int
+digest_deliver(struct store *st, const struct digest_cfg *c, long long now,
+               int *sent, int *failed)
+{
+    struct mail_config mc = {
+        .smtp_url = c->smtp_url,
+        .require_tls = c->require_tls,
+        .username = c->smtp_user,
+        .password = c->smtp_password,
+        .connect_timeout_ms = c->timeout * 1000,
+        .timeout_ms = c->timeout * 1000,
+        .spool_dir = c->spool_dir,
+    };
+    int n_sent = 0, n_failed = 0, rc;
+    size_t n;
+
+    /* Until nothing due is left: a failure is rescheduled, so each batch
+     * holds new messages and the loop ends. */
+    do
+        rc = deliver_batch(st, c, &mc, now, &n_sent, &n_failed, &n);
+    while (rc == CUR_OK && n == DELIVER_BATCH);
     if (sent)
         *sent = n_sent;
     if (failed)

@@ -25,6 +25,7 @@ struct digest_cfg {
     const char *smtp_user;      /* may be NULL */
     const char *smtp_password;  /* may be NULL; never logged */
     long timeout;               /* seconds, per delivery */
+    long retry_min;             /* first wait after a failure, s (0: 60) */
     long retry_max;             /* longest wait between attempts, s */
     long max_age;               /* give up on a message this old, s
                                    (0: three days) */

@@ -1,13 +1,15 @@
 /* Poll rounds: pick the feeds, fetch them together on one event loop,
  * hash each body as it arrives, parse and sanitise the new ones on a pool
- * of worker threads, and store each outcome from the loop's thread (the
- * only one that touches the store). */
+ * of worker threads (each of which hands its document to a confined
+ * process when the config has a worker pool), and store each outcome
+ * from the loop's thread (the only one that touches the store). */
 #include "poller.h"
 #include "buf.h"
 #include "err.h"
 #include "fetch.h"
 #include "log.h"
 #include "parse.h"
+#include "worker.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -262,9 +264,10 @@ on_body(void *ctx, const struct fetch_result *head, const char *data,
     /* Held whole, a body that turns out to be the same as last time is
      * never parsed; a large one is parsed as it arrives, so that memory
      * stays flat however large it is. (fill() keeps the total held
-     * near POLLER_HOLD_BUDGET.) */
+     * near POLLER_HOLD_BUDGET.) A worker process gets the body whole:
+     * fetch caps it at max_body. */
     if (j->parser == NULL) {
-        if (j->hold.len + len <= POLLER_HOLD_MAX) {
+        if (r->cfg->pool != NULL || j->hold.len + len <= POLLER_HOLD_MAX) {
             if (buf_append(&j->hold, data, len) != CUR_OK)
                 goto oom;
             r->held += len;
@@ -292,10 +295,24 @@ fail:
 static int
 parse_body(struct job *j, struct feed **out, char *why, size_t whylen)
 {
+    const struct poller_cfg *cfg = j->r->cfg;
     struct feed *f = NULL;
     int rc = CUR_OK;
 
     *out = NULL;
+    if (cfg->pool != NULL && j->parser == NULL) {
+        struct parse_opts po = cfg->parse;
+        struct sanitize_opts so = cfg->sanitize;
+        po.base_url = j->base_url;
+        po.content_type = j->content_type;
+        po.content_language = j->language;
+        po.max_size = cfg->max_body;
+        po.on_item = NULL;
+        so.base_url = j->base_url;
+        return worker_parse(cfg->pool, &po, &so, cfg->text_max
+                            ? cfg->text_max : POLLER_TEXT_MAX, j->hold.data,
+                            j->hold.len, out, why, whylen);
+    }
     if (j->parser == NULL)
         rc = start_parser(j);
     if (rc == CUR_OK)
@@ -304,7 +321,6 @@ parse_body(struct job *j, struct feed **out, char *why, size_t whylen)
         snprintf(why, whylen, "%s", cur_strerror(rc));
     if (rc == CUR_OK) {
         /* Items are stored safe: sanitised HTML beside plain text. */
-        const struct poller_cfg *cfg = j->r->cfg;
         struct sanitize_opts so = cfg->sanitize;
         so.base_url = j->base_url;
         if (feed_sanitize(f, &so, cfg->text_max ? cfg->text_max

@@ -6,7 +6,9 @@
  * stored atomically, several feeds to a commit. The next poll follows
  * schedule.h; failures back off with jitter and never stop the other
  * feeds; 301/308 move the feed, 410 disables it, 429/503 wait for
- * Retry-After. */
+ * Retry-After. With a worker pool (worker.h) each body is held whole
+ * (up to max_body) and parsed in a confined process; a worker that dies
+ * or times out fails that feed only. */
 #ifndef CURATOR_POLLER_H
 #define CURATOR_POLLER_H
 
@@ -19,6 +21,8 @@
 #include "store.h"
 
 #define POLLER_TEXT_MAX 4096    /* plain text kept per item, default */
+
+struct worker_pool;
 
 struct poller_cfg {
     struct schedule_cfg sched;  /* intervals and back-off */
@@ -35,6 +39,9 @@ struct poller_cfg {
     struct sanitize_opts sanitize;  /* items' HTML (web profile); the
                                        base URL is set per feed */
     size_t text_max;            /* plain text per item; 0: POLLER_TEXT_MAX */
+    struct worker_pool *pool;   /* parse in these confined processes
+                                   (worker.h; borrowed); NULL: parse on
+                                   this process's threads */
 };
 
 struct poller_stats {

@@ -131,6 +131,7 @@ setup_digest_cfg(const struct config *cfg, struct store *st,
     dc->timeout = cfg->mail_timeout;
     dc->retry_max = cfg->mail_retry_max;
     dc->max_age = cfg->mail_max_age;
+    dc->retry_min = cfg->mail_retry_min;
     dc->spool_dir = cfg->spool_dir;
     dc->window = cfg->score_window;
     dc->tracking_hosts = cfg->sanitize_tracking_hosts;

@@ -404,6 +404,9 @@ int store_outbox_due(struct store *st, long long now, int limit,
 /* Every message, newest first (bodies left out: len 0, body NULL). */
 int store_outbox_list(struct store *st, int limit, store_outbox_cb cb,
                       void *ctx);
+/* The message queued for a user and period; CUR_ENOTFOUND if none. */
+int store_outbox_find(struct store *st, long long user_id,
+                      const char *period_key, long long *id);
 int store_outbox_sent(struct store *st, long long id, long long now);
 /* A failed attempt: 'permanent' marks it failed, else it stays queued
  * until 'next_attempt'. */

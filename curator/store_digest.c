@@ -22,8 +22,9 @@
     " FROM users u LEFT JOIN digest_settings d ON d.user_id = u.id"
 
 #define OUTBOX_COLS \
-    "id, user_id, period_key, message_id, rcpt, %s, n_items, status," \
-    " attempts, next_attempt, last_error, created, sent_at FROM outbox"
+    "o.id, o.user_id, o.period_key, o.message_id, o.rcpt, %s, o.n_items," \
+    " o.status, o.attempts, o.next_attempt, o.last_error, o.created," \
+    " o.sent_at FROM outbox o"
 
 static const char *const sql[SX_N] = {
     [SX_DIGEST_USERS] = "SELECT " DIGEST_COLS " ORDER BY u.id",
@@ -31,8 +32,12 @@ static const char *const sql[SX_N] = {
     [SX_DIGEST_ENSURE] = "INSERT INTO digest_settings (user_id) VALUES (?)"
                          " ON CONFLICT DO NOTHING",
     [SX_OUTBOX_ADD] = "INSERT INTO outbox (user_id, period_key, message_id,"
-                      " rcpt, body, n_items, created, next_attempt)"
-                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                      " rcpt, n_items, created, next_attempt)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?)",
+    [SX_OUTBOX_BODY] = "INSERT INTO outbox_bodies (outbox_id, body)"
+                       " VALUES (?, ?)",
+    [SX_OUTBOX_FIND] = "SELECT id FROM outbox WHERE user_id = ?"
+                       " AND period_key = ?",
     [SX_SENT_ADD] = "INSERT INTO sent_items (user_id, item_id, outbox_id)"
                     " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
     [SX_DIGEST_PERIOD] = "UPDATE digest_settings SET last_period_start = ?"
@@ -187,13 +192,20 @@ store_outbox_add(struct store *st, long long user_id, const char *period_key,
     store_bind_text(s, 2, period_key);
     store_bind_text(s, 3, message_id);
     store_bind_text(s, 4, rcpt);
-    sqlite3_bind_blob64(s, 5, body, len, SQLITE_STATIC);
-    sqlite3_bind_int(s, 6, (int)n_items);
+    sqlite3_bind_int(s, 5, (int)n_items);
+    sqlite3_bind_int64(s, 6, now);
     sqlite3_bind_int64(s, 7, now);
-    sqlite3_bind_int64(s, 8, now);
     if ((rc = store_step_done(st, s, "outbox add")) != CUR_OK)
         goto done;
     id = sqlite3_last_insert_rowid(st->db);
+    if ((s = prep(st, SX_OUTBOX_BODY)) == NULL) {
+        rc = CUR_ESTORE;
+        goto done;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_blob64(s, 2, body, len, SQLITE_STATIC);
+    if ((rc = store_step_done(st, s, "outbox body")) != CUR_OK)
+        goto done;
     if ((s = prep(st, SX_SENT_ADD)) == NULL) {
         rc = CUR_ESTORE;
         goto done;
@@ -252,9 +264,10 @@ store_outbox_due(struct store *st, long long now, int limit,
     char q[512];
     sqlite3_stmt *s = st->xstmts[SX_OUTBOX_DUE];
     if (s == NULL) {
-        snprintf(q, sizeof q, "SELECT " OUTBOX_COLS " WHERE status = 'queued'"
-                 " AND next_attempt <= ? ORDER BY next_attempt, id LIMIT ?",
-                 "body");
+        snprintf(q, sizeof q, "SELECT " OUTBOX_COLS " JOIN outbox_bodies b"
+                 " ON b.outbox_id = o.id WHERE o.status = 'queued'"
+                 " AND o.next_attempt <= ? ORDER BY o.next_attempt, o.id"
+                 " LIMIT ?", "b.body");
         if ((s = store_xstmt(st, SX_OUTBOX_DUE, q)) == NULL)
             return CUR_ESTORE;
     }
@@ -269,7 +282,7 @@ store_outbox_list(struct store *st, int limit, store_outbox_cb cb, void *ctx)
     char q[512];
     sqlite3_stmt *s = st->xstmts[SX_OUTBOX_LIST];
     if (s == NULL) {
-        snprintf(q, sizeof q, "SELECT " OUTBOX_COLS " ORDER BY id DESC"
+        snprintf(q, sizeof q, "SELECT " OUTBOX_COLS " ORDER BY o.id DESC"
                  " LIMIT ?", "NULL");
         if ((s = store_xstmt(st, SX_OUTBOX_LIST, q)) == NULL)
             return CUR_ESTORE;
@@ -277,6 +290,18 @@ store_outbox_list(struct store *st, int limit, store_outbox_cb cb, void *ctx)
     sqlite3_bind_int(s, 1, limit);
     return store_each_row(st, s, "outbox list", outbox_row, (void *)cb,
                           ctx);
+}
+
+int
+store_outbox_find(struct store *st, long long user_id,
+                  const char *period_key, long long *id)
+{
+    sqlite3_stmt *s = prep(st, SX_OUTBOX_FIND);
+    if (s == NULL)
+        return CUR_ESTORE;
+    sqlite3_bind_int64(s, 1, user_id);
+    store_bind_text(s, 2, period_key);
+    return store_query_int(st, s, id, "outbox find");
 }
 
 int

@@ -81,7 +81,8 @@ BROWSER   := tests/browser/sanitize.mjs
 # libFuzzer targets (one per parser of outside input) and FUZZ_CHECK.
 include tests/fuzz/fuzz.mk
 
-.PHONY: all deps run check test asan bench fuzz install uninstall clean
+.PHONY: all deps run check test asan valgrind bench fuzz install uninstall \
+        clean
 .DEFAULT_GOAL := all
 # Keep test objects: they are intermediate files to make.
 .SECONDARY:
@@ -159,6 +160,15 @@ asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS='-O1 -g' \
 	  SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 	  test
+
+# The unit tests under valgrind: any error or leak fails the suite.
+valgrind: deps
+	@scripts/deps.sh valgrind
+	@$(MAKE) --no-print-directory all $(TEST_PLUGINS) $(UNIT)
+	@CURATOR_BUILD=$(BUILD) TEST_WRAPPER="valgrind -q --error-exitcode=99 \
+	  --suppressions=tests/valgrind.supp \
+	  --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	  --show-leak-kinds=definite,indirect" scripts/run-tests.sh $(UNIT)
 
 bench: deps
 	@scripts/deps.sh $(BENCH_DEBS)

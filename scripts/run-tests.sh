@@ -2,6 +2,7 @@
 # Run cmocka test binaries one after another, show their output, and end
 # with one line summing them all: "N passed, N failed". A binary that
 # crashes or times out before its own summary counts as one failure.
+# $TEST_WRAPPER (e.g. "valgrind --error-exitcode=99 ...") runs each one.
 set -uo pipefail
 
 passed=0
@@ -12,7 +13,8 @@ limit=${TEST_TIMEOUT:-600}
 for t in "$@"; do
     echo "== $t"
     out=$(mktemp)
-    timeout --kill-after=10 "$limit" "$t" 2>&1 | tee "$out"
+    # shellcheck disable=SC2086
+    timeout --kill-after=10 "$limit" ${TEST_WRAPPER:-} "$t" 2>&1 | tee "$out"
     rc=${PIPESTATUS[0]}
     p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" \
         | awk '{s+=$1} END {print s+0}')

@@ -10,6 +10,7 @@
 #include "err.h"
 #include "log.h"
 #include "mail.h"
+#include "metrics.h"
 #include "mime.h"
 #include "score.h"
 
@@ -737,6 +738,7 @@ digest_deliver(struct store *st, const struct digest_cfg *c, long long now,
     do
         rc = deliver_batch(st, c, &mc, now, &n_sent, &n_failed, &n);
     while (rc == CUR_OK && n == DELIVER_BATCH);
+    metrics_mail(n_sent, n_failed);
     if (sent)
         *sent = n_sent;
     if (failed)

@@ -17,6 +17,7 @@
 #include "err.h"
 #include "idmap.h"
 #include "log.h"
+#include "metrics.h"
 
 #include <ctype.h>
 #include <dlfcn.h>
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define BATCH_ITEMS 1024
 #define PAIR_MAX_REASONS 16
@@ -889,7 +891,15 @@ scorer_run(struct scorer *sc, struct store *st, long long now,
      * where sends are marked). */
     if ((rc = store_relaxed(st, 1)) != CUR_OK)
         return rc;
+    struct timespec t0, t1;
+    long long items = sc->stats->items;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = run_batches(sc, st, now, cursor);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (sc->stats->items > items)
+        metrics_scored((double)(t1.tv_sec - t0.tv_sec)
+                       + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+                       sc->stats->items - items);
     int rc2 = store_relaxed(st, 0);
     return rc != CUR_OK ? rc : rc2;
 }

@@ -27,6 +27,9 @@
  * leaves interests and mutes to other filters.
  */
 #include "filter.h"
+#include "hashmap.h"
+#include "options.h"
+#include "utf8.h"
 
 #include <libstemmer.h>
 
@@ -320,26 +323,18 @@ struct bayes {
 /* ------------------------------------------------------------------ */
 /* Hashing */
 
+/* hm_mix64(), but never 0, which marks an empty slot. */
 static uint64_t
 mix64(uint64_t x)
 {
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
+    x = hm_mix64(x);
     return x ? x : 1;
 }
 
 static uint64_t
 hash_str(const struct bayes *b, const char *s)
 {
-    uint64_t h = 0xcbf29ce484222325ULL ^ b->seed;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 0x100000001b3ULL;
-    }
-    return mix64(h);
+    return mix64(hm_fnv_str(HM_FNV_OFFSET ^ b->seed, s));
 }
 
 static uint64_t
@@ -383,42 +378,6 @@ is_stopword(const char *w)
                    sizeof stopwords[0], cmp_word) != NULL;
 }
 
-/* Decode one UTF-8 sequence at s (NUL-terminated). Returns its length
- * and sets *cp, or 0 when the bytes are not valid UTF-8. */
-static size_t
-utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-    uint32_t c;
-    size_t len, i;
-
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        len = 2;
-        c = s[0] & 0x1f;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        len = 3;
-        c = s[0] & 0x0f;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        len = 4;
-        c = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)      /* also stops at the NUL */
-            return 0;
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000)
-        || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-        return 0;
-    *cp = c;
-    return len;
-}
-
 /* Non-ASCII characters that separate words: Latin-1 punctuation and
  * spaces, general punctuation (dashes, curly quotes, ellipsis), CJK
  * punctuation, the BOM and the replacement character. */
@@ -458,31 +417,6 @@ lower(uint32_t c)
     if (c >= 0x400 && c <= 0x40f)
         return c + 0x50;
     return c;
-}
-
-static size_t
-utf8_encode(uint32_t c, char *out)
-{
-    if (c < 0x80) {
-        out[0] = (char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        out[0] = (char)(0xc0 | (c >> 6));
-        out[1] = (char)(0x80 | (c & 0x3f));
-        return 2;
-    }
-    if (c < 0x10000) {
-        out[0] = (char)(0xe0 | (c >> 12));
-        out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-        out[2] = (char)(0x80 | (c & 0x3f));
-        return 3;
-    }
-    out[0] = (char)(0xf0 | (c >> 18));
-    out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-    out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-    out[3] = (char)(0x80 | (c & 0x3f));
-    return 4;
 }
 
 /* The stemmer for an item's BCP 47 language tag: its primary subtag, if
@@ -601,8 +535,9 @@ scan_field(struct bayes *b, struct sb_stemmer *st, const char *text)
     if (p == NULL)
         return;
     while (b->n_terms < BAYES_MAX_TERMS) {
-        uint32_t c = 0;
-        size_t n = *p != '\0' ? utf8_decode(p, &c) : 1;
+        uint32_t c = *p;
+        /* 4 will do: the text ends at a NUL, which utf8_get() stops at. */
+        size_t n = *p < 0x80 ? 1 : utf8_get(p, 4, &c);
         if (*p == '\0' || (n > 0 && is_separator(c))) {
             if (len > 0 && !bad) {
                 word[len] = '\0';
@@ -625,7 +560,7 @@ scan_field(struct bayes *b, struct sb_stemmer *st, const char *text)
         if (len + n > BAYES_MAX_WORD)
             bad = 1;
         if (!bad)
-            len += utf8_encode(lower(c), word + len);
+            len += utf8_put((unsigned char *)word + len, lower(c));
     }
 }
 
@@ -1023,6 +958,9 @@ explain_side(struct curator_explain *why, double contribution,
 /* ------------------------------------------------------------------ */
 /* The filter's entry points */
 
+/* A finite number, as strtod() reads it whole. Unlike
+ * opt_parse_number(), leading space passes and underflow fails: this
+ * is how bayes has always read its options. */
 static int
 parse_double(const char *s, double *out)
 {
@@ -1038,33 +976,15 @@ parse_double(const char *s, double *out)
 }
 
 static int
-parse_count(const char *s, unsigned long max, unsigned long *out)
-{
-    char *end;
-    unsigned long long v;
-
-    if (*s < '0' || *s > '9')
-        return -1;      /* strtoull would take "-1" and " 1" */
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (*end != '\0' || errno != 0 || v > max)
-        return -1;
-    *out = (unsigned long)v;
-    return 0;
-}
-
-static int
 bayes_init(const struct curator_filter_option *opts, size_t n, void **ctx,
            char *err, size_t errlen)
 {
     struct bayes *b = calloc(1, sizeof *b);
     const char *language = "english";
-    unsigned long count;
+    long long count = 0;
 
-    if (b == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
+    if (b == NULL)
+        return opt_error(err, errlen, "out of memory");
     b->alpha = 1.0;
     b->scale = 0.5;
     b->cap = 3.0;
@@ -1072,8 +992,11 @@ bayes_init(const struct curator_filter_option *opts, size_t n, void **ctx,
     b->min_feedback = 4;
     b->max_items = 50000;
     for (size_t i = 0; i < n; i++) {
-        const char *k = opts[i].key, *v = opts[i].value;
+        const char *k = opts[i].key ? opts[i].key : "";
+        const char *v = opts[i].value ? opts[i].value : "";
         const char *want = NULL;
+        int rc = 0;
+
         if (strcmp(k, "language") == 0) {
             language = v;
         } else if (strcmp(k, "alpha") == 0) {
@@ -1092,30 +1015,27 @@ bayes_init(const struct curator_filter_option *opts, size_t n, void **ctx,
             if (parse_double(v, &b->want_threshold) != 0)
                 want = "a number";
         } else if (strcmp(k, "min_feedback") == 0) {
-            if (parse_count(v, 1000000000UL, &count) != 0)
-                want = "a whole number from 0 to 1000000000";
-            else
-                b->min_feedback = count;
+            if ((rc = opt_whole(k, v, 0, 1000000000, &count, err,
+                                errlen)) == 0)
+                b->min_feedback = (unsigned long)count;
         } else if (strcmp(k, "max_items") == 0) {
-            if (parse_count(v, 100000000UL, &count) != 0)
-                want = "a whole number from 0 to 100000000";
-            else
-                b->max_items = count;
+            if ((rc = opt_whole(k, v, 0, 100000000, &count, err,
+                                errlen)) == 0)
+                b->max_items = (size_t)count;
         } else {
-            snprintf(err, errlen, "unknown option '%s'", k);
-            free(b);
-            return -1;
+            rc = opt_unknown(k, err, errlen);
         }
-        if (want != NULL) {
-            snprintf(err, errlen, "%s: '%s' is not %s", k, v, want);
+        if (want != NULL)
+            rc = opt_refuse(k, v, want, err, errlen);
+        if (rc != 0) {
             free(b);
             return -1;
         }
     }
     b->fallback = sb_stemmer_new(language, "UTF_8");
     if (b->fallback == NULL) {
-        snprintf(err, errlen, "language: '%s' has no Snowball stemmer",
-                 language);
+        opt_error(err, errlen, "language: '%s' has no Snowball stemmer",
+                  language);
         free(b);
         return -1;
     }

@@ -24,10 +24,10 @@
  * Folding and "also in" are the host's business.
  */
 #include "filter.h"
+#include "hashmap.h"
+#include "options.h"
 
-#include <errno.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +65,7 @@ struct vec {
 
 /* What add_item() learnt about one item. */
 struct rec {
+    struct hm_node node;        /* first: in the id table, by key.id */
     struct slot key;            /* key.rec is this record */
     long long feed_id;
     uint64_t link;              /* hash of the item's link, 0 if none */
@@ -74,7 +75,6 @@ struct rec {
     uint32_t pos[N_BANDS + 1];  /* index in each band's bucket, in 'all' */
     struct rec *older;          /* window order */
     struct rec *newer;
-    struct rec *id_next;        /* id table chain */
 };
 
 struct dedupe {
@@ -91,37 +91,10 @@ struct dedupe {
 
     /* Every record by id: the window, plus copies pushed out of it,
      * which score() still needs until drop_item(). */
-    struct rec **ids;
-    size_t n_ids_slots;         /* a power of two */
-    size_t n_recs;
+    struct hm_table ids;
 };
 
 /* --- hashing --------------------------------------------------------- */
-
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
-
-/* A finaliser that spreads FNV-1a's weak low bits over all 64. */
-static uint64_t
-mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
-
-static uint64_t
-fnv_bytes(uint64_t h, const unsigned char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= FNV_PRIME;
-    }
-    return h;
-}
 
 /* The hash of a link, or 0 for none: a real hash never comes out 0. */
 static uint64_t
@@ -131,7 +104,7 @@ hash_link(const char *s)
 
     if (s[0] == '\0')
         return 0;
-    h = mix64(fnv_bytes(FNV_OFFSET, (const unsigned char *)s, strlen(s)));
+    h = hm_mix64(hm_fnv(HM_FNV_OFFSET, s, strlen(s)));
     return h != 0 ? h : 1;
 }
 
@@ -167,16 +140,16 @@ struct sim {
 static uint64_t
 hash_words(const struct word *w, size_t n)
 {
-    uint64_t h = FNV_OFFSET;
+    uint64_t h = HM_FNV_OFFSET;
     for (size_t i = 0; i < n; i++) {
         if (i > 0)
-            h = fnv_bytes(h, (const unsigned char *)" ", 1);
+            h = hm_fnv(h, " ", 1);
         for (size_t j = 0; j < w[i].n; j++) {
             h ^= lower(w[i].p[j]);
-            h *= FNV_PRIME;
+            h *= HM_FNV_PRIME;
         }
     }
-    return mix64(h);
+    return hm_mix64(h);
 }
 
 static void
@@ -256,58 +229,17 @@ band_of(uint64_t sim, int b)
 
 /* --- the id table ---------------------------------------------------- */
 
-static size_t
-id_slot(const struct dedupe *d, long long id)
+static int
+rec_eq(const struct hm_node *n, const void *key)
 {
-    return (size_t)mix64((uint64_t)id) & (d->n_ids_slots - 1);
+    return ((const struct rec *)n)->key.id == *(const long long *)key;
 }
 
 static struct rec *
 find_rec(const struct dedupe *d, long long id)
 {
-    for (struct rec *r = d->ids[id_slot(d, id)]; r != NULL; r = r->id_next)
-        if (r->key.id == id)
-            return r;
-    return NULL;
-}
-
-/* Doubling keeps chains short; on failure the table stays as it was. */
-static int
-grow_ids(struct dedupe *d)
-{
-    size_t n = d->n_ids_slots * 2;
-    struct rec **t;
-
-    if (n > SIZE_MAX / sizeof *t)
-        return -1;
-    t = calloc(n, sizeof *t);
-    if (t == NULL)
-        return -1;
-    for (size_t i = 0; i < d->n_ids_slots; i++) {
-        struct rec *r = d->ids[i];
-        while (r != NULL) {
-            struct rec *next = r->id_next;
-            size_t s = (size_t)mix64((uint64_t)r->key.id) & (n - 1);
-            r->id_next = t[s];
-            t[s] = r;
-            r = next;
-        }
-    }
-    free(d->ids);
-    d->ids = t;
-    d->n_ids_slots = n;
-    return 0;
-}
-
-static void
-unlink_id(struct dedupe *d, struct rec *r)
-{
-    struct rec **pp = &d->ids[id_slot(d, r->key.id)];
-    while (*pp != NULL && *pp != r)
-        pp = &(*pp)->id_next;
-    if (*pp == r)
-        *pp = r->id_next;
-    d->n_recs--;
+    return (struct rec *)hm_find(&d->ids, (size_t)hm_mix64((uint64_t)id),
+                                 rec_eq, &id);
 }
 
 /* --- the window and the buckets ------------------------------------ */
@@ -415,6 +347,12 @@ free_rec(struct rec *r)
     free(r);
 }
 
+static void
+free_rec_node(struct hm_node *n)
+{
+    free_rec((struct rec *)n);
+}
+
 /* Push the oldest item out of the window. An original is forgotten;
  * a copy's verdict stays for score() until drop_item(). */
 static void
@@ -423,45 +361,12 @@ evict_oldest(struct dedupe *d)
     struct rec *r = d->oldest;
     unindex_rec(d, r);
     if (r->key.root_id == r->key.id) {
-        unlink_id(d, r);
+        hm_unlink(&d->ids, &r->node);
         free_rec(r);
     }
 }
 
 /* --- options --------------------------------------------------------- */
-
-static int
-parse_int(const char *s, long long lo, long long hi, long long *out)
-{
-    char *end;
-    long long v;
-
-    if (!(*s >= '0' && *s <= '9'))
-        return -1;
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int
-parse_penalty(const char *s, double *out)
-{
-    char *end;
-    double v;
-
-    /* Digits first: no sign, "inf", "nan" or leading space. */
-    if (!((*s >= '0' && *s <= '9') || *s == '.'))
-        return -1;
-    v = strtod(s, &end);
-    /* Negated so that a NaN fails too. */
-    if (end == s || *end != '\0' || !(v >= 0 && v <= PENALTY_MAX))
-        return -1;
-    *out = v;
-    return 0;
-}
 
 static int
 set_option(struct dedupe *d, const struct curator_filter_option *o,
@@ -479,26 +384,14 @@ set_option(struct dedupe *d, const struct curator_filter_option *o,
         { "min_words", 1, MIN_WORDS_MAX, &d->min_words },
     };
 
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
-        if (strcmp(key, ints[i].key) != 0)
-            continue;
-        if (parse_int(val, ints[i].lo, ints[i].hi, ints[i].slot) != 0) {
-            snprintf(err, errlen, "%s: '%s' is not a whole number from "
-                     "%lld to %lld", key, val, ints[i].lo, ints[i].hi);
-            return -1;
-        }
-        return 0;
-    }
-    if (strcmp(key, "penalty") == 0) {
-        if (parse_penalty(val, &d->penalty) != 0) {
-            snprintf(err, errlen, "penalty: '%s' is not a number from 0 "
-                     "to %lld", val, (long long)PENALTY_MAX);
-            return -1;
-        }
-        return 0;
-    }
-    snprintf(err, errlen, "unknown option '%s'", key);
-    return -1;
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
+        if (strcmp(key, ints[i].key) == 0)
+            return opt_whole(key, val, ints[i].lo, ints[i].hi, ints[i].slot,
+                             err, errlen);
+    if (strcmp(key, "penalty") == 0)
+        return opt_number(key, val, OPT_UNSIGNED, 0, PENALTY_MAX,
+                          &d->penalty, err, errlen);
+    return opt_unknown(key, err, errlen);
 }
 
 /* --- the filter ------------------------------------------------------ */
@@ -530,17 +423,12 @@ dedupe_init(const struct curator_filter_option *opts, size_t n, void **ctx,
         if (d->band[b] == NULL)
             goto oom;
     }
-    d->n_ids_slots = 1024;
-    d->ids = calloc(d->n_ids_slots, sizeof *d->ids);
-    if (d->ids == NULL)
-        goto oom;
     *ctx = d;
     return 0;
 
 oom:
     dedupe_free(d);
-    snprintf(err, errlen, "out of memory");
-    return -1;
+    return opt_error(err, errlen, "out of memory");
 }
 
 /* A copy of at most LABEL_MAX bytes, cut before a UTF-8 continuation
@@ -638,12 +526,11 @@ dedupe_add_item(void *ctx, const struct curator_item *it,
                   &n_words);
     if (n_words < d->min_words)
         return 0;
-    if (d->n_recs >= d->n_ids_slots && grow_ids(d) != 0)
-        return -1;
 
     r = calloc(1, sizeof *r);
     if (r == NULL)
         return -1;
+    r->node.hash = (size_t)hm_mix64((uint64_t)it->id);
     r->key.sim = sim;
     r->key.id = it->id;
     r->key.rec = r;
@@ -673,15 +560,11 @@ dedupe_add_item(void *ctx, const struct curator_item *it,
      * failure after it leaves the window one item short, no worse. */
     if (d->n_indexed >= d->window)
         evict_oldest(d);
-    if (reserve_rec(d, r) != 0) {
+    if (reserve_rec(d, r) != 0 || hm_put(&d->ids, &r->node) != 0) {
         free_rec(r);
         return -1;
     }
     index_rec(d, r);
-    size_t s = id_slot(d, r->key.id);
-    r->id_next = d->ids[s];
-    d->ids[s] = r;
-    d->n_recs++;
     return 0;
 }
 
@@ -694,7 +577,7 @@ dedupe_drop_item(void *ctx, long long item_id)
     if (r == NULL)
         return;
     unindex_rec(d, r);
-    unlink_id(d, r);
+    hm_unlink(&d->ids, &r->node);
     free_rec(r);
 }
 
@@ -726,17 +609,7 @@ dedupe_free(void *ctx)
 
     if (d == NULL)
         return;
-    if (d->ids != NULL) {
-        for (size_t i = 0; i < d->n_ids_slots; i++) {
-            struct rec *r = d->ids[i];
-            while (r != NULL) {
-                struct rec *next = r->id_next;
-                free_rec(r);
-                r = next;
-            }
-        }
-    }
-    free(d->ids);
+    hm_free(&d->ids, free_rec_node);
     for (int b = 0; b < N_BANDS; b++) {
         if (d->band[b] == NULL)
             continue;

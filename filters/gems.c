@@ -20,10 +20,10 @@
  * profile view it is given.
  */
 #include "filter.h"
+#include "hashmap.h"
+#include "options.h"
+#include "utf8.h"
 
-#include <ctype.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -37,22 +37,9 @@
 
 #define ELLIPSIS "\xe2\x80\xa6"
 
-/* A node of a chained hash table; the owner compares keys. */
-struct node {
-    struct node *next;
-    size_t hash;
-};
-
-struct table {
-    struct node **b;
-    size_t nb;                  /* 0 or a power of two */
-    size_t n;
-};
-
 /* One user as add_item() needs it. */
 struct guser {
-    struct node node;           /* first: hash of the user id */
-    long long id;
+    struct hm_id node;          /* first: id is the user id */
     char **goals;               /* normalised, non-empty */
     size_t n_goals;
     char **keys;                /* goals and interests > 0, unique */
@@ -62,7 +49,7 @@ struct guser {
 
 /* The users holding one normalised goal or interest. */
 struct term {
-    struct node node;           /* first: hash of key */
+    struct hm_node node;        /* first: hash of key */
     char *key;
     struct guser **users;
     size_t n, cap;
@@ -71,107 +58,21 @@ struct term {
 struct gems {
     double boost;
     double audience_bonus;
-    struct table users;
-    struct table terms;
+    struct hm_table users;
+    struct hm_table terms;
     unsigned long long pass;
 };
 
-/* ---- Hash tables. ---- */
-
-static struct node *
-table_find(const struct table *t, size_t hash,
-           int (*eq)(const struct node *, const void *), const void *key)
-{
-    if (t->nb == 0)
-        return NULL;
-    for (struct node *n = t->b[hash & (t->nb - 1)]; n; n = n->next)
-        if (n->hash == hash && eq(n, key))
-            return n;
-    return NULL;
-}
-
-/* Double the buckets; on failure keep the old ones (slower, still right). */
-static void
-table_grow(struct table *t)
-{
-    size_t nb = t->nb ? t->nb * 2 : 16;
-    struct node **b;
-
-    if (nb > SIZE_MAX / sizeof *b || (b = calloc(nb, sizeof *b)) == NULL)
-        return;
-    for (size_t i = 0; i < t->nb; i++) {
-        struct node *n = t->b[i], *next;
-        for (; n; n = next) {
-            next = n->next;
-            n->next = b[n->hash & (nb - 1)];
-            b[n->hash & (nb - 1)] = n;
-        }
-    }
-    free(t->b);
-    t->b = b;
-    t->nb = nb;
-}
-
-/* Link 'n' (node.hash set). Returns 0, or -1 out of memory. */
-static int
-table_put(struct table *t, struct node *n)
-{
-    if (t->n >= t->nb)
-        table_grow(t);
-    if (t->nb == 0)
-        return -1;
-    n->next = t->b[n->hash & (t->nb - 1)];
-    t->b[n->hash & (t->nb - 1)] = n;
-    t->n++;
-    return 0;
-}
-
-/* Unlink 'n', which is in 't'. */
-static void
-table_unlink(struct table *t, struct node *n)
-{
-    for (struct node **pp = &t->b[n->hash & (t->nb - 1)]; *pp;
-         pp = &(*pp)->next) {
-        if (*pp == n) {
-            *pp = n->next;
-            t->n--;
-            return;
-        }
-    }
-}
-
-static size_t
-hash_id(long long key)
-{
-    /* splitmix64's finaliser: ids are often sequential. */
-    uint64_t x = (uint64_t)key;
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return (size_t)x;
-}
+/* ---- Hashing. ---- */
 
 static size_t
 hash_str(const char *s)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;     /* FNV-1a */
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 0x100000001b3ULL;
-    }
-    return (size_t)h;
+    return (size_t)hm_fnv_str(HM_FNV_OFFSET, s);
 }
 
 static int
-user_eq(const struct node *n, const void *key)
-{
-    return ((const struct guser *)n)->id == *(const long long *)key;
-}
-
-static int
-term_eq(const struct node *n, const void *key)
+term_eq(const struct hm_node *n, const void *key)
 {
     return strcmp(((const struct term *)n)->key, key) == 0;
 }
@@ -287,7 +188,8 @@ static size_t
 take_char(const unsigned char **pp, unsigned char out[4])
 {
     const unsigned char *p = *pp;
-    unsigned c = p[0], cp;
+    unsigned c = p[0];
+    uint32_t cp;
     size_t n;
 
     if (c < 0x80) {
@@ -295,27 +197,12 @@ take_char(const unsigned char **pp, unsigned char out[4])
         out[0] = c < 0x20 || c == 0x7f ? ' ' : (unsigned char)c;
         return 1;
     }
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        goto bad;
+    /* 4 will do: the string ends at a NUL, which utf8_get() stops at. */
+    if ((n = utf8_get(p, 4, &cp)) == 0) {
+        *pp = p + 1;
+        memcpy(out, "\xef\xbf\xbd", 3);
+        return 3;
     }
-    /* A NUL fails the test, so this never reads past the string. */
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            goto bad;
-        cp = cp << 6 | (p[i] & 0x3f);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff))
-        || (cp >= 0xd800 && cp <= 0xdfff))
-        goto bad;
     *pp = p + n;
     if (cp <= 0x9f || cp == 0x2028 || cp == 0x2029) {
         out[0] = ' ';
@@ -326,10 +213,6 @@ take_char(const unsigned char **pp, unsigned char out[4])
         return 0;
     memcpy(out, p, n);
     return n;
-bad:
-    *pp = p + 1;
-    memcpy(out, "\xef\xbf\xbd", 3);
-    return 3;
 }
 
 /* Copy 'src' into 'dst' (limit + 1 bytes, limit >= 3) made safe to show,
@@ -434,67 +317,29 @@ explain_gem(struct curator_explain *why, double v,
 
 /* ---- The filter. ---- */
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-static int
-parse_option(const char *key, const char *value, double *out, char *err,
-             size_t errlen)
-{
-    char *end;
-    double v;
-
-    if (value == NULL)
-        value = "";
-    v = strtod(value, &end);
-    if (value[0] == '\0' || isspace((unsigned char)value[0]) || *end != '\0'
-        || !isfinite(v) || v < 0 || v > GEMS_MAX_OPTION) {
-        set_err(err, errlen, "%s: '%s' is not a number from 0 to %g", key,
-                value, GEMS_MAX_OPTION);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 static int
 gems_init(const struct curator_filter_option *opts, size_t n_opts,
           void **ctx, char *err, size_t errlen)
 {
     struct gems *g = calloc(1, sizeof *g);
 
-    if (g == NULL) {
-        set_err(err, errlen, "out of memory");
-        return -1;
-    }
+    if (g == NULL)
+        return opt_error(err, errlen, "out of memory");
     g->boost = 5.0;
     g->audience_bonus = 1.0;
     for (size_t i = 0; i < n_opts; i++) {
         const char *key = opts[i].key ? opts[i].key : "";
+        const char *value = opts[i].value ? opts[i].value : "";
         int rc;
 
-        if (strcmp(key, "boost") == 0) {
-            rc = parse_option(key, opts[i].value, &g->boost, err, errlen);
-        } else if (strcmp(key, "audience_bonus") == 0) {
-            rc = parse_option(key, opts[i].value, &g->audience_bonus, err,
-                              errlen);
-        } else {
-            set_err(err, errlen, "unknown option '%s'", key);
-            rc = -1;
-        }
+        if (strcmp(key, "boost") == 0)
+            rc = opt_number(key, value, 0, 0, GEMS_MAX_OPTION, &g->boost,
+                            err, errlen);
+        else if (strcmp(key, "audience_bonus") == 0)
+            rc = opt_number(key, value, 0, 0, GEMS_MAX_OPTION,
+                            &g->audience_bonus, err, errlen);
+        else
+            rc = opt_unknown(key, err, errlen);
         if (rc != 0) {
             free(g);
             return -1;
@@ -604,8 +449,6 @@ user_new(const struct curator_profile *who)
 
     if (u == NULL)
         return NULL;
-    u->id = who->user_id;
-    u->node.hash = hash_id(u->id);
     if (n_interests >= SIZE_MAX / sizeof(char *)
         || n_goals >= SIZE_MAX / sizeof(char *) - n_interests
         || (u->goals = calloc(n_goals + 1, sizeof(char *))) == NULL
@@ -657,14 +500,14 @@ static int
 term_add(struct gems *g, const char *key, struct guser *u)
 {
     size_t h = hash_str(key);
-    struct term *t = (struct term *)table_find(&g->terms, h, term_eq, key);
+    struct term *t = (struct term *)hm_find(&g->terms, h, term_eq, key);
 
     if (t == NULL) {
         if ((t = calloc(1, sizeof *t)) == NULL)
             return -1;
         t->node.hash = h;
         if ((t->key = dup_str(key)) == NULL
-            || table_put(&g->terms, &t->node) != 0) {
+            || hm_put(&g->terms, &t->node) != 0) {
             free(t->key);
             free(t);
             return -1;
@@ -687,8 +530,8 @@ term_add(struct gems *g, const char *key, struct guser *u)
 static void
 term_remove(struct gems *g, const char *key, const struct guser *u)
 {
-    struct term *t = (struct term *)table_find(&g->terms, hash_str(key),
-                                               term_eq, key);
+    struct term *t = (struct term *)hm_find(&g->terms, hash_str(key),
+                                            term_eq, key);
 
     if (t == NULL)
         return;
@@ -699,7 +542,7 @@ term_remove(struct gems *g, const char *key, const struct guser *u)
         }
     }
     if (t->n == 0) {
-        table_unlink(&g->terms, &t->node);
+        hm_unlink(&g->terms, &t->node);
         free(t->users);
         free(t->key);
         free(t);
@@ -710,15 +553,13 @@ term_remove(struct gems *g, const char *key, const struct guser *u)
 static void
 user_drop(struct gems *g, long long user_id)
 {
-    struct guser *u = (struct guser *)table_find(&g->users,
-                                                 hash_id(user_id), user_eq,
-                                                 &user_id);
+    struct guser *u = (struct guser *)hm_find_id(&g->users, user_id);
 
     if (u == NULL)
         return;
     for (size_t i = 0; i < u->n_keys; i++)
         term_remove(g, u->keys[i], u);
-    table_unlink(&g->users, &u->node);
+    hm_unlink(&g->users, &u->node.node);
     user_free(u);
 }
 
@@ -733,7 +574,7 @@ gems_set_profile(void *ctx, const struct curator_profile *who)
     user_drop(g, who->user_id);
     if ((u = user_new(who)) == NULL)
         return -1;
-    if (table_put(&g->users, &u->node) != 0) {
+    if (hm_put_id(&g->users, &u->node, who->user_id) != 0) {
         user_free(u);
         return -1;
     }
@@ -806,8 +647,8 @@ gems_add_item(void *ctx, const struct curator_item *it,
             rc = -1;
             break;
         }
-        t = (const struct term *)table_find(&g->terms, hash_str(key),
-                                            term_eq, key);
+        t = (const struct term *)hm_find(&g->terms, hash_str(key),
+                                         term_eq, key);
         free(key);
         for (size_t j = 0; t != NULL && j < t->n; j++) {
             struct guser *u = t->users[j];
@@ -816,11 +657,27 @@ gems_add_item(void *ctx, const struct curator_item *it,
             u->seen = g->pass;
             if (restricted && !user_in_audience(u, aud, n_aud))
                 continue;
-            want->user(want, u->id);
+            want->user(want, u->node.id);
         }
     }
     free_keys(aud, n_aud);
     return rc;
+}
+
+static void
+free_user_node(struct hm_node *n)
+{
+    user_free((struct guser *)n);
+}
+
+static void
+free_term_node(struct hm_node *n)
+{
+    struct term *t = (struct term *)n;
+
+    free(t->users);
+    free(t->key);
+    free(t);
 }
 
 static void
@@ -830,25 +687,8 @@ gems_free(void *ctx)
 
     if (g == NULL)
         return;
-    for (size_t i = 0; i < g->users.nb; i++) {
-        struct node *n = g->users.b[i], *next;
-        for (; n; n = next) {
-            next = n->next;
-            user_free((struct guser *)n);
-        }
-    }
-    for (size_t i = 0; i < g->terms.nb; i++) {
-        struct node *n = g->terms.b[i], *next;
-        for (; n; n = next) {
-            struct term *t = (struct term *)n;
-            next = n->next;
-            free(t->users);
-            free(t->key);
-            free(t);
-        }
-    }
-    free(g->users.b);
-    free(g->terms.b);
+    hm_free(&g->users, free_user_node);
+    hm_free(&g->terms, free_term_node);
     free(g);
 }
 

@@ -53,7 +53,6 @@
 
 #include <math.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,7 +140,7 @@ static uint32_t
 user_hash(const void *ctx, uint32_t v)
 {
     const struct keyword *kw = ctx;
-    return (uint32_t)tk_mix64((uint64_t)kw->users[v].id);
+    return (uint32_t)hm_mix64((uint64_t)kw->users[v].id);
 }
 
 static int
@@ -154,7 +153,7 @@ user_eq(const void *ctx, uint32_t v, const void *key)
 static uint32_t *
 user_find(const struct keyword *kw, long long id)
 {
-    return tk_map_find(&kw->by_id, (uint32_t)tk_mix64((uint64_t)id),
+    return tk_map_find(&kw->by_id, (uint32_t)hm_mix64((uint64_t)id),
                        user_eq, kw, &id);
 }
 
@@ -393,7 +392,7 @@ kw_set_profile(void *ctx, const struct curator_profile *who)
         }
         kw->stamp[slot] = 0;
         kw->users[slot] = (struct kw_user){ .id = who->user_id, .live = 1 };
-        tk_map_put(&kw->by_id, (uint32_t)tk_mix64((uint64_t)who->user_id),
+        tk_map_put(&kw->by_id, (uint32_t)hm_mix64((uint64_t)who->user_id),
                    slot);
     }
     u = &kw->users[slot];
@@ -638,56 +637,35 @@ kw_init(const struct curator_filter_option *opts, size_t n_opts,
     static const char *const num_key[] = { "title_weight", "summary_weight",
                                            "content_weight", "saturation" };
     double num[] = { 3, 1.5, 1, 1 };
-    const char *language = "english";
-    size_t max_items = 50000;
+    struct tk_options o = TK_OPTIONS_DEFAULT;
     struct keyword *kw;
-    char dummy[1];
 
-    if (err == NULL || errlen == 0) {
-        err = dummy;
-        errlen = sizeof dummy;
-    }
     for (size_t i = 0; i < n_opts; i++) {
         const char *key = opts[i].key != NULL ? opts[i].key : "";
         const char *value = opts[i].value != NULL ? opts[i].value : "";
         size_t j;
+        int rc;
 
         for (j = 0; j < 4 && strcmp(key, num_key[j]) != 0; j++)
             ;
         if (j < 4) {
-            if (tk_parse_number(value, &num[j]) != 0) {
-                snprintf(err, errlen, "%s: '%s' is not a number >= 0", key,
-                         value);
-                return -1;
-            }
-        } else if (strcmp(key, "max_items") == 0) {
-            if (tk_parse_count(value, &max_items) != 0) {
-                snprintf(err, errlen,
-                         "max_items: '%s' is not a whole number >= 0",
-                         value);
-                return -1;
-            }
-        } else if (strcmp(key, "language") == 0) {
-            language = value;
-        } else {
-            snprintf(err, errlen, "unknown option '%s'", key);
-            return -1;
+            if (opt_parse_number(value, OPT_UNSIGNED | OPT_DECIMAL, 0, 1e300,
+                                 &num[j]) != 0)
+                return opt_refuse(key, value, "a number >= 0", err, errlen);
+        } else if ((rc = tk_option(&o, key, value, err, errlen)) <= 0) {
+            return rc < 0 ? -1 : opt_unknown(key, err, errlen);
         }
     }
-    if ((kw = calloc(1, sizeof *kw)) == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    if (tk_langs_init(&kw->langs, language) != 0) {
-        snprintf(err, errlen, "language: '%s' is not a language the "
-                 "stemmer knows", language);
+    if ((kw = calloc(1, sizeof *kw)) == NULL)
+        return opt_error(err, errlen, "out of memory");
+    if (tk_langs_open(&kw->langs, &o, err, errlen) != 0) {
         free(kw);
         return -1;
     }
     for (size_t f = 0; f < TK_NFIELDS; f++)
         kw->field_w[f] = num[f];
     kw->k = num[3];
-    kw->cache.max = max_items;
+    kw->cache.max = o.max_items;
     kw->free_user = TK_NONE;
     for (size_t li = 0; li < TK_MAX_LANGS; li++)
         kw->ix[li].free_term = TK_NONE;

@@ -22,7 +22,6 @@
 #include "filter.h"
 #include "tokenize.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,44 +117,24 @@ static int
 mute_init(const struct curator_filter_option *opts, size_t n_opts,
           void **ctx, char *err, size_t errlen)
 {
-    const char *language = "english";
-    size_t max_items = 50000;
+    struct tk_options o = TK_OPTIONS_DEFAULT;
     struct mute *m;
-    char dummy[1];
 
-    if (err == NULL || errlen == 0) {
-        err = dummy;
-        errlen = sizeof dummy;
-    }
     for (size_t i = 0; i < n_opts; i++) {
         const char *key = opts[i].key != NULL ? opts[i].key : "";
         const char *value = opts[i].value != NULL ? opts[i].value : "";
+        int rc = tk_option(&o, key, value, err, errlen);
 
-        if (strcmp(key, "max_items") == 0) {
-            if (tk_parse_count(value, &max_items) != 0) {
-                snprintf(err, errlen,
-                         "max_items: '%s' is not a whole number >= 0",
-                         value);
-                return -1;
-            }
-        } else if (strcmp(key, "language") == 0) {
-            language = value;
-        } else {
-            snprintf(err, errlen, "unknown option '%s'", key);
-            return -1;
-        }
+        if (rc <= 0)
+            return rc < 0 ? -1 : opt_unknown(key, err, errlen);
     }
-    if ((m = calloc(1, sizeof *m)) == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    if (tk_langs_init(&m->langs, language) != 0) {
-        snprintf(err, errlen, "language: '%s' is not a language the "
-                 "stemmer knows", language);
+    if ((m = calloc(1, sizeof *m)) == NULL)
+        return opt_error(err, errlen, "out of memory");
+    if (tk_langs_open(&m->langs, &o, err, errlen) != 0) {
         free(m);
         return -1;
     }
-    m->cache.max = max_items;
+    m->cache.max = o.max_items;
     *ctx = m;
     return 0;
 }

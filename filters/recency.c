@@ -9,11 +9,9 @@
  * and never names users: recency alone never makes an item a candidate.
  */
 #include "filter.h"
+#include "options.h"
 
-#include <ctype.h>
-#include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,92 +22,29 @@ struct recency {
     long long half_life;        /* seconds, > 0 */
 };
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-/* "90", "90s", "5m", "2h", "1d", "1w": whole units, > 0, no overflow. */
-static int
-parse_duration(const char *s, long long *out)
-{
-    long long v = 0, unit;
-
-    if (!isdigit((unsigned char)*s))
-        return -1;
-    for (; isdigit((unsigned char)*s); s++) {
-        int d = *s - '0';
-        if (v > (LLONG_MAX - d) / 10)
-            return -1;
-        v = v * 10 + d;
-    }
-    switch (*s) {
-    case '\0': unit = 1; break;
-    case 's': unit = 1; break;
-    case 'm': unit = 60; break;
-    case 'h': unit = 3600; break;
-    case 'd': unit = 86400; break;
-    case 'w': unit = 604800; break;
-    default: return -1;
-    }
-    if (*s != '\0' && s[1] != '\0')
-        return -1;
-    if (v == 0 || v > LLONG_MAX / unit)
-        return -1;
-    *out = v * unit;
-    return 0;
-}
-
 static int
 recency_init(const struct curator_filter_option *opts, size_t n_opts,
              void **ctx, char *err, size_t errlen)
 {
     struct recency *r = malloc(sizeof *r);
 
-    if (r == NULL) {
-        set_err(err, errlen, "out of memory");
-        return -1;
-    }
+    if (r == NULL)
+        return opt_error(err, errlen, "out of memory");
     r->max = 1.0;
     r->half_life = 2 * 86400;
     for (size_t i = 0; i < n_opts; i++) {
         const char *key = opts[i].key ? opts[i].key : "";
         const char *value = opts[i].value ? opts[i].value : "";
+        int rc;
 
-        if (strcmp(key, "max") == 0) {
-            char *end;
-            double v = strtod(value, &end);
-            if (value[0] == '\0' || isspace((unsigned char)value[0])
-                || *end != '\0' || !isfinite(v) || v < 0
-                || v > RECENCY_MAX_MAX) {
-                set_err(err, errlen,
-                        "%s: '%s' is not a number from 0 to 1000", key,
-                        value);
-                free(r);
-                return -1;
-            }
-            r->max = v;
-        } else if (strcmp(key, "half_life") == 0) {
-            if (parse_duration(value, &r->half_life) != 0) {
-                set_err(err, errlen, "%s: '%s' is not a duration (a whole "
-                        "number > 0 of seconds, or with suffix s, m, h, d "
-                        "or w)", key, value);
-                free(r);
-                return -1;
-            }
-        } else {
-            set_err(err, errlen, "unknown option '%s'", key);
+        if (strcmp(key, "max") == 0)
+            rc = opt_number(key, value, 0, 0, RECENCY_MAX_MAX, &r->max, err,
+                            errlen);
+        else if (strcmp(key, "half_life") == 0)
+            rc = opt_duration(key, value, &r->half_life, err, errlen);
+        else
+            rc = opt_unknown(key, err, errlen);
+        if (rc != 0) {
             free(r);
             return -1;
         }

@@ -14,8 +14,9 @@
  * score() reads the profile view it is given; the copy is for want().
  */
 #include "filter.h"
+#include "hashmap.h"
+#include "options.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,28 +26,16 @@
 #define SOURCE_MAX_SCALE 100.0
 #define SOURCE_MAX_FLOOR 1000.0
 
-/* A node of a chained hash table keyed by an id. */
-struct node {
-    long long key;
-    struct node *next;
-};
-
-struct table {
-    struct node **b;
-    size_t nb;                  /* 0 or a power of two */
-    size_t n;
-};
-
 /* One user's valid weights, sorted by feed, one per feed. */
 struct user {
-    struct node node;           /* first: key is the user id */
+    struct hm_id node;          /* first: id is the user id */
     struct curator_source_weight *w;
     size_t n;
 };
 
 /* The users who weighted one feed above 1. */
 struct feed {
-    struct node node;           /* first: key is the feed id */
+    struct hm_id node;          /* first: id is the feed id */
     long long *users;
     size_t n, cap;
 };
@@ -54,92 +43,9 @@ struct feed {
 struct source {
     double scale;
     double floor;
-    struct table users;
-    struct table feeds;
+    struct hm_table users;
+    struct hm_table feeds;
 };
-
-static size_t
-hash_id(long long key)
-{
-    /* splitmix64's finaliser: ids are often sequential. */
-    uint64_t x = (uint64_t)key;
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return (size_t)x;
-}
-
-static struct node *
-table_find(const struct table *t, long long key)
-{
-    if (t->nb == 0)
-        return NULL;
-    for (struct node *n = t->b[hash_id(key) & (t->nb - 1)]; n; n = n->next)
-        if (n->key == key)
-            return n;
-    return NULL;
-}
-
-/* Double the buckets; on failure keep the old ones (slower, still right). */
-static void
-table_grow(struct table *t)
-{
-    size_t nb = t->nb ? t->nb * 2 : 16;
-    struct node **b;
-
-    if (nb > SIZE_MAX / sizeof *b || (b = calloc(nb, sizeof *b)) == NULL)
-        return;
-    for (size_t i = 0; i < t->nb; i++) {
-        struct node *n = t->b[i], *next;
-        for (; n; n = next) {
-            size_t h = hash_id(n->key) & (nb - 1);
-            next = n->next;
-            n->next = b[h];
-            b[h] = n;
-        }
-    }
-    free(t->b);
-    t->b = b;
-    t->nb = nb;
-}
-
-/* Link 'n' (whose key is not in 't'). Returns 0, or -1 out of memory. */
-static int
-table_put(struct table *t, struct node *n)
-{
-    size_t h;
-
-    if (t->n >= t->nb)
-        table_grow(t);
-    if (t->nb == 0)
-        return -1;
-    h = hash_id(n->key) & (t->nb - 1);
-    n->next = t->b[h];
-    t->b[h] = n;
-    t->n++;
-    return 0;
-}
-
-/* Unlink and return the node with 'key', or NULL. */
-static struct node *
-table_take(struct table *t, long long key)
-{
-    struct node **pp;
-
-    if (t->nb == 0)
-        return NULL;
-    for (pp = &t->b[hash_id(key) & (t->nb - 1)]; *pp; pp = &(*pp)->next) {
-        struct node *n = *pp;
-        if (n->key == key) {
-            *pp = n->next;
-            t->n--;
-            return n;
-        }
-    }
-    return NULL;
-}
 
 static int
 valid_weight(double w)
@@ -160,54 +66,28 @@ weight_score(const struct source *s, double w)
 }
 
 static int
-parse_option(const char *key, const char *value, double max, double *out,
-             char *err, size_t errlen)
-{
-    char *end;
-    double v;
-
-    if (value == NULL)
-        value = "";
-    v = strtod(value, &end);
-    if (value[0] == '\0' || isspace((unsigned char)value[0]) || *end != '\0'
-        || !isfinite(v) || v < 0 || v > max) {
-        if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "%s: '%s' is not a number from 0 to %g",
-                     key, value, max);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-static int
 source_init(const struct curator_filter_option *opts, size_t n_opts,
             void **ctx, char *err, size_t errlen)
 {
     struct source *s = calloc(1, sizeof *s);
 
-    if (s == NULL) {
-        if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "out of memory");
-        return -1;
-    }
+    if (s == NULL)
+        return opt_error(err, errlen, "out of memory");
     s->scale = 2.0;
     s->floor = 10.0;
     for (size_t i = 0; i < n_opts; i++) {
         const char *key = opts[i].key ? opts[i].key : "";
+        const char *value = opts[i].value ? opts[i].value : "";
         int rc;
 
         if (strcmp(key, "scale") == 0)
-            rc = parse_option(key, opts[i].value, SOURCE_MAX_SCALE,
-                              &s->scale, err, errlen);
+            rc = opt_number(key, value, 0, 0, SOURCE_MAX_SCALE, &s->scale,
+                            err, errlen);
         else if (strcmp(key, "floor") == 0)
-            rc = parse_option(key, opts[i].value, SOURCE_MAX_FLOOR,
-                              &s->floor, err, errlen);
-        else {
-            if (err != NULL && errlen > 0)
-                snprintf(err, errlen, "unknown option '%s'", key);
-            rc = -1;
-        }
+            rc = opt_number(key, value, 0, 0, SOURCE_MAX_FLOOR, &s->floor,
+                            err, errlen);
+        else
+            rc = opt_unknown(key, err, errlen);
         if (rc != 0) {
             free(s);
             return -1;
@@ -241,7 +121,7 @@ cmp_weight(const void *a, const void *b)
 static const struct curator_source_weight *
 stored_weight(const struct source *s, long long user_id, long long feed_id)
 {
-    const struct user *u = (const struct user *)table_find(&s->users,
+    const struct user *u = (const struct user *)hm_find_id(&s->users,
                                                            user_id);
     struct curator_source_weight key = { .feed_id = feed_id };
 
@@ -304,7 +184,6 @@ user_new(const struct curator_profile *who)
 
     if (u == NULL)
         return NULL;
-    u->node.key = who->user_id;
     if (who->sources == NULL || who->n_sources == 0)
         return u;
     if (who->n_sources > SIZE_MAX / sizeof *r
@@ -332,13 +211,12 @@ user_new(const struct curator_profile *who)
 static int
 feed_add(struct source *s, long long feed_id, long long user_id)
 {
-    struct feed *f = (struct feed *)table_find(&s->feeds, feed_id);
+    struct feed *f = (struct feed *)hm_find_id(&s->feeds, feed_id);
 
     if (f == NULL) {
         if ((f = calloc(1, sizeof *f)) == NULL)
             return -1;
-        f->node.key = feed_id;
-        if (table_put(&s->feeds, &f->node) != 0) {
+        if (hm_put_id(&s->feeds, &f->node, feed_id) != 0) {
             free(f);
             return -1;
         }
@@ -360,7 +238,7 @@ feed_add(struct source *s, long long feed_id, long long user_id)
 static void
 feed_remove(struct source *s, long long feed_id, long long user_id)
 {
-    struct feed *f = (struct feed *)table_find(&s->feeds, feed_id);
+    struct feed *f = (struct feed *)hm_find_id(&s->feeds, feed_id);
 
     if (f == NULL)
         return;
@@ -371,7 +249,7 @@ feed_remove(struct source *s, long long feed_id, long long user_id)
         }
     }
     if (f->n == 0) {
-        table_take(&s->feeds, feed_id);
+        hm_unlink(&s->feeds, &f->node.node);
         free(f->users);
         free(f);
     }
@@ -390,10 +268,11 @@ user_free(struct user *u)
 static void
 user_drop(struct source *s, long long user_id)
 {
-    struct user *u = (struct user *)table_take(&s->users, user_id);
+    struct user *u = (struct user *)hm_find_id(&s->users, user_id);
 
     if (u == NULL)
         return;
+    hm_unlink(&s->users, &u->node.node);
     for (size_t i = 0; i < u->n; i++)
         if (u->w[i].weight > 1)
             feed_remove(s, u->w[i].feed_id, user_id);
@@ -413,13 +292,13 @@ source_set_profile(void *ctx, const struct curator_profile *who)
         return 0;
     if ((u = user_new(who)) == NULL)
         return -1;
-    if (table_put(&s->users, &u->node) != 0) {
+    if (hm_put_id(&s->users, &u->node, who->user_id) != 0) {
         user_free(u);
         return -1;
     }
     for (size_t i = 0; i < u->n; i++) {
         if (u->w[i].weight > 1
-            && feed_add(s, u->w[i].feed_id, u->node.key) != 0) {
+            && feed_add(s, u->w[i].feed_id, u->node.id) != 0) {
             user_drop(s, who->user_id);
             return -1;
         }
@@ -438,7 +317,7 @@ source_add_item(void *ctx, const struct curator_item *it,
                 struct curator_want *want)
 {
     const struct source *s = ctx;
-    const struct feed *f = (const struct feed *)table_find(&s->feeds,
+    const struct feed *f = (const struct feed *)hm_find_id(&s->feeds,
                                                            it->feed_id);
 
     if (f == NULL || want == NULL || want->user == NULL)
@@ -449,26 +328,13 @@ source_add_item(void *ctx, const struct curator_item *it,
 }
 
 static void
-table_free(struct table *t, void (*free_node)(struct node *))
-{
-    for (size_t i = 0; i < t->nb; i++) {
-        struct node *n = t->b[i], *next;
-        for (; n; n = next) {
-            next = n->next;
-            free_node(n);
-        }
-    }
-    free(t->b);
-}
-
-static void
-free_user_node(struct node *n)
+free_user_node(struct hm_node *n)
 {
     user_free((struct user *)n);
 }
 
 static void
-free_feed_node(struct node *n)
+free_feed_node(struct hm_node *n)
 {
     struct feed *f = (struct feed *)n;
     free(f->users);
@@ -482,8 +348,8 @@ source_free(void *ctx)
 
     if (s == NULL)
         return;
-    table_free(&s->users, free_user_node);
-    table_free(&s->feeds, free_feed_node);
+    hm_free(&s->users, free_user_node);
+    hm_free(&s->feeds, free_feed_node);
     free(s);
 }
 

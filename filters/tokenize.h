@@ -3,7 +3,8 @@
  * lowercasing, Snowball stemming through libstemmer with a small memo,
  * a compact per-item analysis (distinct stems with their fields and
  * counts, plus the stem sequence for phrases), a cache of analyses keyed
- * by item id, and a generic open-addressing index map.
+ * by item id, a generic open-addressing index map, and the options a
+ * filter built on these takes (language, max_items).
  *
  * Words: runs of ASCII letters and digits and of bytes >= 0x80, except
  * that a well-formed UTF-8 encoding of Unicode punctuation or space
@@ -35,6 +36,9 @@
 #include <string.h>
 
 #include "filter.h"
+#include "hashmap.h"
+#include "options.h"
+#include "utf8.h"
 
 #define TK_MAX_WORD 64          /* bytes of a lowercased word or stem */
 #define TK_MAX_PHRASE 16        /* words of a term; longer never match */
@@ -48,17 +52,6 @@
 enum { TK_TITLE, TK_SUMMARY, TK_TEXT, TK_NFIELDS };
 
 /* ---- hashing ---- */
-
-static inline uint64_t
-tk_mix64(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
 
 /* A multiply-xor hash over 8-byte words: words are short, so this is a
  * few multiplies per call. The tail is read as overlapping whole words
@@ -89,7 +82,7 @@ tk_hash(const void *p, size_t n)
     } else {
         v = 0;
     }
-    return (uint32_t)tk_mix64(h ^ v);
+    return (uint32_t)hm_mix64(h ^ v);
 }
 
 /* ---- the word scanner ---- */
@@ -179,58 +172,6 @@ tk_lower(uint32_t c)
     return c;
 }
 
-static inline size_t
-tk_utf8_put(unsigned char *o, uint32_t c)
-{
-    if (c < 0x80) {
-        o[0] = (unsigned char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        o[0] = (unsigned char)(0xc0 | (c >> 6));
-        o[1] = (unsigned char)(0x80 | (c & 0x3f));
-        return 2;
-    }
-    if (c < 0x10000) {
-        o[0] = (unsigned char)(0xe0 | (c >> 12));
-        o[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
-        o[2] = (unsigned char)(0x80 | (c & 0x3f));
-        return 3;
-    }
-    o[0] = (unsigned char)(0xf0 | (c >> 18));
-    o[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3f));
-    o[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
-    o[3] = (unsigned char)(0x80 | (c & 0x3f));
-    return 4;
-}
-
-/* Decode one well-formed UTF-8 sequence at p (p[0] >= 0x80) into *c;
- * returns its length, or 0 when the bytes are not well formed. */
-static inline size_t
-tk_utf8_get(const unsigned char *p, const unsigned char *end, uint32_t *c)
-{
-    size_t left = (size_t)(end - p);
-    unsigned char b = p[0];
-
-    if (b >= 0xc2 && b <= 0xdf && left >= 2 && (p[1] & 0xc0) == 0x80) {
-        *c = ((uint32_t)(b & 0x1f) << 6) | (p[1] & 0x3f);
-        return 2;
-    }
-    if (b >= 0xe0 && b <= 0xef && left >= 3 && (p[1] & 0xc0) == 0x80
-        && (p[2] & 0xc0) == 0x80) {
-        *c = ((uint32_t)(b & 0x0f) << 12) | ((uint32_t)(p[1] & 0x3f) << 6)
-             | (p[2] & 0x3f);
-        return (*c >= 0x800 && (*c < 0xd800 || *c > 0xdfff)) ? 3 : 0;
-    }
-    if (b >= 0xf0 && b <= 0xf4 && left >= 4 && (p[1] & 0xc0) == 0x80
-        && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80) {
-        *c = ((uint32_t)(b & 0x07) << 18) | ((uint32_t)(p[1] & 0x3f) << 12)
-             | ((uint32_t)(p[2] & 0x3f) << 6) | (p[3] & 0x3f);
-        return (*c >= 0x10000 && *c <= 0x10ffff) ? 4 : 0;
-    }
-    return 0;
-}
-
 /* The next word of [*pp, end), lowercased into out (TK_MAX_WORD bytes).
  * Returns its length, or 0 at the end; *pp moves past the word. */
 static inline size_t
@@ -249,7 +190,8 @@ tk_word(const unsigned char **pp, const unsigned char *end,
         while (p < end && !tk_ascii[*p]) {
             if (*p < 0x80)
                 p++;
-            else if ((l = tk_utf8_get(p, end, &c)) > 0 && tk_is_punct(c))
+            else if ((l = utf8_get(p, (size_t)(end - p), &c)) > 0
+                     && tk_is_punct(c))
                 p += l;
             else
                 break;
@@ -275,7 +217,7 @@ tk_word(const unsigned char **pp, const unsigned char *end,
                 p++;
                 continue;
             }
-            l = tk_utf8_get(p, end, &c);
+            l = utf8_get(p, (size_t)(end - p), &c);
             if (l == 0) {
                 /* Invalid UTF-8: a word byte, kept as it is. */
                 src = p;
@@ -285,7 +227,7 @@ tk_word(const unsigned char **pp, const unsigned char *end,
                 break;
             } else {
                 p += l;
-                l = tk_utf8_put(enc, tk_lower(c));
+                l = utf8_put(enc, tk_lower(c));
                 src = enc;
             }
             if (n + l <= TK_MAX_WORD) {
@@ -924,7 +866,7 @@ static inline uint32_t
 tk_cache_hash(const void *ctx, uint32_t v)
 {
     const struct tk_cache *c = ctx;
-    return (uint32_t)tk_mix64((uint64_t)c->vec[v]->id);
+    return (uint32_t)hm_mix64((uint64_t)c->vec[v]->id);
 }
 
 static inline int
@@ -937,7 +879,7 @@ tk_cache_eq(const void *ctx, uint32_t v, const void *key)
 static inline const struct tk_cached *
 tk_cache_get(const struct tk_cache *c, long long id)
 {
-    uint32_t *at = tk_map_find(&c->map, (uint32_t)tk_mix64((uint64_t)id),
+    uint32_t *at = tk_map_find(&c->map, (uint32_t)hm_mix64((uint64_t)id),
                                tk_cache_eq, c, &id);
     return at ? c->vec[*at - 1] : NULL;
 }
@@ -945,7 +887,7 @@ tk_cache_get(const struct tk_cache *c, long long id)
 static inline void
 tk_cache_drop(struct tk_cache *c, long long id)
 {
-    uint32_t *at = tk_map_find(&c->map, (uint32_t)tk_mix64((uint64_t)id),
+    uint32_t *at = tk_map_find(&c->map, (uint32_t)hm_mix64((uint64_t)id),
                                tk_cache_eq, c, &id);
     struct tk_cached *x;
 
@@ -1042,7 +984,7 @@ tk_cache_put(struct tk_cache *c, long long id, uint32_t lang,
     v = c->n_free > 0 ? c->free[--c->n_free] : c->n_vec++;
     x->vec = v;
     c->vec[v] = x;
-    tk_map_put(&c->map, (uint32_t)tk_mix64((uint64_t)id), v);
+    tk_map_put(&c->map, (uint32_t)hm_mix64((uint64_t)id), v);
     x->older = c->newest;
     x->newer = NULL;
     if (c->newest)
@@ -1073,40 +1015,43 @@ tk_cache_free(struct tk_cache *c)
 
 /* ---- options ---- */
 
-/* A finite number >= 0 with nothing around it. */
-static inline int
-tk_parse_number(const char *s, double *out)
-{
-    char *end;
-    double v;
+/* The options of a filter built on this file, with their defaults. */
+struct tk_options {
+    const char *language;       /* for items of unknown language */
+    size_t max_items;           /* analyses kept by item id */
+};
 
-    /* strtod() alone would take "inf", "nan", hex and leading spaces. */
-    if (s == NULL || !((*s >= '0' && *s <= '9') || *s == '.')
-        || s[strspn(s, "0123456789.eE+-")] != '\0')
-        return -1;
-    v = strtod(s, &end);
-    if (*end != '\0' || !(v >= 0 && v <= 1e300))
-        return -1;
-    *out = v;
-    return 0;
+#define TK_OPTIONS_DEFAULT { "english", 50000 }
+
+/* Take option key = value if it is one of struct tk_options. Returns 1
+ * if it is, 0 if the key is not one, -1 (err set) for a bad value. */
+static inline int
+tk_option(struct tk_options *o, const char *key, const char *value,
+          char *err, size_t errlen)
+{
+    long long n;
+
+    if (strcmp(key, "language") == 0) {
+        o->language = value;
+        return 1;
+    }
+    if (strcmp(key, "max_items") != 0)
+        return 0;
+    if (opt_parse_whole(value, 0, 1000000000, &n) != 0)
+        return opt_refuse(key, value, "a whole number >= 0", err, errlen);
+    o->max_items = (size_t)n;
+    return 1;
 }
 
-/* A whole number 0 .. 1e9 in decimal digits. */
+/* tk_langs_init() with o->language. Returns 0, or -1 with err set. */
 static inline int
-tk_parse_count(const char *s, size_t *out)
+tk_langs_open(struct tk_langs *ls, const struct tk_options *o, char *err,
+              size_t errlen)
 {
-    size_t v = 0;
-    if (s == NULL || *s == '\0')
-        return -1;
-    for (; *s != '\0'; s++) {
-        if (*s < '0' || *s > '9')
-            return -1;
-        v = v * 10 + (size_t)(*s - '0');
-        if (v > 1000000000)
-            return -1;
-    }
-    *out = v;
-    return 0;
+    if (tk_langs_init(ls, o->language) == 0)
+        return 0;
+    return opt_refuse("language", o->language, "a language the stemmer "
+                      "knows", err, errlen);
 }
 
 #endif

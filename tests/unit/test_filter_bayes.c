@@ -39,17 +39,12 @@ load(void)
     return p;
 }
 
-/* Load and init with options given as "key", "value", ..., NULL. */
+/* Load and init with option k = v, or none if k is NULL. */
 static struct tp_plugin *
 start(const char *k, const char *v)
 {
-    struct tp_plugin *p = load();
-    char err[256] = "";
-    int rc = k != NULL ? tp_init(p, err, sizeof err, k, v, NULL)
-                       : tp_init(p, err, sizeof err, NULL);
-    if (rc != 0)
-        fprintf(stderr, "init: %s\n", err);
-    assert_int_equal(rc, 0);
+    struct tp_plugin *p = tp_open("bayes", k, v, NULL);
+    assert_non_null(p);
     assert_non_null(p->ctx);
     return p;
 }
@@ -69,11 +64,8 @@ score_item(struct tp_plugin *p, long long user,
            const struct curator_item *it, struct tp_sink *s)
 {
     struct curator_profile who = tp_profile(user, "u");
-    double v = NAN;
-    int ex = 0;
-    assert_int_equal(tp_score(p, it, &who, &v, &ex, s), 0);
-    assert_true(isfinite(v));
-    assert_int_equal(ex, 0);
+    double v;
+    assert_int_equal(tp_score_ok(p, it, &who, &v, s), 0);
     return v;
 }
 
@@ -91,8 +83,7 @@ add(struct tp_plugin *p, long long id, const char *title,
     struct tp_wanted *tw)
 {
     struct curator_item it = tp_item(id, title, "");
-    tp_wanted_init(tw);
-    assert_int_equal(p->f->add_item(p->ctx, &it, &tw->w), 0);
+    assert_int_equal(tp_add(p, &it, tw), 0);
 }
 
 /* Three liked items about kubernetes and helm, three disliked about
@@ -114,16 +105,9 @@ test_entry(void **state)
 {
     struct tp_plugin *p = load();
     (void)state;
-    assert_int_equal(p->f->abi_major, CURATOR_FILTER_ABI_MAJOR);
-    assert_true(p->f->size >= sizeof(struct curator_filter));
-    assert_string_equal(p->f->name, "bayes");
-    assert_non_null(p->f->init);
-    assert_non_null(p->f->score);
-    assert_non_null(p->f->free);
-    assert_non_null(p->f->learn);
-    assert_non_null(p->f->add_item);
-    assert_non_null(p->f->drop_item);
-    assert_non_null(p->f->drop_profile);
+    assert_int_equal(tp_check_entry(p, "bayes", TP_SET_PROFILE
+                                    | TP_DROP_PROFILE | TP_ADD_ITEM
+                                    | TP_DROP_ITEM | TP_LEARN), 0);
     tp_unload(p);
 }
 
@@ -612,18 +596,6 @@ test_want_matches_score(void **state)
     check_want_matches_score("-0.5");
 }
 
-static char *
-repeat(const char *word, size_t times)
-{
-    size_t len = strlen(word);
-    char *s = malloc(len * times + 1);
-    assert_non_null(s);
-    for (size_t i = 0; i < times; i++)
-        memcpy(s + i * len, word, len);
-    s[len * times] = '\0';
-    return s;
-}
-
 static void
 test_hostile_input(void **state)
 {
@@ -645,11 +617,11 @@ test_hostile_input(void **state)
 
     /* A megabyte in one word is dropped; one word a hundred thousand
      * times counts once. */
-    big = repeat("a", 1 << 20);
+    big = tp_repeat("a", 1 << 20);
     it = tp_item(71, "x", big);
     assert_double_eq(score_item(p, 1, &it, &s), 0.0);
     free(big);
-    big = repeat("kubernetes helm ", 100000);
+    big = tp_repeat("kubernetes helm ", 100000);
     it = tp_item(72, "", big);
     assert_double_eq(score_item(p, 1, &it, &s), 0.5 * log(12));
     /* Worth a want(), but there is no sink to take it. */
@@ -704,10 +676,7 @@ static void
 refused(const char *key, const char *value, const char *want)
 {
     struct tp_plugin *p = load();
-    char err[256] = "";
-    assert_int_not_equal(tp_init(p, err, sizeof err, key, value, NULL), 0);
-    assert_null(p->ctx);
-    assert_string_equal(err, want);
+    assert_int_equal(tp_refuses(p, key, value, want), 0);
     tp_unload(p);
 }
 

@@ -158,8 +158,7 @@ add_full(long long id, long long feed_id, const char *feed_title,
     it.feed_id = feed_id;
     it.feed_title = feed_title;
     it.link = link;
-    tp_wanted_init(&w);
-    assert_int_equal(plugin->f->add_item(plugin->ctx, &it, &w.w), 0);
+    assert_int_equal(tp_add(plugin, &it, &w), 0);
     assert_int_equal(w.n, 0);
 }
 
@@ -178,11 +177,9 @@ copy_of(long long id, double penalty)
     struct curator_item it = tp_item(id, "", "");
     struct curator_profile who = tp_profile(7, "ann");
     struct tp_sink s;
-    double score = NAN;
-    int exclude = 0;
+    double score;
 
-    assert_int_equal(tp_score(plugin, &it, &who, &score, &exclude, &s), 0);
-    assert_int_equal(exclude, 0);
+    assert_int_equal(tp_score_ok(plugin, &it, &who, &score, &s), 0);
     if (s.duplicate_of == 0) {
         assert_int_equal(s.n, 0);
         assert_true(score == 0.0);
@@ -214,21 +211,9 @@ reason_of(long long id, char *out, size_t outlen)
 static void
 test_entry(void **state)
 {
-    const struct curator_filter *f = plugin->f;
-
     (void)state;
-    assert_int_equal(f->abi_major, CURATOR_FILTER_ABI_MAJOR);
-    assert_int_equal(f->abi_minor, CURATOR_FILTER_ABI_MINOR);
-    assert_true(f->size >= sizeof(struct curator_filter));
-    assert_string_equal(f->name, "dedupe");
-    assert_non_null(f->init);
-    assert_non_null(f->score);
-    assert_non_null(f->free);
-    assert_non_null(f->add_item);
-    assert_non_null(f->drop_item);
-    assert_null(f->set_profile);
-    assert_null(f->drop_profile);
-    assert_null(f->learn);
+    assert_int_equal(tp_check_entry(plugin, "dedupe", TP_ADD_ITEM
+                                    | TP_DROP_ITEM), 0);
 }
 
 static void
@@ -724,11 +709,7 @@ test_no_false_positives(void **state)
 static void
 check_init_fails(const char *key, const char *value, const char *want)
 {
-    char err[256] = "";
-    assert_int_not_equal(tp_init(plugin, err, sizeof err, key, value,
-                                 NULL), 0);
-    assert_string_equal(err, want);
-    assert_null(plugin->ctx);
+    assert_int_equal(tp_refuses(plugin, key, value, want), 0);
 }
 
 static void
@@ -780,13 +761,8 @@ test_options(void **state)
         assert_string_equal(err, "unknown option 'nope'");
     }
     /* A tiny err buffer is cut and terminated. */
-    {
-        char small[8];
-        memset(small, 'X', sizeof small);
-        assert_int_not_equal(tp_init(plugin, small, sizeof small, "colour",
-                                     "blue", NULL), 0);
-        assert_string_equal(small, "unknown");
-    }
+    assert_int_equal(tp_refuses_cut(plugin, "colour", "blue", 8, "unknown"),
+                     0);
     /* Every option at its limits. */
     INIT("window", "1", "max_distance", "0", "min_words", "1",
          "penalty", "0", NULL);

@@ -27,24 +27,7 @@
 static int
 group_setup(void **state)
 {
-    struct tp_plugin *p = tp_load("gems");
-    *state = p;
-    return p == NULL ? -1 : 0;
-}
-
-static int
-group_teardown(void **state)
-{
-    tp_unload(*state);
-    return 0;
-}
-
-static int
-test_setup(void **state)
-{
-    struct tp_plugin *p = *state;
-    char err[256];
-    return tp_init(p, err, sizeof err, NULL);
+    return tp_fixture_load(state, "gems");
 }
 
 static struct curator_gem
@@ -65,13 +48,10 @@ score_gem(struct tp_plugin *p, const struct curator_gem *g,
           const struct curator_profile *who, struct tp_sink *s)
 {
     struct curator_item it = tp_item(1, "Title", "");
-    double v = NAN;
-    int exclude = 0;
+    double v;
 
     it.gem = g;
-    assert_int_equal(tp_score(p, &it, who, &v, &exclude, s), 0);
-    assert_true(isfinite(v));
-    assert_int_equal(exclude, 0);
+    assert_int_equal(tp_score_ok(p, &it, who, &v, s), 0);
     assert_true(s->n <= 1);
     if (s->n == 1)
         assert_double_eq(s->contribution[0], v);
@@ -111,11 +91,8 @@ wanted(struct tp_plugin *p, const struct curator_gem *g,
     struct curator_item it = tp_item(1, "Title", "");
 
     it.gem = g;
-    tp_wanted_init(w);
-    assert_int_equal(p->f->add_item(p->ctx, &it, &w->w), 0);
-    for (size_t i = 0; i < w->n; i++)
-        for (size_t j = i + 1; j < w->n; j++)
-            assert_true(w->user[i] != w->user[j]);
+    assert_int_equal(tp_add(p, &it, w), 0);
+    assert_true(tp_wanted_unique(w));
     return w->n;
 }
 
@@ -143,37 +120,11 @@ with_interests(long long id, const struct curator_interest *in, size_t n)
     return who;
 }
 
-/* 'n' copies of 's'; free() the result. */
-static char *
-repeat(const char *s, size_t n)
-{
-    size_t len = strlen(s);
-    char *out = malloc(len * n + 1);
-
-    assert_non_null(out);
-    for (size_t i = 0; i < n; i++)
-        memcpy(out + i * len, s, len);
-    out[len * n] = '\0';
-    return out;
-}
-
 static void
 test_entry(void **state)
 {
-    struct tp_plugin *p = *state;
-
-    assert_int_equal(p->f->abi_major, CURATOR_FILTER_ABI_MAJOR);
-    assert_int_equal(p->f->abi_minor, CURATOR_FILTER_ABI_MINOR);
-    assert_int_equal(p->f->size, sizeof(struct curator_filter));
-    assert_string_equal(p->f->name, "gems");
-    assert_non_null(p->f->init);
-    assert_non_null(p->f->score);
-    assert_non_null(p->f->free);
-    assert_non_null(p->f->set_profile);
-    assert_non_null(p->f->drop_profile);
-    assert_non_null(p->f->add_item);
-    assert_null(p->f->drop_item);
-    assert_null(p->f->learn);
+    assert_int_equal(tp_check_entry(*state, "gems", TP_SET_PROFILE
+                                    | TP_DROP_PROFILE | TP_ADD_ITEM), 0);
 }
 
 static void
@@ -409,32 +360,20 @@ test_options_refused(void **state)
     };
     char err[256], want[256];
 
-    assert_int_not_equal(tp_init(p, err, sizeof err, "bonus", "1", NULL),
-                         0);
-    assert_string_equal(err, "unknown option 'bonus'");
-    assert_null(p->ctx);
+    assert_int_equal(tp_refuses(p, "bonus", "1", "unknown option 'bonus'"),
+                     0);
     assert_int_not_equal(tp_init(p, err, sizeof err, "boost", "2", "",
                                  "1", NULL), 0);
     assert_string_equal(err, "unknown option ''");
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        assert_int_not_equal(tp_init(p, err, sizeof err, "boost", bad[i],
-                                     NULL), 0);
         snprintf(want, sizeof want, "boost: '%s' is not a number from 0 to "
                  "1000", bad[i]);
-        assert_string_equal(err, want);
-        assert_int_not_equal(tp_init(p, err, sizeof err, "audience_bonus",
-                                     bad[i], NULL), 0);
+        assert_int_equal(tp_refuses(p, "boost", bad[i], want), 0);
         snprintf(want, sizeof want, "audience_bonus: '%s' is not a number "
                  "from 0 to 1000", bad[i]);
-        assert_string_equal(err, want);
+        assert_int_equal(tp_refuses(p, "audience_bonus", bad[i], want), 0);
     }
-    struct curator_filter_option opt = { "boost", "x" };
-    char small[8];
-    void *ctx = NULL;
-    assert_int_not_equal(p->f->init(&opt, 1, &ctx, small, sizeof small), 0);
-    assert_string_equal(small, "boost: ");
-    assert_int_not_equal(p->f->init(&opt, 1, &ctx, NULL, 0), 0);
-    assert_null(ctx);
+    assert_int_equal(tp_refuses_cut(p, "boost", "x", 8, "boost: "), 0);
 }
 
 static void
@@ -594,7 +533,7 @@ check_note(struct tp_plugin *p, const char *note, const char *shown)
 static void
 check_cut(struct tp_plugin *p, const char *unit, size_t n, size_t k)
 {
-    char *note = repeat(unit, n), *kept = repeat(unit, k);
+    char *note = tp_repeat(unit, n), *kept = tp_repeat(unit, k);
     char shown[512];
 
     snprintf(shown, sizeof shown, "%s%s", kept, k < n ? ELLIPSIS : "");
@@ -623,7 +562,7 @@ test_note_cut(void **state)
     check_cut(p, "\xf0\x9f\x98\x80" "a", 24, 24);
     check_cut(p, "\xf0\x9f\x98\x80" "a", 25, 23);
     /* The cut falls between characters, inside a word if need be. */
-    char *words = repeat("abcd ", 30), *kept = repeat("abcd ", 23);
+    char *words = tp_repeat("abcd ", 30), *kept = tp_repeat("abcd ", 23);
     char shown[256];
     snprintf(shown, sizeof shown, "%sab" ELLIPSIS, kept);
     check_note(p, words, shown);
@@ -658,8 +597,8 @@ test_note_hostile(void **state)
     check_note(p, "\x01\x02 \t\r\n\xe2\x80\x8b", "");
 
     /* 100 KB of controls between letters, cut like any note. */
-    note = repeat("\x01x", 50000);
-    x = repeat("x ", 58);
+    note = tp_repeat("\x01x", 50000);
+    x = tp_repeat("x ", 58);
     shown = malloc(512);
     assert_non_null(shown);
     snprintf(shown, 512, "%sx" ELLIPSIS, x);
@@ -667,8 +606,8 @@ test_note_hostile(void **state)
     free(note);
     free(x);
     /* 100 KB of invalid bytes: each shows as 3, 39 of them fit. */
-    note = repeat("\xff", 100000);
-    x = repeat(FFFD, 39);
+    note = tp_repeat("\xff", 100000);
+    x = tp_repeat(FFFD, 39);
     snprintf(shown, 512, "%s" ELLIPSIS, x);
     check_note(p, note, shown);
     free(note);
@@ -680,9 +619,10 @@ static void
 test_reason_bounds(void **state)
 {
     struct tp_plugin *p = *state;
-    char *editor = repeat("E", 100000), *goal = repeat("g", 100000);
-    char *note = repeat("n", 100000);
-    char *e = repeat("E", 29), *gg = repeat("g", 45), *nn = repeat("n", 76);
+    char *editor = tp_repeat("E", 100000), *goal = tp_repeat("g", 100000);
+    char *note = tp_repeat("n", 100000);
+    char *e = tp_repeat("E", 29), *gg = tp_repeat("g", 45);
+    char *nn = tp_repeat("n", 76);
     const char *tags[] = { goal };
     const char *goals[] = { goal };
     struct curator_gem g = gem(editor, note, tags, 1, NULL, 0);
@@ -700,7 +640,7 @@ test_reason_bounds(void **state)
     struct curator_interest in = { goal, 1.0, NULL, 0 };
     who = with_interests(7, &in, 1);
     free(nn);
-    nn = repeat("n", 72);
+    nn = tp_repeat("n", 72);
     snprintf(want, sizeof want, "editor pick by %s" ELLIPSIS ": \"%s"
              ELLIPSIS "\" (matches your interest %s" ELLIPSIS ")", e, nn,
              gg);
@@ -747,18 +687,18 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_entry),
-        cmocka_unit_test_setup(test_match_goal, test_setup),
-        cmocka_unit_test_setup(test_match_interest, test_setup),
-        cmocka_unit_test_setup(test_normalisation, test_setup),
-        cmocka_unit_test_setup(test_audience, test_setup),
-        cmocka_unit_test_setup(test_options, test_setup),
-        cmocka_unit_test_setup(test_options_refused, test_setup),
-        cmocka_unit_test_setup(test_want, test_setup),
-        cmocka_unit_test_setup(test_many_users, test_setup),
-        cmocka_unit_test_setup(test_note_cut, test_setup),
-        cmocka_unit_test_setup(test_note_hostile, test_setup),
-        cmocka_unit_test_setup(test_reason_bounds, test_setup),
+        cmocka_unit_test_setup(test_match_goal, tp_fixture_init),
+        cmocka_unit_test_setup(test_match_interest, tp_fixture_init),
+        cmocka_unit_test_setup(test_normalisation, tp_fixture_init),
+        cmocka_unit_test_setup(test_audience, tp_fixture_init),
+        cmocka_unit_test_setup(test_options, tp_fixture_init),
+        cmocka_unit_test_setup(test_options_refused, tp_fixture_init),
+        cmocka_unit_test_setup(test_want, tp_fixture_init),
+        cmocka_unit_test_setup(test_many_users, tp_fixture_init),
+        cmocka_unit_test_setup(test_note_cut, tp_fixture_init),
+        cmocka_unit_test_setup(test_note_hostile, tp_fixture_init),
+        cmocka_unit_test_setup(test_reason_bounds, tp_fixture_init),
     };
     return cmocka_run_group_tests_name("unit: filter gems", tests,
-                                       group_setup, group_teardown);
+                                       group_setup, tp_fixture_unload);
 }

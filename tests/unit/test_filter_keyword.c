@@ -28,39 +28,22 @@
             fail_msg("%s = %.17g, want %.17g", #a, a_, b_);                 \
     } while (0)
 
-/* Load and init with options "key", "value", ..., NULL; must succeed. */
 static struct tp_plugin *
-kw_open(const char *key, ...)
+must(struct tp_plugin *p)
 {
-    struct tp_plugin *p = tp_load("keyword");
-    struct curator_filter_option opts[16];
-    char err[256] = "";
-    size_t n = 0;
-    va_list ap;
-
     assert_non_null(p);
-    va_start(ap, key);
-    for (const char *k = key; k != NULL && n < 16;
-         k = va_arg(ap, const char *)) {
-        opts[n].key = k;
-        opts[n].value = va_arg(ap, const char *);
-        n++;
-    }
-    va_end(ap);
-    if (p->f->init(opts, n, &p->ctx, err, sizeof err) != 0)
-        fail_msg("init: %s", err);
     return p;
 }
+
+/* Load and init with options "key", "value", ..., NULL; must succeed. */
+#define kw_open(...) must(tp_open("keyword", __VA_ARGS__))
 
 static double
 score_ok(struct tp_plugin *p, const struct curator_item *it,
          const struct curator_profile *who, struct tp_sink *s)
 {
     double v;
-    int ex;
-    assert_int_equal(tp_score(p, it, who, &v, &ex, s), 0);
-    assert_int_equal(ex, 0);
-    assert_true(isfinite(v));
+    assert_int_equal(tp_score_ok(p, it, who, &v, s), 0);
     return v;
 }
 
@@ -93,8 +76,7 @@ static void
 add_ok(struct tp_plugin *p, const struct curator_item *it,
        struct tp_wanted *w)
 {
-    tp_wanted_init(w);
-    assert_int_equal(p->f->add_item(p->ctx, it, &w->w), 0);
+    assert_int_equal(tp_add(p, it, w), 0);
 }
 
 static void
@@ -103,18 +85,9 @@ test_entry(void **state)
     struct tp_plugin *p = tp_load("keyword");
     (void)state;
     assert_non_null(p);
-    assert_int_equal(p->f->abi_major, CURATOR_FILTER_ABI_MAJOR);
-    assert_int_equal(p->f->abi_minor, CURATOR_FILTER_ABI_MINOR);
-    assert_int_equal(p->f->size, sizeof(struct curator_filter));
-    assert_string_equal(p->f->name, "keyword");
-    assert_non_null(p->f->init);
-    assert_non_null(p->f->score);
-    assert_non_null(p->f->free);
-    assert_non_null(p->f->set_profile);
-    assert_non_null(p->f->drop_profile);
-    assert_non_null(p->f->add_item);
-    assert_non_null(p->f->drop_item);
-    assert_null(p->f->learn);
+    assert_int_equal(tp_check_entry(p, "keyword", TP_SET_PROFILE
+                                    | TP_DROP_PROFILE | TP_ADD_ITEM
+                                    | TP_DROP_ITEM), 0);
     tp_unload(p);
 }
 
@@ -615,11 +588,8 @@ static void
 refused(const char *key, const char *value, const char *want)
 {
     struct tp_plugin *p = tp_load("keyword");
-    char err[256] = "";
     assert_non_null(p);
-    assert_int_not_equal(tp_init(p, err, sizeof err, key, value, NULL), 0);
-    assert_string_equal(err, want);
-    assert_null(p->ctx);
+    assert_int_equal(tp_refuses(p, key, value, want), 0);
     tp_unload(p);
 }
 
@@ -671,8 +641,7 @@ test_options(void **state)
                                  "nope", "1", NULL), 0);
     assert_string_equal(err, "unknown option 'nope'");
     /* A tiny buffer is cut and terminated. */
-    assert_int_not_equal(tp_init(p, err, 8, "colour", "blue", NULL), 0);
-    assert_string_equal(err, "unknown");
+    assert_int_equal(tp_refuses_cut(p, "colour", "blue", 8, "unknown"), 0);
     tp_unload(p);
 }
 

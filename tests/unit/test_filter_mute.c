@@ -21,11 +21,8 @@
 static struct tp_plugin *
 mute_open(void)
 {
-    struct tp_plugin *p = tp_load("mute");
-    char err[256] = "";
+    struct tp_plugin *p = tp_open("mute", NULL);
     assert_non_null(p);
-    if (tp_init(p, err, sizeof err, NULL) != 0)
-        fail_msg("init: %s", err);
     return p;
 }
 
@@ -73,12 +70,8 @@ test_entry(void **state)
     struct tp_plugin *p = tp_load("mute");
     (void)state;
     assert_non_null(p);
-    assert_int_equal(p->f->abi_major, CURATOR_FILTER_ABI_MAJOR);
-    assert_int_equal(p->f->size, sizeof(struct curator_filter));
-    assert_string_equal(p->f->name, "mute");
-    assert_non_null(p->f->add_item);
-    assert_non_null(p->f->drop_item);
-    assert_null(p->f->learn);
+    assert_int_equal(tp_check_entry(p, "mute", TP_ADD_ITEM | TP_DROP_ITEM),
+                     0);
     tp_unload(p);
 }
 
@@ -174,8 +167,7 @@ test_add_item(void **state)
 
     (void)state;
     /* Mutes only exclude: nobody is named. */
-    tp_wanted_init(&w);
-    assert_int_equal(p->f->add_item(p->ctx, &it, &w.w), 0);
+    assert_int_equal(tp_add(p, &it, &w), 0);
     assert_int_equal(w.n, 0);
     assert_int_equal(excluded(p, &it, &who, &s), 1);
     /* Kept, dropped, analysed again: the same answer. */
@@ -210,16 +202,13 @@ test_options(void **state)
 
     (void)state;
     assert_non_null(p);
-    assert_int_not_equal(tp_init(p, err, sizeof err, "colour", "x", NULL),
-                         0);
-    assert_string_equal(err, "unknown option 'colour'");
-    assert_int_not_equal(tp_init(p, err, sizeof err, "max_items", "-3",
-                                 NULL), 0);
-    assert_string_equal(err, "max_items: '-3' is not a whole number >= 0");
-    assert_int_not_equal(tp_init(p, err, sizeof err, "language", "elvish",
-                                 NULL), 0);
-    assert_string_equal(err, "language: 'elvish' is not a language the "
-                        "stemmer knows");
+    assert_int_equal(tp_refuses(p, "colour", "x",
+                                "unknown option 'colour'"), 0);
+    assert_int_equal(tp_refuses(p, "max_items", "-3", "max_items: '-3' is "
+                                "not a whole number >= 0"), 0);
+    assert_int_equal(tp_refuses(p, "language", "elvish", "language: "
+                                "'elvish' is not a language the stemmer "
+                                "knows"), 0);
     assert_int_equal(tp_init(p, err, sizeof err, "language", "de",
                              "max_items", "0", NULL), 0);
     /* max_items 0: nothing kept, still right. */

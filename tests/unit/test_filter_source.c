@@ -19,28 +19,12 @@
 
 #define assert_double_eq(a, b) assert_true(fabs((a) - (b)) < 1e-12)
 
+/* Each test starts from a fresh ctx with the default options
+ * (tp_fixture_init). */
 static int
 group_setup(void **state)
 {
-    struct tp_plugin *p = tp_load("source");
-    *state = p;
-    return p == NULL ? -1 : 0;
-}
-
-static int
-group_teardown(void **state)
-{
-    tp_unload(*state);
-    return 0;
-}
-
-/* Each test starts from a fresh ctx with the default options. */
-static int
-test_setup(void **state)
-{
-    struct tp_plugin *p = *state;
-    char err[256];
-    return tp_init(p, err, sizeof err, NULL);
+    return tp_fixture_load(state, "source");
 }
 
 /* Score an item of 'feed_id' for 'who'; 0 returned, finite, not excluded. */
@@ -49,13 +33,10 @@ score_feed(struct tp_plugin *p, long long feed_id,
            const struct curator_profile *who, struct tp_sink *s)
 {
     struct curator_item it = tp_item(1, "Title", "");
-    double v = NAN;
-    int exclude = 0;
+    double v;
 
     it.feed_id = feed_id;
-    assert_int_equal(tp_score(p, &it, who, &v, &exclude, s), 0);
-    assert_true(isfinite(v));
-    assert_int_equal(exclude, 0);
+    assert_int_equal(tp_score_ok(p, &it, who, &v, s), 0);
     return v;
 }
 
@@ -71,13 +52,7 @@ check_weight(struct tp_plugin *p, double weight, double want,
     who.sources = w;
     who.n_sources = 1;
     assert_double_eq(score_feed(p, 1, &who, &s), want);
-    if (reason == NULL) {
-        assert_int_equal(s.n, 0);
-        return;
-    }
-    assert_int_equal(s.n, 1);
-    assert_double_eq(s.contribution[0], want);
-    assert_string_equal(s.reason[0], reason);
+    assert_int_equal(tp_sink_is(&s, want, reason), 0);
 }
 
 /* Items of 'feed_id' added; the users named, which must be unique. */
@@ -87,11 +62,8 @@ wanted(struct tp_plugin *p, long long feed_id, struct tp_wanted *w)
     struct curator_item it = tp_item(1, "Title", "");
 
     it.feed_id = feed_id;
-    tp_wanted_init(w);
-    assert_int_equal(p->f->add_item(p->ctx, &it, &w->w), 0);
-    for (size_t i = 0; i < w->n; i++)
-        for (size_t j = i + 1; j < w->n; j++)
-            assert_true(w->user[i] != w->user[j]);
+    assert_int_equal(tp_add(p, &it, w), 0);
+    assert_true(tp_wanted_unique(w));
     return w->n;
 }
 
@@ -109,20 +81,8 @@ set_weights(struct tp_plugin *p, long long user_id,
 static void
 test_entry(void **state)
 {
-    struct tp_plugin *p = *state;
-
-    assert_int_equal(p->f->abi_major, CURATOR_FILTER_ABI_MAJOR);
-    assert_int_equal(p->f->abi_minor, CURATOR_FILTER_ABI_MINOR);
-    assert_int_equal(p->f->size, sizeof(struct curator_filter));
-    assert_string_equal(p->f->name, "source");
-    assert_non_null(p->f->init);
-    assert_non_null(p->f->score);
-    assert_non_null(p->f->free);
-    assert_non_null(p->f->set_profile);
-    assert_non_null(p->f->drop_profile);
-    assert_non_null(p->f->add_item);
-    assert_null(p->f->drop_item);
-    assert_null(p->f->learn);
+    assert_int_equal(tp_check_entry(*state, "source", TP_SET_PROFILE
+                                    | TP_DROP_PROFILE | TP_ADD_ITEM), 0);
 }
 
 static void
@@ -227,36 +187,24 @@ test_options_refused(void **state)
     };
     char err[256], want[256];
 
-    assert_int_not_equal(tp_init(p, err, sizeof err, "scales", "2", NULL),
-                         0);
-    assert_string_equal(err, "unknown option 'scales'");
-    assert_null(p->ctx);
+    assert_int_equal(tp_refuses(p, "scales", "2", "unknown option 'scales'"),
+                     0);
     assert_int_not_equal(tp_init(p, err, sizeof err, "scale", "2",
                                  "weight", "1", NULL), 0);
     assert_string_equal(err, "unknown option 'weight'");
 
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        assert_int_not_equal(tp_init(p, err, sizeof err, "scale", bad[i],
-                                     NULL), 0);
         snprintf(want, sizeof want, "scale: '%s' is not a number from 0 "
                  "to 100", bad[i]);
-        assert_string_equal(err, want);
+        assert_int_equal(tp_refuses(p, "scale", bad[i], want), 0);
     }
-    assert_int_not_equal(tp_init(p, err, sizeof err, "floor", "1001", NULL),
-                         0);
-    assert_string_equal(err, "floor: '1001' is not a number from 0 to 1000");
-    assert_int_not_equal(tp_init(p, err, sizeof err, "floor", "-0.5", NULL),
-                         0);
-    assert_string_equal(err, "floor: '-0.5' is not a number from 0 to 1000");
+    assert_int_equal(tp_refuses(p, "floor", "1001", "floor: '1001' is not "
+                                "a number from 0 to 1000"), 0);
+    assert_int_equal(tp_refuses(p, "floor", "-0.5", "floor: '-0.5' is not "
+                                "a number from 0 to 1000"), 0);
 
     /* A short error buffer is cut, not overrun; none at all is fine. */
-    struct curator_filter_option opt = { "floor", "x" };
-    char small[8];
-    void *ctx = NULL;
-    assert_int_not_equal(p->f->init(&opt, 1, &ctx, small, sizeof small), 0);
-    assert_string_equal(small, "floor: ");
-    assert_int_not_equal(p->f->init(&opt, 1, &ctx, NULL, 0), 0);
-    assert_null(ctx);
+    assert_int_equal(tp_refuses_cut(p, "floor", "x", 8, "floor: "), 0);
     assert_int_equal(p->f->init(NULL, 0, &p->ctx, NULL, 0), 0);
 }
 
@@ -442,16 +390,16 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_entry),
-        cmocka_unit_test_setup(test_default_scores, test_setup),
-        cmocka_unit_test_setup(test_other_feeds_and_empty, test_setup),
-        cmocka_unit_test_setup(test_options, test_setup),
-        cmocka_unit_test_setup(test_options_refused, test_setup),
-        cmocka_unit_test_setup(test_hostile_weights, test_setup),
-        cmocka_unit_test_setup(test_want, test_setup),
-        cmocka_unit_test_setup(test_score_prefers_view, test_setup),
-        cmocka_unit_test_setup(test_many_users, test_setup),
-        cmocka_unit_test_setup(test_large_profile, test_setup),
+        cmocka_unit_test_setup(test_default_scores, tp_fixture_init),
+        cmocka_unit_test_setup(test_other_feeds_and_empty, tp_fixture_init),
+        cmocka_unit_test_setup(test_options, tp_fixture_init),
+        cmocka_unit_test_setup(test_options_refused, tp_fixture_init),
+        cmocka_unit_test_setup(test_hostile_weights, tp_fixture_init),
+        cmocka_unit_test_setup(test_want, tp_fixture_init),
+        cmocka_unit_test_setup(test_score_prefers_view, tp_fixture_init),
+        cmocka_unit_test_setup(test_many_users, tp_fixture_init),
+        cmocka_unit_test_setup(test_large_profile, tp_fixture_init),
     };
     return cmocka_run_group_tests_name("unit: filter source", tests,
-                                       group_setup, group_teardown);
+                                       group_setup, tp_fixture_unload);
 }

@@ -49,4 +49,13 @@ int cli_score_now(struct cli *c);
 /* Backups (cmd_backup.c). */
 int cmd_backup(struct cli *c, int argc, char **argv);
 
+/* Teams, collections, gem reach (cmd_team.c). */
+int cmd_team_add(struct cli *c, int argc, char **argv);
+int cmd_team_member(struct cli *c, int argc, char **argv);
+int cmd_share(struct cli *c, int argc, char **argv);
+int cmd_collection_add(struct cli *c, int argc, char **argv);
+int cmd_collection_feed(struct cli *c, int argc, char **argv);
+int cmd_collection_follow(struct cli *c, int argc, char **argv);
+int cmd_gem_reach(struct cli *c, int argc, char **argv);
+
 #endif

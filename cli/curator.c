@@ -833,6 +833,20 @@ static const struct command commands[] = {
     { "gem add", "ITEM --editor USER --note TEXT [--tags a,b] [--audience "
       "GOAL,...] [--expires DURATION]", "tag an item as an editor's gem",
       5, 11, cmd_gem_add, 0 },
+    { "gem reach", "ITEM", "how many people a gem reached and liked "
+      "(counts only)", 1, 1, cmd_gem_reach, 0 },
+    { "team add", "NAME", "add a team", 1, 1, cmd_team_add, 0 },
+    { "team member", "TEAM USER", "add a user to a team", 2, 2,
+      cmd_team_member, 0 },
+    { "share", "ITEM --user USER --team TEAM [--note TEXT]", "share an item "
+      "with a team: it shows in the teammates' digests", 5, 7, cmd_share,
+      0 },
+    { "collection add", "NAME [--editor USER]", "add an editor's collection "
+      "of feeds", 1, 3, cmd_collection_add, 0 },
+    { "collection feed", "NAME FEED", "add a feed to a collection (its "
+      "followers are subscribed)", 2, 2, cmd_collection_feed, 0 },
+    { "collection follow", "NAME USER", "follow a collection: subscribe to "
+      "its feeds, now and as it grows", 2, 2, cmd_collection_follow, 0 },
     { "score", "", "score new items and rescore changed profiles now", 0, 0,
       cmd_score, 0 },
     { "explain", "USER ITEM", "why the item scored what it did for the "

@@ -95,6 +95,7 @@ static const struct key_def keys[] = {
       10, 31 * 86400 },
     { "digest", "spool",      KEY_DIR,       OFF(spool_dir), 0, 0 },
     { "digest", "max_items",  KEY_UINT,      OFF(digest_max_items), 1, 500 },
+    { "digest", "team_max",   KEY_UINT,      OFF(digest_team_max), 0, 10 },
     { "score",  "window",     KEY_DURATION,  OFF(score_window),
       3600, 365 * 86400 },
     { "score",  "filter_dir", KEY_PATH,      OFF(filter_dir), 0, 0 },
@@ -972,6 +973,7 @@ set_defaults(struct config *cfg)
     cfg->digest_interval = 86400;
     cfg->spool_dir = resolve_path(cfg, "spool");
     cfg->digest_max_items = 25;
+    cfg->digest_team_max = 3;
     cfg->score_window = 14 * 86400;
     cfg->mail_from = strdup("curator@localhost.localdomain");
     cfg->mail_from_name = strdup("Curator");

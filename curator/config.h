@@ -84,6 +84,8 @@ struct config {
     long digest_interval;       /* [digest] interval, seconds */
     char *spool_dir;            /* [digest] spool */
     unsigned digest_max_items;  /* [digest] max_items */
+    unsigned digest_team_max;   /* [digest] team_max: team shares per
+                                   digest */
 
     char *web_base_url;         /* [web] base_url: how users reach the
                                    page, for links in email; NULL: from

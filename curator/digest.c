@@ -24,6 +24,7 @@
 #define MAX_GOALS 16
 #define MAX_ENTRIES 200
 #define DELIVER_BATCH 50        /* outbox rows read at once */
+#define MAX_TEAM 10             /* team shares per digest at most */
 
 void
 digest_out_init(struct digest_out *o)
@@ -235,12 +236,17 @@ select_row(void *ctx, const struct store_scored *s)
 /* Sections: gems, then one per goal in order of first appearance (the
  * best item first), then the rest; caps per goal and in total. */
 struct plan {
-    struct digest_section sec[MAX_GOALS + 2];
+    struct digest_section sec[MAX_GOALS + 3];
     struct digest_entry ent[MAX_ENTRIES];
-    char headings[MAX_GOALS + 2][160];
+    char headings[MAX_GOALS + 3][160];
     size_t n_sec, n_ent;
     int over_cap;
     long long ids[MAX_ENTRIES];
+    /* The team section's own strings. */
+    struct team_pick {
+        char title[400], link[1024], feed[200], reason[400];
+        char up[512], down[512];
+    } team[MAX_TEAM];
 };
 
 static void
@@ -336,6 +342,93 @@ plan_sections(const struct digest_cfg *c, const struct store_digest_user *u,
     }
 }
 
+/* The "Shared by your team" section: what teammates shared since the
+ * last digest, folded per item, after the editors' picks. Counts show
+ * only from three sharers up (a team view never singles anyone out). */
+struct team_ctx {
+    const struct digest_cfg *c;
+    const struct store_digest_user *u;
+    struct plan *pl;
+    struct store *st;
+    size_t n;
+};
+
+static int
+team_row(void *ctx, const struct store_team_share *sh)
+{
+    struct team_ctx *t = ctx;
+    struct plan *pl = t->pl;
+    int sent;
+
+    if (t->n >= MAX_TEAM || pl->n_ent >= MAX_ENTRIES)
+        return 0;
+    for (size_t i = 0; i < pl->n_ent; i++)
+        if (pl->ids[i] == sh->item_id)
+            return 0;   /* already in the digest */
+    if (store_item_sent(t->st, t->u->user_id, sh->item_id, &sent) != CUR_OK
+        || sent)
+        return 0;
+    struct team_pick *p = &pl->team[t->n];
+    struct digest_entry *e = &pl->ent[pl->n_ent];
+    snprintf(p->title, sizeof p->title, "%s", sh->title);
+    snprintf(p->link, sizeof p->link, "%s", sh->link ? sh->link : "");
+    snprintf(p->feed, sizeof p->feed, "%s", sh->feed ? sh->feed : "");
+    if (sh->sharers >= 3)
+        snprintf(p->reason, sizeof p->reason, "shared by %d teammates in "
+                 "%s%s%s%s", sh->sharers, sh->team, sh->note[0] ? ": \""
+                 : "", sh->note, sh->note[0] ? "\"" : "");
+    else
+        snprintf(p->reason, sizeof p->reason, "shared by a teammate in "
+                 "%s%s%s%s", sh->team, sh->note[0] ? ": \"" : "", sh->note,
+                 sh->note[0] ? "\"" : "");
+    digest_feedback_url(t->c, t->u->user_id, sh->item_id, 1, p->up,
+                        sizeof p->up);
+    digest_feedback_url(t->c, t->u->user_id, sh->item_id, -1, p->down,
+                        sizeof p->down);
+    memset(e, 0, sizeof *e);
+    e->item_id = sh->item_id;
+    e->title = p->title;
+    e->link = p->link[0] ? p->link : NULL;
+    e->feed = p->feed;
+    e->reason = p->reason;
+    e->up_url = p->up;
+    e->down_url = p->down;
+    pl->ids[pl->n_ent++] = sh->item_id;
+    t->n++;
+    return 0;
+}
+
+static int
+plan_team(struct store *st, const struct digest_cfg *c,
+          const struct store_digest_user *u, long long now, struct plan *pl)
+{
+    struct team_ctx t = { c, u, pl, st, 0 };
+    size_t first = pl->n_ent;
+    long long since = u->last_period_start > 0 ? u->last_period_start
+                                               : now - c->window;
+    int rc = store_team_shares_for_user(st, u->user_id, since,
+                                        c->team_max > 0 ? c->team_max : 3,
+                                        team_row, &t);
+    if (rc != CUR_OK || t.n == 0)
+        return rc;
+    /* After the editors' picks, before the goals. */
+    size_t at = pl->n_sec > 0 && strcmp(pl->headings[0], "Editor picks")
+                                 == 0 ? 1 : 0;
+    memmove(&pl->sec[at + 1], &pl->sec[at],
+            (pl->n_sec - at) * sizeof pl->sec[0]);
+    memmove(pl->headings[at + 1], pl->headings[at],
+            (pl->n_sec - at) * sizeof pl->headings[0]);
+    for (size_t i = at + 1; i <= pl->n_sec; i++)
+        pl->sec[i].heading = pl->headings[i];
+    snprintf(pl->headings[at], sizeof pl->headings[0],
+             "Shared by your team");
+    pl->sec[at].heading = pl->headings[at];
+    pl->sec[at].entries = &pl->ent[first];
+    pl->sec[at].n = t.n;
+    pl->n_sec++;
+    return CUR_OK;
+}
+
 struct user_copy {
     struct store_digest_user u;
     char name[128], email[320], tz[80];
@@ -398,6 +491,8 @@ compose(struct store *st, const struct digest_cfg *c,
     if (rc != CUR_OK)
         goto done;
     plan_sections(c, u, &sel, pl);
+    if ((rc = plan_team(st, c, u, now, pl)) != CUR_OK)
+        goto done;
     out->n_below = sel.below;
     out->n_items = pl->n_ent;
     if (pl->n_ent > 0) {

@@ -31,6 +31,7 @@ struct digest_cfg {
                                    (0: three days) */
     const char *spool_dir;
     long window;                /* how far back items may come from, s */
+    int team_max;               /* team shares per digest (0: 3) */
     const char *tracking_hosts; /* for the mail sanitiser */
     unsigned char key[TOKEN_KEY_LEN];   /* signs the links */
 };

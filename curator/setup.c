@@ -134,6 +134,7 @@ setup_digest_cfg(const struct config *cfg, struct store *st,
     dc->retry_min = cfg->mail_retry_min;
     dc->spool_dir = cfg->spool_dir;
     dc->window = cfg->score_window;
+    dc->team_max = (int)cfg->digest_team_max;
     dc->tracking_hosts = cfg->sanitize_tracking_hosts;
     if (cfg->mail_secrets != NULL) {
         rc = mail_secrets_load(cfg->mail_secrets, &user, &password, err,

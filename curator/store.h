@@ -17,7 +17,7 @@
 
 /* The schema version this build writes; see the migrations in
  * store_sqlite.c. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 struct store;
 
@@ -742,5 +742,58 @@ int store_item_ensure(struct store *st, const char *feed_url,
                       const char *title, const char *link,
                       long long published, long long now,
                       long long *item_id);
+
+/* Teams, shares and collections (store_team.c). Names are 1 to 64
+ * bytes without control characters. */
+int store_team_add(struct store *st, const char *name, long long *id);
+int store_team_find(struct store *st, const char *name, long long *id);
+/* CUR_ENOTFOUND when the team or user does not exist. */
+int store_team_member_add(struct store *st, long long team_id,
+                          long long user_id);
+int store_team_member(struct store *st, long long team_id,
+                      long long user_id, int *is_member);
+/* A member shares an item with the team (again: the note is replaced). */
+int store_share_add(struct store *st, long long team_id, long long user_id,
+                    long long item_id, const char *note);
+
+/* An item teammates shared with one of the user's teams, folded: how
+ * many shared it (other than the user) and the latest note. */
+struct store_team_share {
+    long long item_id;
+    const char *title;
+    const char *link;           /* may be NULL */
+    const char *feed;           /* feed title or URL */
+    const char *team;
+    const char *note;           /* the latest non-empty note, or "" */
+    int sharers;
+    long long latest;
+};
+typedef int (*store_team_share_cb)(void *ctx,
+                                   const struct store_team_share *s);
+/* Shares since 'since' by the user's teammates, most shared first, at
+ * most 'limit'. */
+int store_team_shares_for_user(struct store *st, long long user_id,
+                               long long since, int limit,
+                               store_team_share_cb cb, void *ctx);
+
+int store_collection_add(struct store *st, const char *name,
+                         long long editor_id, long long *id);
+int store_collection_find(struct store *st, const char *name,
+                          long long *id);
+/* Add a feed to a collection and subscribe its followers to it. */
+int store_collection_feed_add(struct store *st, long long collection_id,
+                              long long feed_id);
+/* Follow a collection: subscribe the user to its feeds, now and as the
+ * editor adds more. */
+int store_collection_follow(struct store *st, long long collection_id,
+                            long long user_id);
+typedef int (*store_id_cb)(void *ctx, long long id);
+int store_collection_feeds(struct store *st, long long collection_id,
+                           store_id_cb cb, void *ctx);
+
+/* How far a gem went: users it was scored for (reached) and those of
+ * them who gave 👍. Aggregates only. */
+int store_gem_reach(struct store *st, long long item_id, long long *reached,
+                    long long *liked);
 
 #endif

@@ -25,6 +25,7 @@
 #define MAX_ENTRIES 200
 #define DELIVER_BATCH 50        /* outbox rows read at once */
 #define MAX_TEAM 10             /* team shares per digest at most */
+#define QUEUE_BATCH 64          /* digests queued per transaction */
 
 void
 digest_out_init(struct digest_out *o)
@@ -676,13 +677,25 @@ digest_queue_due(struct store *st, const struct digest_cfg *c, long long now,
 
     /* Users are read first and queued after, so no statement is open
      * across the writes. */
-    for (size_t i = 0; i < d.n && rc == CUR_OK; i++) {
-        long long id;
-        rc = enqueue(st, c, &d.due[i], now, &id);
-        if (rc == CUR_EEXIST)
-            rc = CUR_OK;
-        else if (rc == CUR_OK && id)
-            n++;
+    /* QUEUE_BATCH users per transaction, each its own savepoint: one
+     * sync per batch, and a crash loses only digests queued again on the
+     * next tick (their periods are not recorded either). */
+    for (size_t i = 0; i < d.n && rc == CUR_OK; i += QUEUE_BATCH) {
+        if ((rc = store_begin(st)) != CUR_OK)
+            break;
+        for (size_t k = i; k < d.n && k < i + QUEUE_BATCH && rc == CUR_OK;
+             k++) {
+            long long id;
+            rc = enqueue(st, c, &d.due[k], now, &id);
+            if (rc == CUR_EEXIST)
+                rc = CUR_OK;
+            else if (rc == CUR_OK && id)
+                n++;
+        }
+        if (rc == CUR_OK)
+            rc = store_commit(st);
+        else
+            store_rollback(st);
     }
     for (size_t i = 0; i < d.n * 3; i++)
         free(d.strings[i]);
@@ -777,10 +790,12 @@ deliver_batch(struct store *st, const struct digest_cfg *c,
     int rc = store_outbox_due(st, now, DELIVER_BATCH, pending_row, &l);
 
     *n = l.n;
+    /* Each outcome commits at once: a crash can resend only the one
+     * message between the server's 250 and that commit (DUR-3). */
     for (size_t i = 0; i < l.n && rc == CUR_OK; i++) {
         struct pending *p = &l.p[i];
-        char reply[512] = "";
         const char *rcpt[1] = { p->rcpt };
+        char reply[512] = "";
         enum mail_status ms = mail_deliver(mc, c->from_email, rcpt, 1,
                                            p->message_id, p->body, p->len,
                                            reply, sizeof reply);

@@ -138,37 +138,40 @@ check_envelope(const char *from, const char *const *rcpt, size_t n_rcpt,
 static int
 check_message(const char *msg, size_t len, char *why, size_t whylen)
 {
-    size_t line = 1, start = 0;
+    size_t line = 1;
 
     if (msg == NULL || len == 0) {
         format(why, whylen, "empty message");
         return -1;
     }
-    for (size_t i = 0; i < len; i++) {
-        if (msg[i] == '\0') {
+    /* Line by line: memchr finds each LF, strcspn-like scans are left
+     * to memchr for the rare CR and NUL inside a line. */
+    for (size_t pos = 0; pos < len; line++) {
+        const char *lf = memchr(msg + pos, '\n', len - pos);
+        size_t end = lf ? (size_t)(lf - msg) : len;    /* LF or the end */
+        size_t body_end = end;
+        if (lf != NULL) {
+            if (end == pos || msg[end - 1] != '\r') {
+                format(why, whylen, "message line %zu: bare LF", line);
+                return -1;
+            }
+            body_end = end - 1;
+        }
+        if (memchr(msg + pos, '\0', body_end - pos) != NULL) {
             format(why, whylen, "message line %zu: NUL byte", line);
             return -1;
         }
-        if (msg[i] == '\r' && (i + 1 == len || msg[i + 1] != '\n')) {
+        if (memchr(msg + pos, '\r', body_end - pos) != NULL
+            || (lf == NULL && body_end > pos && msg[body_end - 1] == '\r')) {
             format(why, whylen, "message line %zu: bare CR", line);
             return -1;
         }
-        if (msg[i] == '\n' && (i == 0 || msg[i - 1] != '\r')) {
-            format(why, whylen, "message line %zu: bare LF", line);
+        if (body_end - pos > MAIL_LINE_MAX) {
+            format(why, whylen, "message line %zu: over %d bytes", line,
+                   MAIL_LINE_MAX);
             return -1;
         }
-        /* At a LF, i - 1 - start bytes precede the CR; a last line
-         * without CRLF is measured at the end. */
-        if (msg[i] == '\n' || i + 1 == len) {
-            size_t n = msg[i] == '\n' ? i - 1 - start : len - start;
-            if (n > MAIL_LINE_MAX) {
-                format(why, whylen, "message line %zu: over %d bytes", line,
-                       MAIL_LINE_MAX);
-                return -1;
-            }
-            line++;
-            start = i + 1;
-        }
+        pos = lf ? end + 1 : len;
     }
     return 0;
 }

@@ -725,6 +725,10 @@ fetch_add(struct fetch *f, const struct fetch_req *rq)
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 30L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075700
+    /* A transfer dropped mid-resolve must not wait for the resolver. */
+    curl_easy_setopt(c, CURLOPT_QUICK_EXIT, 1L);
+#endif
     /* "": every encoding this libcurl decodes (gzip, deflate, br,
      * zstd...). */
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");

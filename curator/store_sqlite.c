@@ -336,6 +336,11 @@ static const char *const migrations[] = {
     "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
     "  PRIMARY KEY (collection_id, user_id)"
     ") WITHOUT ROWID;",
+    /* 8: the web's Today ranking (store_web.c, store_ranked()): each
+     * user's included scores in score order, so that the best of a
+     * window are read without sorting all of them. */
+    "CREATE INDEX scores_rank ON scores(user_id, score DESC, item_id DESC)"
+    "  WHERE excluded_by IS NULL;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -667,6 +672,12 @@ migrate(struct store *st)
 {
     int version, rc;
 
+    /* Up to date: no write lock needed (another connection may hold
+     * it for a while, and opening must not wait for it). */
+    if ((rc = store_schema_version(st, &version)) != CUR_OK)
+        return rc;
+    if (version == N_MIGRATIONS)
+        return CUR_OK;
     /* IMMEDIATE: two processes starting at once must not both migrate. */
     if ((rc = exec(st, "BEGIN IMMEDIATE", "migration")) != CUR_OK)
         return rc;

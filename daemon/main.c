@@ -1,16 +1,18 @@
-/* curatord: the daemon. Reads the config, opens the store, starts the web
- * server, then loops: poll the due feeds, write the due digests, sleep
- * until the next tick. SIGTERM/SIGINT stop it cleanly; SIGHUP reopens the
- * log file. It stays in the foreground: run it under systemd or a
- * supervisor (README, "Operations"). */
-#define _GNU_SOURCE     /* ppoll() */
+/* curatord: the daemon. Reads the config, opens the store, loads the
+ * filters, starts the web server, then loops: poll the due feeds, score
+ * the new items, queue and deliver the due digests, sleep until the next
+ * tick. SIGTERM/SIGINT stop it within DAEMON_STOP_GRACE_MS; SIGHUP reopens
+ * the log file and reloads the config (signals.c, conf.c). It stays in
+ * the foreground: run it under systemd or a supervisor (README,
+ * "Operations"). */
 #include "config.h"
+#include "daemon.h"
 #include "digest.h"
-#include "score.h"
 #include "err.h"
 #include "fetch.h"
 #include "log.h"
 #include "poller.h"
+#include "score.h"
 #include "server.h"
 #include "setup.h"
 #include "store.h"
@@ -18,25 +20,22 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
-#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static volatile sig_atomic_t stop_requested;
-static volatile sig_atomic_t reopen_requested;
-
-static void
-on_signal(int sig)
-{
-    if (sig == SIGHUP)
-        reopen_requested = 1;
-    else
-        stop_requested = 1;
-}
+/* The running daemon. */
+struct daemon {
+    const char *path;           /* the config file, read again on HUP */
+    const struct config *boot;  /* the config it started with: the web
+                                   server's, kept until the exit */
+    struct daemon_conf *conf;   /* the current one (conf.c) */
+    struct store *st;
+    struct web *web;
+    sigset_t handled;
+};
 
 static void
 usage(FILE *out)
@@ -57,41 +56,56 @@ default_config(void)
     return env && env[0] ? env : CURATOR_SYSCONFDIR "/curator.ini";
 }
 
-/* Sleep up to 'seconds', waking at once for a signal. The signals are
- * blocked between the flag check and the wait, and ppoll() unblocks them
- * atomically, so none is missed. */
-static void
-sleep_tick(long seconds, const sigset_t *handled)
+/* The web server runs with the boot config for its whole life (it may
+ * keep pointers into it); a reload leaves it and its connections alone. */
+static int
+start_web(struct daemon *d)
 {
-    sigset_t during;
-    struct timespec ts = { .tv_sec = seconds, .tv_nsec = 0 };
+    const struct config *cfg = d->boot;
+    if (!cfg->web_enabled)
+        return CUR_OK;
+    struct web_cfg wc = {
+        .address = cfg->web_address, .port = cfg->web_port,
+        .threads = cfg->web_threads, .page_items = cfg->web_page_items,
+        .store_path = cfg->store_path,
+    };
+    return web_start(&wc, &d->web);
+}
 
-    sigprocmask(SIG_BLOCK, handled, &during);
-    if (!stop_requested && !reopen_requested) {
-        sigset_t waitmask = during;
-        for (int s = 1; s < NSIG; s++)
-            if (sigismember(handled, s))
-                sigdelset(&waitmask, s);
-        ppoll(NULL, 0, &ts, &waitmask);
-    }
-    sigprocmask(SIG_SETMASK, &during, NULL);
+/* Fetch the feeds that are due. The round ends early, within about a
+ * tenth of a second, when a stop signal comes: the feeds not finished
+ * stay due. */
+static void
+poll_round(struct daemon *d)
+{
+    struct poller_stats ps;
+    int rc = poller_run_due(d->st, &d->conf->pc, (long long)time(NULL),
+                            &daemon_stop, &ps);
+    if (rc == CUR_OK && ps.polled > 0)
+        log_info("poll round feeds=%d failed=%d unchanged=%d new=%d "
+                 "seconds=%.2f", ps.polled, ps.failed, ps.unchanged,
+                 ps.new_items, ps.seconds);
+    else if (rc != CUR_OK)
+        log_err("poll round failed err=\"%s\"; retrying next tick",
+                cur_strerror(rc));
 }
 
 /* Score new items, then notice profile changes and feedback made through
  * the CLI or the web and rescore those users. A failure is logged and
  * retried next tick: the cursor only moves with committed scores. */
 static void
-score_round(struct scorer *sc, struct store *st)
+score_round(struct daemon *d)
 {
     struct scorer_stats s = { 0 };
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = scorer_run(sc, st, (long long)time(NULL), &s);
-    if (rc == CUR_OK)
-        rc = scorer_refresh(sc, st, (long long)time(NULL), &s);
+    int rc = scorer_run(d->conf->sc, d->st, (long long)time(NULL), &s);
+    if (rc == CUR_OK && !daemon_stop)
+        rc = scorer_refresh(d->conf->sc, d->st, (long long)time(NULL), &s);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (rc != CUR_OK)
-        log_err("scoring failed err=\"%s\"", cur_strerror(rc));
+        log_err("scoring failed err=\"%s\"; retrying next tick",
+                cur_strerror(rc));
     else if (s.items > 0 || s.users > 0)
         log_info("scored items=%lld users_rescored=%lld pairs=%lld "
                  "dropped=%lld seconds=%.3f", s.items, s.users, s.pairs,
@@ -102,29 +116,62 @@ score_round(struct scorer *sc, struct store *st)
 /* Queue the digests that are due, then deliver what the outbox holds.
  * Failures are logged where they happen and retried next tick. */
 static void
-mail_round(struct store *st, const struct digest_cfg *dc)
+mail_round(struct daemon *d)
 {
     int queued = 0, sent = 0, failed = 0;
     long long now = (long long)time(NULL);
-    if (digest_queue_due(st, dc, now, &queued) != CUR_OK)
+    if (digest_queue_due(d->st, &d->conf->dc, now, &queued) != CUR_OK)
         log_err("digest queueing failed; retrying next tick");
-    if (digest_deliver(st, dc, now, &sent, &failed) != CUR_OK)
+    if (!daemon_stop
+        && digest_deliver(d->st, &d->conf->dc, now, &sent, &failed)
+           != CUR_OK)
         log_err("digest delivery failed; retrying next tick");
     if (queued || sent || failed)
         log_info("mail round queued=%d sent=%d failed=%d", queued, sent,
                  failed);
 }
 
-static int
-run(const struct config *cfg)
+/* SIGHUP: reopen the log first, so the reload is logged to the new
+ * file, then reload the config. */
+static void
+hangup(struct daemon *d)
 {
-    struct store *st = NULL;
-    struct web *web = NULL;
-    struct scorer *sc = NULL;
-    int have_dc = 0;
-    sigset_t handled, old;
-    struct sigaction sa = { .sa_handler = on_signal };
-    int rc, added, created;
+    if (log_reopen() != CUR_OK)
+        log_err("log reopen failed file=%s err=\"%s\"",
+                d->boot->log_file ? d->boot->log_file : "-",
+                strerror(errno));
+    else
+        log_info("log reopened");
+    conf_reload(d->path, d->boot, d->st, &d->conf);
+}
+
+/* A store error (disk full, locked) is logged where it happened; the
+ * daemon keeps going and tries again next tick. */
+static void
+loop(struct daemon *d)
+{
+    while (!daemon_stop) {
+        if (daemon_hup) {
+            daemon_hup = 0;
+            hangup(d);
+        }
+        poll_round(d);
+        if (!daemon_stop)
+            score_round(d);
+        if (!daemon_stop)
+            mail_round(d);
+        if (!daemon_stop)
+            signals_sleep(d->conf->cfg->poll_tick, &d->handled);
+    }
+}
+
+static int
+run(const char *path, struct config *cfg)
+{
+    struct daemon d = { .path = path, .boot = cfg };
+    sigset_t old;
+    char err[CONFIG_ERR_MAX + 64];
+    int rc, added, created, signals = 0;
 
     if ((rc = version_check("curatord")) != CUR_OK)
         return rc;
@@ -132,105 +179,51 @@ run(const struct config *cfg)
         log_err("library initialisation failed");
         return CUR_EIO;
     }
-    sigemptyset(&handled);
-    sigaddset(&handled, SIGTERM);
-    sigaddset(&handled, SIGINT);
-    sigaddset(&handled, SIGHUP);
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    /* Threads started from here on inherit a mask that blocks the
-     * handled signals, so they are always delivered to this thread. */
-    sigprocmask(SIG_BLOCK, &handled, &old);
+    /* Helpers that fork (a parse worker pool) belong here: before any
+     * thread exists and before the store opens, so no database handle
+     * crosses fork() (DUR-6). */
 
-    if ((rc = store_open(cfg->store_path, &st)) != CUR_OK)
+    /* From here until signals_unblock() the handled signals are blocked,
+     * so the threads started meanwhile never take them. */
+    if ((rc = signals_start(&d.handled, &old)) != CUR_OK)
+        goto out;
+    signals = 1;
+    if ((rc = store_open(cfg->store_path, &d.st)) != CUR_OK)
         goto out;
     log_info("store open db=%s", cfg->store_path);
-    if ((rc = setup_sync_feeds(st, cfg, &added)) != CUR_OK
-        || (rc = setup_seed_demo(st, cfg, &created)) != CUR_OK)
+    if ((rc = setup_sync_feeds(d.st, cfg, &added)) != CUR_OK
+        || (rc = setup_seed_demo(d.st, cfg, &created)) != CUR_OK)
         goto out;
-    /* Filters load before anything is served: a bad one stops the start
-     * with a message naming its file. */
-    char err[512];
-    if ((rc = scorer_open(cfg->filters, cfg->n_filters, cfg->score_window,
-                          &sc, err, sizeof err)) != CUR_OK) {
-        log_err("filter refused: %s", err);
+    /* The boot config stays main()'s: the web server may keep pointers
+     * into it. */
+    if ((rc = conf_build(cfg, 0, d.st, &d.conf, err, sizeof err))
+        != CUR_OK) {
+        log_err("%s", err);
         goto out;
     }
-    for (size_t i = 0; i < scorer_filter_count(sc); i++) {
-        const char *name, *path;
-        unsigned major, minor;
-        scorer_filter_info(sc, i, &name, &path, &major, &minor);
-        log_info("filter loaded name=%s path=%s abi=%u.%u", name, path,
-                 major, minor);
-    }
-    if ((rc = scorer_load(sc, st, (long long)time(NULL), 1)) != CUR_OK)
+    if ((rc = start_web(&d)) != CUR_OK)
         goto out;
-    if (cfg->web_enabled) {
-        struct web_cfg wc = {
-            .address = cfg->web_address, .port = cfg->web_port,
-            .threads = cfg->web_threads, .page_items = cfg->web_page_items,
-            .store_path = cfg->store_path,
-        };
-        if ((rc = web_start(&wc, &web)) != CUR_OK)
-            goto out;
-    }
-    sigprocmask(SIG_SETMASK, &old, NULL);
+    signals_unblock(&old);
 
-    struct poller_cfg pc;
-    setup_poller_cfg(cfg, &pc);
     /* No thundering herd after a restart: feeds that are overdue are
      * spread over [poll] spread; feeds never polled go first. */
     long long spread = 0;
-    if (store_feed_spread(st, (long long)time(NULL), cfg->poll_spread,
+    if (store_feed_spread(d.st, (long long)time(NULL), cfg->poll_spread,
                           &spread) == CUR_OK && spread > 0)
         log_info("overdue feeds spread feeds=%lld over=%lds", spread,
                  cfg->poll_spread);
-    struct digest_cfg dc;
-    char base_url[300];
-    if ((rc = setup_digest_cfg(cfg, st, &dc, base_url, sizeof base_url, err,
-                               sizeof err)) != CUR_OK) {
-        log_err("mail setup failed: %s", err);
-        goto out;
-    }
-    have_dc = 1;
     log_info("curatord running feeds=%zu spool=%s tick=%lds", cfg->n_feeds,
              cfg->spool_dir, cfg->poll_tick);
-    while (!stop_requested) {
-        if (reopen_requested) {
-            reopen_requested = 0;
-            if (log_reopen() != CUR_OK)
-                log_err("log reopen failed file=%s err=\"%s\"",
-                        cfg->log_file ? cfg->log_file : "-",
-                        strerror(errno));
-            else
-                log_info("log reopened");
-        }
-        struct poller_stats ps;
-        rc = poller_run_due(st, &pc, (long long)time(NULL), &stop_requested, &ps);
-        if (rc == CUR_OK && ps.polled > 0)
-            log_info("poll round feeds=%d failed=%d unchanged=%d new=%d "
-                     "seconds=%.2f", ps.polled, ps.failed, ps.unchanged,
-                     ps.new_items, ps.seconds);
-        if (!stop_requested)
-            score_round(sc, st);
-        if (!stop_requested)
-            mail_round(st, &dc);
-        /* A store error (disk full, locked) is logged where it happened;
-         * the daemon keeps going and tries again next tick. */
-        if (!stop_requested)
-            sleep_tick(cfg->poll_tick, &handled);
-    }
+    loop(&d);
     rc = CUR_OK;
     log_info("curatord stopping signal=term");
 out:
-    web_stop(web);
-    if (have_dc)
-        setup_digest_cfg_free(&dc);
-    scorer_close(sc);
-    store_close(st);
+    web_stop(d.web);
+    conf_free(d.conf);
+    store_close(d.st);
+    /* The watchdog covers the shutdown above too: it ends here. */
+    if (signals)
+        signals_stop();
     fetch_global_cleanup();
     if (rc == CUR_OK)
         log_info("curatord stopped");
@@ -285,7 +278,7 @@ main(int argc, char **argv)
         config_free(cfg);
         return 1;
     }
-    int rc = run(cfg);
+    int rc = run(path, cfg);
     config_free(cfg);
     log_close();
     return rc == CUR_OK ? 0 : 1;

@@ -29,6 +29,11 @@
 #include <time.h>
 
 #define BATCH_ITEMS 1024
+/* A score() call slower than this counts against the filter; after
+ * FILTER_SLOW_MAX such calls it is suspended (logged, skipped like an
+ * erroring filter) until the daemon reloads its config. */
+#define FILTER_BUDGET_MS 50
+#define FILTER_SLOW_MAX 20
 #define PAIR_MAX_REASONS 16
 #define MAX_TAGS 64
 
@@ -50,6 +55,8 @@ struct plugin {
     char *path;
     double weight;
     int selector;           /* has add_item(): can select users */
+    int suspended;          /* too slow too often: skipped from now on */
+    long long slow_calls;   /* score() calls over FILTER_BUDGET_MS */
     int selects;            /* has named a user through want(): only
                                such filters run before the "is anyone
                                interested" cut */
@@ -578,8 +585,22 @@ run_filter(struct scorer *sc, int i, const struct curator_item *it,
     int excl = 0;
     size_t before = pr->n;
 
+    if (p->suspended)
+        return;
     pr->plugin = i;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &t0);
     int rc = p->f->score(p->ctx, it, &u->prof->view, &s, &excl, &pr->ex);
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &t1);
+    long ms = (long)(t1.tv_sec - t0.tv_sec) * 1000
+              + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    if (ms > FILTER_BUDGET_MS && ++p->slow_calls >= FILTER_SLOW_MAX) {
+        p->suspended = 1;
+        log_err("filter suspended filter=%s path=%s reason=\"%lld calls "
+                "over %d ms, the last %ld ms\" hint=\"fix or remove it, then "
+                "reload (SIGHUP)\"", p->name, p->path, p->slow_calls,
+                FILTER_BUDGET_MS, ms);
+    }
     if (rc != 0 || !isfinite(s)) {
         drop_result(sc, p, u, it, rc != 0 ? "error return"
                                           : "score not finite");

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "poller.h"
 #include "score.h"
+#include "worker.h"
 #include "server.h"
 #include "setup.h"
 #include "store.h"
@@ -34,6 +35,7 @@ struct daemon {
     struct daemon_conf *conf;   /* the current one (conf.c) */
     struct store *st;
     struct web *web;
+    struct worker_pool *pool;   /* confined parse workers (worker.h) */
     sigset_t handled;
 };
 
@@ -79,7 +81,9 @@ static void
 poll_round(struct daemon *d)
 {
     struct poller_stats ps;
-    int rc = poller_run_due(d->st, &d->conf->pc, (long long)time(NULL),
+    struct poller_cfg pc = d->conf->pc;
+    pc.pool = d->pool;                  /* confined parsing (PARSE-12) */
+    int rc = poller_run_due(d->st, &pc, (long long)time(NULL),
                             &daemon_stop, &ps);
     if (rc == CUR_OK && ps.polled > 0)
         log_info("poll round feeds=%d failed=%d unchanged=%d new=%d "
@@ -179,9 +183,13 @@ run(const char *path, struct config *cfg)
         log_err("library initialisation failed");
         return CUR_EIO;
     }
-    /* Helpers that fork (a parse worker pool) belong here: before any
-     * thread exists and before the store opens, so no database handle
-     * crosses fork() (DUR-6). */
+    /* The parse workers fork here: before any thread exists and before
+     * the store opens, so no database handle crosses fork() (DUR-6). */
+    struct worker_cfg wkc = { .workers = cfg->poll_workers };
+    if ((rc = worker_pool_start(&wkc, &d.pool, err, sizeof err)) != CUR_OK) {
+        log_err("parse workers not started: %s", err);
+        goto out;
+    }
 
     /* From here until signals_unblock() the handled signals are blocked,
      * so the threads started meanwhile never take them. */
@@ -221,6 +229,7 @@ out:
     web_stop(d.web);
     conf_free(d.conf);
     store_close(d.st);
+    worker_pool_stop(d.pool);
     /* The watchdog covers the shutdown above too: it ends here. */
     if (signals)
         signals_stop();

@@ -61,6 +61,8 @@ echo "bench corpus: $n_files feeds, $(awk -v b="$corpus_bytes" \
     'BEGIN { printf "%.1f", b / 1e6 }') MB, $corpus_items items;" \
     "big.xml: $(awk -v b="$big_bytes" 'BEGIN { printf "%.1f", b / 1e6 }')" \
     "MB, $big_items items (tools: $versions)"
+# Confined parsing: in-process against a parse worker (worker.h).
+"$build/tests/bench/bench_worker" "$big" "$corpus/feeds"
 
 # One run of each tool on each file given, one process per file, as a
 # shell loop; stops at the first failure with its status.

@@ -17,7 +17,7 @@
 
 /* The schema version this build writes; see the migrations in
  * store_sqlite.c. */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 struct store;
 
@@ -638,6 +638,10 @@ int store_goal_list(struct store *st, long long user_id, store_goal_cb cb,
                     void *ctx);
 /* Remove a goal; its interests stay, without a goal. */
 int store_goal_remove(struct store *st, long long user_id, long long goal_id);
+/* Rename one of the user's goals: CUR_EEXIST when the user has a goal of
+ * that name (case aside), CUR_ENOTFOUND when the goal is not theirs. */
+int store_goal_rename(struct store *st, long long user_id, long long goal_id,
+                      const char *name);
 struct store_interest_row {
     long long id;
     const char *term;
@@ -689,8 +693,8 @@ int store_unsubscribe(struct store *st, long long user_id,
                       long long feed_id);                 /* ENOTFOUND */
 
 /* The Today page: the user's included scores of items fetched at or
- * after 'since', best first, each with the user's verdict, whether it
- * is saved, and its live gem, in one query. */
+ * after 'since', best first (ties: newest first), each with the user's
+ * verdict, whether it is saved, and its live gem, in one query. */
 struct store_ranked {
     long long item_id;
     long long feed_id;

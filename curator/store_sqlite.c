@@ -339,8 +339,8 @@ static const char *const migrations[] = {
     /* 8: the web's Today ranking (store_web.c, store_ranked()): each
      * user's included scores in score order, so that the best of a
      * window are read without sorting all of them. */
-    "CREATE INDEX scores_rank ON scores(user_id, score DESC, item_id DESC)"
-    "  WHERE excluded_by IS NULL;",
+    ("CREATE INDEX scores_rank ON scores(user_id, score DESC, item_id DESC)"
+     "  WHERE excluded_by IS NULL;"),
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

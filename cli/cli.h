@@ -57,5 +57,7 @@ int cmd_collection_add(struct cli *c, int argc, char **argv);
 int cmd_collection_feed(struct cli *c, int argc, char **argv);
 int cmd_collection_follow(struct cli *c, int argc, char **argv);
 int cmd_gem_reach(struct cli *c, int argc, char **argv);
+int cmd_user_password(struct cli *c, int argc, char **argv);
+int cmd_invite(struct cli *c, int argc, char **argv);
 
 #endif

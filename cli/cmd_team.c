@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int
 find_team(struct cli *c, const char *name, long long *id)
@@ -182,5 +183,73 @@ cmd_gem_reach(struct cli *c, int argc, char **argv)
         return fail("cannot count: %s", cur_strerror(rc));
     printf("item %lld reached %lld people; %lld gave it a thumbs up\n",
            item, reached, liked);
+    return 0;
+}
+
+/* `user password NAME`: the password from standard input (one line; on
+ * a terminal, typed without echo is the shell's business: use `read -s`
+ * and a pipe). */
+int
+cmd_user_password(struct cli *c, int argc, char **argv)
+{
+    long long id;
+    char line[1100];
+    (void)argc;
+    if (find_user(c, argv[0], &id))
+        return 1;
+    if (fgets(line, sizeof line, stdin) == NULL)
+        return fail("no password on standard input");
+    line[strcspn(line, "\r\n")] = '\0';
+    int rc = store_user_set_password(c->st, id, line);
+    memset(line, 0, sizeof line);
+    if (rc == CUR_EINVAL)
+        return fail("a password is %d to %d bytes without control "
+                    "characters", STORE_PASSWORD_MIN, STORE_PASSWORD_MAX);
+    if (rc != CUR_OK)
+        return fail("cannot set the password of %s: %s", argv[0],
+                    cur_strerror(rc));
+    printf("password set for %s\n", argv[0]);
+    return 0;
+}
+
+/* `invite [--role ROLE] [--days N]`: a one-use link for a new account. */
+int
+cmd_invite(struct cli *c, int argc, char **argv)
+{
+    const char *role = "subscriber";
+    long long days = 7;
+    char token[STORE_TOKEN_LEN + 1], base[300];
+
+    for (int i = 0; i < argc; i++) {
+        if (i + 1 >= argc)
+            return -2;
+        if (strcmp(argv[i], "--role") == 0)
+            role = argv[++i];
+        else if (strcmp(argv[i], "--days") == 0) {
+            days = parse_id(argv[++i]);
+            if (days < 1 || days > 365)
+                return fail("--days: 1 to 365, not '%s'", argv[i]);
+        } else {
+            return -2;
+        }
+    }
+    int rc = store_invite_create(c->st, role,
+                                 (long long)time(NULL) + days * 86400, 0,
+                                 token);
+    if (rc == CUR_EINVAL)
+        return fail("--role: subscriber, editor or admin, not '%s'", role);
+    if (rc != CUR_OK)
+        return fail("cannot make an invitation: %s", cur_strerror(rc));
+    if (c->cfg->web_base_url != NULL) {
+        size_t n = strlen(c->cfg->web_base_url);
+        if (n > 0 && c->cfg->web_base_url[n - 1] == '/')
+            n--;
+        snprintf(base, sizeof base, "%.*s", (int)n, c->cfg->web_base_url);
+    } else {
+        snprintf(base, sizeof base, "http://%s:%u", c->cfg->web_address,
+                 c->cfg->web_port);
+    }
+    printf("%s/invite/%s\n", base, token);
+    fprintf(stderr, "one account as %s, valid %lld days\n", role, days);
     return 0;
 }

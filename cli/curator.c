@@ -805,6 +805,10 @@ static const struct command commands[] = {
     { "user list", "", "list users", 0, 0, cmd_user_list, 0 },
     { "user role", "NAME subscriber|editor|admin", "set a user's role", 2,
       2, cmd_user_role, 0 },
+    { "user password", "NAME", "set a user's web password, read from "
+      "standard input (8 to 1024 bytes)", 1, 1, cmd_user_password, 0 },
+    { "invite", "[--role ROLE] [--days N]", "print a one-use link to make "
+      "an account (default subscriber, 7 days)", 0, 4, cmd_invite, 0 },
     { "feed add", "[--list] [--as-is] URL", "add a feed (http, https or "
       "file URL); given a web page, the feed it advertises (--list: list "
       "them; --as-is: add the URL without reading it)", 1, 3, cmd_feed_add,

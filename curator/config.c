@@ -100,6 +100,7 @@ static const struct key_def keys[] = {
       3600, 365 * 86400 },
     { "score",  "filter_dir", KEY_PATH,      OFF(filter_dir), 0, 0 },
     { "web",    "base_url",   KEY_URL,       OFF(web_base_url), 0, 0 },
+    { "web",    "signup",     KEY_BOOL,      OFF(web_signup), 0, 1 },
     { "mail",   "smtp_url",   KEY_URL,       OFF(mail_smtp_url), 0, 0 },
     { "mail",   "from",       KEY_EMAIL,     OFF(mail_from), 0, 0 },
     { "mail",   "from_name",  KEY_TEXT,      OFF(mail_from_name), 0, 0 },

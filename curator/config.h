@@ -87,6 +87,8 @@ struct config {
     unsigned digest_team_max;   /* [digest] team_max: team shares per
                                    digest */
 
+    int web_signup;             /* [web] signup: anyone may make an
+                                   account */
     char *web_base_url;         /* [web] base_url: how users reach the
                                    page, for links in email; NULL: from
                                    address and port */

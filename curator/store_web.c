@@ -104,6 +104,8 @@ static const char *const sql[SX_N] = {
                        " ORDER BY id",
     [SX_W_GOAL_DEL] = "DELETE FROM goals WHERE user_id = ? AND id = ?",
     [SX_W_GOAL_OWNED] = "SELECT id FROM goals WHERE user_id = ? AND id = ?",
+    [SX_W_GOAL_RENAME] = "UPDATE goals SET name = ?3 WHERE user_id = ?1"
+                         " AND id = ?2",
     [SX_W_INTEREST_ROWS] = "SELECT i.id, i.term, i.weight,"
                            " coalesce(i.goal_id, 0), g.name, i.is_phrase"
                            " FROM interests i LEFT JOIN goals g"
@@ -136,29 +138,34 @@ static const char *const sql[SX_N] = {
                       " f.id",
     [SX_W_UNSUB] = "DELETE FROM subscriptions WHERE user_id = ?"
                    " AND feed_id = ?",
-    /* Item ids rise with arrival, so the window is also an id range:
-     * the scan starts at the window's first item, not at the user's
-     * oldest score. */
-    [SX_W_RANKED] = "SELECT s.item_id, i.feed_id, i.title, i.link, f.title,"
+    /* The user's included scores are walked in score order (index
+     * scores_rank, migration 8; '+' keeps the planner off the primary
+     * key) until 'limit' fall in the window, which is an id range since
+     * item ids rise with arrival; only those rows are joined to their
+     * items (the summaries are the bulk). */
+    [SX_W_RANKED] = "WITH top AS (SELECT s.item_id, s.score, s.reasons"
+                    " FROM scores s WHERE s.user_id = ?1"
+                    " AND +s.item_id >= coalesce((SELECT id FROM items"
+                    "  WHERE fetched >= ?2 ORDER BY fetched, id LIMIT 1),"
+                    "  9223372036854775807)"
+                    " AND s.excluded_by IS NULL"
+                    " ORDER BY s.score DESC, s.item_id DESC LIMIT ?4)"
+                    " SELECT t.item_id, i.feed_id, i.title, i.link, f.title,"
                     " f.url, substr(i.summary, 1, 300), i.published,"
-                    " i.fetched, s.score, s.reasons, coalesce(i.dup_of, 0),"
+                    " i.fetched, t.score, t.reasons, coalesce(i.dup_of, 0),"
                     " coalesce(b.verdict, 0), v.item_id IS NOT NULL,"
                     " e.name, g.note"
-                    " FROM scores s JOIN items i ON i.id = s.item_id"
+                    " FROM top t JOIN items i ON i.id = t.item_id"
                     " JOIN feeds f ON f.id = i.feed_id"
                     " LEFT JOIN feedback b ON b.user_id = ?1"
-                    "  AND b.item_id = s.item_id"
+                    "  AND b.item_id = t.item_id"
                     " LEFT JOIN saved_items v ON v.user_id = ?1"
-                    "  AND v.item_id = s.item_id"
-                    " LEFT JOIN gems g ON g.item_id = s.item_id"
+                    "  AND v.item_id = t.item_id"
+                    " LEFT JOIN gems g ON g.item_id = t.item_id"
                     "  AND (g.expires = 0 OR g.expires > ?3)"
                     " LEFT JOIN users e ON e.id = g.editor_id"
-                    " WHERE s.user_id = ?1 AND s.item_id >= coalesce("
-                    "  (SELECT min(id) FROM items WHERE fetched >= ?2),"
-                    "  9223372036854775807)"
-                    " AND i.fetched >= ?2 AND s.excluded_by IS NULL"
-                    " ORDER BY s.score DESC, i.published DESC,"
-                    " s.item_id DESC LIMIT ?4",
+                    " WHERE i.fetched >= ?2"
+                    " ORDER BY t.score DESC, t.item_id DESC",
     [SX_W_ITEM_USER] = "SELECT " ITEM_COLS " FROM items i"
                        " JOIN feeds f ON f.id = i.feed_id WHERE i.id = ?2"
                        " AND (EXISTS (SELECT 1 FROM subscriptions s"
@@ -926,6 +933,21 @@ store_goal_remove(struct store *st, long long user_id, long long goal_id)
     sqlite3_bind_int64(s, 1, user_id);
     sqlite3_bind_int64(s, 2, goal_id);
     return change(st, s, user_id, "goal remove");
+}
+
+int
+store_goal_rename(struct store *st, long long user_id, long long goal_id,
+                  const char *name)
+{
+    if (name == NULL || name[0] == '\0')
+        return CUR_EINVAL;
+    sqlite3_stmt *s = prep(st, SX_W_GOAL_RENAME);
+    if (s == NULL)
+        return CUR_ESTORE;
+    sqlite3_bind_int64(s, 1, user_id);
+    sqlite3_bind_int64(s, 2, goal_id);
+    store_bind_text(s, 3, name);
+    return change(st, s, user_id, "goal rename");
 }
 
 static int

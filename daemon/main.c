@@ -69,7 +69,8 @@ start_web(struct daemon *d)
     struct web_cfg wc = {
         .address = cfg->web_address, .port = cfg->web_port,
         .threads = cfg->web_threads, .page_items = cfg->web_page_items,
-        .store_path = cfg->store_path,
+        .store_path = cfg->store_path, .config = cfg,
+        .allow_signup = cfg->web_signup,
     };
     return web_start(&wc, &d->web);
 }

@@ -1,17 +1,62 @@
-/* The web page: a libmicrohttpd server with its own thread pool that
- * shows the latest items. It opens its own store handle (one per
- * server, used under a lock), so it never shares the daemon's. */
+/* The web page: a libmicrohttpd server with its own thread pool. It
+ * serves the subscribers' pages (Today, Interests, Sources, Schedule,
+ * Portfolio, Journal, Account), the editors' and admins' pages, the
+ * signed links that digests carry (one-click unsubscribe, votes, the
+ * private Atom feed) and its stylesheet. Every worker thread opens its
+ * own store handle on first use (SQLite in WAL mode lets them read
+ * beside the daemon's writer), so no handle is ever shared.
+ */
 #ifndef CURATOR_WEB_SERVER_H
 #define CURATOR_WEB_SERVER_H
 
+#include <stddef.h>
+
+struct config;
 struct web;
+
+/* Limits left at 0 take the defaults below. */
+#define WEB_DEFAULT_CONNECTIONS 256     /* open connections in all */
+#define WEB_DEFAULT_PER_IP 16           /* from one address */
+#define WEB_DEFAULT_TIMEOUT 30          /* idle seconds */
+#define WEB_DEFAULT_MAX_BODY (1u << 20) /* request body, bytes */
+#define WEB_DEFAULT_MAX_UPLOAD (8u << 20) /* OPML and export imports */
+#define WEB_DEFAULT_MAX_HEADER (32u << 10)  /* request line + headers */
+#define WEB_DEFAULT_SESSION_IDLE (7 * 86400L)
+#define WEB_DEFAULT_SESSION_AGE (30 * 86400L)
 
 struct web_cfg {
     const char *address;        /* IP literal to bind */
     unsigned port;              /* 0 picks a free port */
     unsigned threads;
-    unsigned page_items;
+    unsigned page_items;        /* items on the Today page */
     const char *store_path;
+
+    /* Everything below may be left 0 or NULL. */
+    const struct config *config;    /* borrowed for the server's life:
+                                       [web] base_url, [score] window and
+                                       filters (for the ranking preview),
+                                       [poll] limits for feed discovery
+                                       and refuse_private; NULL: defaults
+                                       and the fields below */
+    const char *base_url;       /* how users reach the page (links, the
+                                   cookie's Secure flag); NULL: from the
+                                   config, else http://address:port */
+    int allow_signup;           /* anyone may make an account */
+    int allow_private;          /* with no config: let feeds found here
+                                   be on internal addresses (tests);
+                                   with a config, [poll] refuse_private
+                                   decides */
+    unsigned max_connections;
+    unsigned per_ip;
+    unsigned timeout;           /* seconds */
+    size_t max_body;            /* bytes; over it: 413 */
+    size_t max_upload;          /* bytes, for signed-in imports */
+    size_t max_header;          /* bytes of request line and headers */
+    long session_idle;          /* seconds */
+    long session_age;           /* seconds */
+    long window;                /* seconds of items shown (Today, feed);
+                                   0: the config's [score] window, or
+                                   14 days */
 };
 
 /* Start serving. On success *out is the running server. Errors are

@@ -219,4 +219,5 @@ fi
 "$here/poll-bench.sh" "$build" || failed=1
 CURATOR_BUILD=$build "$build/tests/bench/bench_score" || failed=1
 CURATOR_BUILD=$build "$build/tests/bench/bench_digest" || failed=1
+"$here/web-bench.sh" "$build" || failed=1
 exit $failed

@@ -49,6 +49,7 @@ $(eval $(call fuzz_target,date))
 $(eval $(call fuzz_target,opml))
 $(eval $(call fuzz_target,config))
 $(eval $(call fuzz_target,mime,tests/support/mime_check.c))
+$(eval $(call fuzz_target,form,web/form.c))
 
 .PHONY: fuzz
 fuzz: $(FUZZERS)

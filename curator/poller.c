@@ -8,6 +8,7 @@
 #include "err.h"
 #include "fetch.h"
 #include "log.h"
+#include "metrics.h"
 #include "parse.h"
 #include "worker.h"
 
@@ -155,6 +156,7 @@ struct round {
 /* What a request came to, kept past the transfer. */
 struct outcome {
     int rc, status;
+    long long bytes;            /* body bytes received (decoded) */
     char error[520];            /* fetch_result.error and stop_msg */
     char *etag, *last_modified, *moved_to;
     long long retry_after, max_age;
@@ -524,8 +526,10 @@ record(struct round *r, struct job *j, const struct due_feed *d,
         else if (mrc != CUR_ENOTFOUND)
             rc = mrc;
     }
-    if (rc == CUR_OK)
+    if (rc == CUR_OK) {
         log_outcome(d, &p, f, n_new);
+        metrics_poll(p.status, o ? o->bytes : 0, n_new);
+    }
     /* A feed removed meanwhile is not a store failure. */
     if (rc != CUR_OK && rc != CUR_ENOTFOUND && r->rc == CUR_OK)
         r->rc = rc;
@@ -594,6 +598,7 @@ keep_outcome(struct job *j, const struct fetch_result *res)
 
     o->rc = res->rc;
     o->status = res->status;
+    o->bytes = (long long)res->body_len;
     o->retry_after = res->retry_after;
     o->max_age = res->max_age;
     snprintf(o->error, sizeof o->error, "%s%s%s", res->error,

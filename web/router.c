@@ -13,6 +13,7 @@
 static const struct route routes[] = {
     { "/", RM_GET, ROLE_ANON, 0, page_home },
     { "/healthz", RM_GET, ROLE_ANON, RF_NO_SESSION, page_health },
+    { "/metrics", RM_GET, ROLE_ANON, RF_NO_SESSION, page_metrics },
     { "/static/style.css", RM_GET, ROLE_ANON, RF_NO_SESSION, page_style },
     { "/login", RM_GET | RM_POST, ROLE_ANON, RF_PRE_CSRF, page_login },
     { "/logout", RM_POST, ROLE_SUBSCRIBER, 0, page_logout },

@@ -6,6 +6,7 @@
  * the security headers. Which page runs, for whom, is router.c's.
  */
 #include "server.h"
+#include "metrics.h"
 #include "err.h"
 #include "html.h"
 #include "log.h"
@@ -84,12 +85,33 @@ web_header(struct req *r, const char *name, const char *value)
     r->n_headers++;
 }
 
+/* The route's first path segment as a metrics label ("today",
+ * "feed"...); "root" for "/", "other" when no route matched. */
+static const char *
+route_label(const struct req *r)
+{
+    static _Thread_local char label[32];
+    const char *p = r->route ? r->route->path : NULL;
+    size_t n = 0;
+    if (p == NULL)
+        return "other";
+    while (*p == '/')
+        p++;
+    if (*p == '\0')
+        return "root";
+    for (; p[n] && p[n] != '/' && n < sizeof label - 1; n++)
+        label[n] = (p[n] >= 'a' && p[n] <= 'z') ? p[n] : '_';
+    label[n] = '\0';
+    return label;
+}
+
 static enum MHD_Result
 queue(struct req *r, unsigned status, struct MHD_Response *resp,
       const char *type, const char *cache)
 {
     if (resp == NULL)
         return MHD_NO;
+    metrics_http(route_label(r), (int)status);
     MHD_add_response_header(resp, "Content-Security-Policy",
                             r->csp ? r->csp : CSP);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
@@ -232,6 +254,23 @@ page_health(struct req *r)
                                sizeof bad - 1, "no-store");
     return web_send_static(r, MHD_HTTP_OK, "text/plain; charset=utf-8", ok,
                            sizeof ok - 1, "no-store");
+}
+
+/* /metrics: Prometheus text format (aggregates only). */
+enum MHD_Result
+page_metrics(struct req *r)
+{
+    struct buf b;
+    buf_init(&b, 1u << 20);
+    if (metrics_render(r->st, &b) != CUR_OK) {
+        buf_free(&b);
+        static const char bad[] = "metrics: store error\n";
+        return web_send_static(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+                               "text/plain; charset=utf-8", bad,
+                               sizeof bad - 1, "no-store");
+    }
+    return web_send(r, MHD_HTTP_OK, "text/plain; version=0.0.4; "
+                    "charset=utf-8", &b);
 }
 
 static void

@@ -189,6 +189,7 @@ long long web_id(const char *s);
 /* The pages (pages_*.c). */
 enum MHD_Result page_home(struct req *r);
 enum MHD_Result page_health(struct req *r);
+enum MHD_Result page_metrics(struct req *r);
 enum MHD_Result page_style(struct req *r);
 enum MHD_Result page_login(struct req *r);
 enum MHD_Result page_logout(struct req *r);

@@ -315,6 +315,19 @@ test_demo_config_within_30s(void **state)
     buf_free(&body);
     buf_free(&hdr);
 
+    /* /metrics: Prometheus text with what this run did. */
+    buf_init(&body, 0);
+    buf_init(&hdr, 0);
+    assert_int_equal(http_get(port, "/metrics", &body, &hdr), 200);
+    assert_non_null(strstr(hdr.data, "text/plain; version=0.0.4"));
+    assert_non_null(strstr(body.data, "curator_feeds{state=\"ok\"} 6\n"));
+    assert_non_null(strstr(body.data, "curator_items_new_total 37\n"));
+    assert_non_null(strstr(body.data, "curator_digests_total{result=\"sent\"} 1\n"));
+    assert_non_null(strstr(body.data, "curator_http_requests_total{route="
+                                      "\"root\",status=\"200\"} 1\n"));
+    buf_free(&body);
+    buf_free(&hdr);
+
     char *digest = read_digest(spool);
     assert_non_null(digest);
     assert_non_null(strstr(digest, "To: demo <demo@localhost.localdomain>"));

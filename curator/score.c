@@ -125,6 +125,9 @@ struct scorer {
     unsigned stamp;
 
     long long feedback_cursor;
+    long long gem_cursor;   /* gems changed before this time are scored */
+    long long *gems;        /* gems to rescore (refresh) */
+    size_t n_gems, cap_gems;
 
     struct window_item *win;    /* items given to add_item, FIFO */
     size_t win_head, win_n, win_cap;
@@ -300,6 +303,7 @@ scorer_close(struct scorer *sc)
     for (size_t i = 0; i < sc->n_rows; i++)
         free(sc->rows[i].reasons);
     free(sc->rows);
+    free(sc->gems);
     free(sc->win);
     free(sc->cand);
     free(sc);
@@ -1023,6 +1027,9 @@ scorer_load(struct scorer *sc, struct store *st, long long now, int warm)
 
     begin_call(sc, st, now, NULL);
     sc->warm = warm;
+    /* Gems tagged from now on are rescored by scorer_refresh(); the CLI
+     * rescores the gems it tags itself. */
+    sc->gem_cursor = now;
     if ((rc = store_user_revs(st, user_row, sc)) != CUR_OK)
         return rc;
     /* Nothing scored yet (a new or upgraded database): no score can be
@@ -1144,6 +1151,45 @@ refresh_row(void *ctx, const struct store_user_rev *r)
     return 0;
 }
 
+static int
+gem_changed_row(void *ctx, long long item_id, long long changed)
+{
+    struct scorer *sc = ctx;
+    (void)changed;
+    if (sc->n_gems == sc->cap_gems) {
+        size_t cap = sc->cap_gems ? sc->cap_gems * 2 : 16;
+        long long *g = realloc(sc->gems, cap * sizeof *g);
+        if (g == NULL)
+            return CUR_ENOMEM;
+        sc->gems = g;
+        sc->cap_gems = cap;
+    }
+    sc->gems[sc->n_gems++] = item_id;
+    return 0;
+}
+
+/* Gems tagged by others (the web page) since the last look: a gem
+ * reaches people beyond its feed's subscribers, so it is scored again
+ * for everyone. */
+static int
+refresh_gems(struct scorer *sc, struct store *st, long long now)
+{
+    int rc;
+    sc->n_gems = 0;
+    if ((rc = store_gems_changed(st, sc->gem_cursor, gem_changed_row, sc))
+        != CUR_OK)
+        return rc;
+    /* A gem changed in the same second as the cursor is looked at twice
+     * at most: harmless. */
+    sc->gem_cursor = now;
+    for (size_t i = 0; i < sc->n_gems && rc == CUR_OK; i++) {
+        rc = scorer_rescore_item(sc, st, sc->gems[i], now, sc->stats);
+        if (rc == CUR_ENOTFOUND)
+            rc = CUR_OK;
+    }
+    return rc;
+}
+
 int
 scorer_refresh(struct scorer *sc, struct store *st, long long now,
                struct scorer_stats *stats)
@@ -1156,6 +1202,9 @@ scorer_refresh(struct scorer *sc, struct store *st, long long now,
     if ((rc = store_feedback_list(st, sc->feedback_cursor, feedback_row,
                                   sc)) != CUR_OK)
         return rc;
+    if ((rc = refresh_gems(sc, st, now)) != CUR_OK)
+        return rc;
+    begin_call(sc, st, now, stats);
     if ((rc = store_user_revs(st, refresh_row, &f)) != CUR_OK)
         goto done;
     if (f.n == 0)

@@ -304,6 +304,10 @@ int store_scoring_item(struct store *st, long long item_id, long long now,
 
 /* Every subscription as (user, feed) pairs. */
 typedef int (*store_pair_cb)(void *ctx, long long a, long long b);
+/* Gems tagged or changed at or after 'since' (their time), oldest first:
+ * cb(ctx, item_id, changed). */
+int store_gems_changed(struct store *st, long long since,
+                       store_pair_cb cb, void *ctx);
 int store_subscriptions_all(struct store *st, store_pair_cb cb, void *ctx);
 
 /* Scores: one row per (user, item) the scorer visited. 'reasons' is

@@ -287,3 +287,26 @@ store_gem_reach(struct store *st, long long item_id, long long *reached,
     sqlite3_finalize(s);
     return rc;
 }
+
+static int
+gem_row(sqlite3_stmt *s, void *cb, void *ctx)
+{
+    return ((store_pair_cb)cb)(ctx, sqlite3_column_int64(s, 0),
+                               sqlite3_column_int64(s, 1));
+}
+
+int
+store_gems_changed(struct store *st, long long since, store_pair_cb cb,
+                   void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc;
+    if (sqlite3_prepare_v2(st->db, "SELECT item_id, created FROM gems"
+                           " WHERE created >= ? ORDER BY created, item_id",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, "gems changed");
+    sqlite3_bind_int64(s, 1, since);
+    rc = store_each_row(st, s, "gems changed", gem_row, (void *)cb, ctx);
+    sqlite3_finalize(s);
+    return rc;
+}

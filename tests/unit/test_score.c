@@ -300,6 +300,40 @@ test_keyword_incremental_and_rescore(void **state)
     scorer_close(sc);
 }
 
+/* A gem tagged by someone else (the web page) after the scorer loaded:
+ * the next refresh scores it again for everyone, so it reaches cat, who
+ * does not read its feed but has "coaching" among her interests. */
+static void
+test_gem_from_elsewhere_reaches(void **state)
+{
+    struct fx *fx = *state;
+    struct scorer *sc;
+    struct collected c;
+    struct scorer_stats s = { 0 };
+    char err[256];
+    long long editor;
+    const char *const a_titles[] = { "Quarterly budget notes" };
+
+    assert_int_equal(open_one("filters", "gems", &sc, err, sizeof err),
+                     CUR_OK);
+    poll_in(fx, fx->feed_a, a_titles, 1);
+    assert_int_equal(scorer_load(sc, fx->st, NOW, 1), CUR_OK);
+    assert_int_equal(scorer_run(sc, fx->st, NOW, &s), CUR_OK);
+    top(fx, fx->cat, &c);
+    assert_int_equal(c.n, 0);
+    assert_int_equal(store_user_add(fx->st, "eve", "eve@example.org",
+                                    &editor), CUR_OK);
+    assert_int_equal(store_gem_put(fx->st, 1, editor, "Budgets are "
+                                   "coaching moments", "coaching", "", 0),
+                     CUR_OK);
+    assert_int_equal(scorer_refresh(sc, fx->st, NOW + 10, &s), CUR_OK);
+    top(fx, fx->cat, &c);
+    assert_int_equal(c.n, 1);
+    assert_non_null(strstr(c.reasons[0], "gems\t"));
+    assert_non_null(strstr(c.reasons[0], "Budgets are coaching moments"));
+    scorer_close(sc);
+}
+
 static void
 test_reasons_parse(void **state)
 {
@@ -331,6 +365,8 @@ main(void)
         cmocka_unit_test(test_refuse_bad_init),
         cmocka_unit_test_setup_teardown(test_nan_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keyword_incremental_and_rescore,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gem_from_elsewhere_reaches,
                                         setup, teardown),
         cmocka_unit_test(test_reasons_parse),
     };

@@ -1186,7 +1186,11 @@ test_size_limits(void **state)
     assert_true(has(&r, "Too large"));
     resp_free(&r);
     assert_true(t1.tv_sec - t0.tv_sec < 3);
-    assert_int_equal(post(alice, shared->port, "/journal", body, &r), 413);
+    /* The server answers 413 as soon as it knows the size and closes;
+     * a client still sending the body may see the connection reset
+     * first (0) on a slow build. Either way nothing was accepted. */
+    long code = post(alice, shared->port, "/journal", body, &r);
+    assert_true(code == 413 || code == 0);
     resp_free(&r);
     /* Chunked: counted as it arrives. */
     size_t left = big;
@@ -1205,9 +1209,12 @@ test_size_limits(void **state)
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
     long st = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
+    CURLcode cc = curl_easy_perform(c);
+    if (cc == CURLE_OK)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
-    assert_int_equal(st, 413);
+    /* 413, or the connection closed under a client still sending. */
+    assert_true(st == 413 || cc == CURLE_SEND_ERROR
+                || cc == CURLE_RECV_ERROR);
     resp_free(&r);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);

@@ -17,7 +17,7 @@
 
 /* The schema version this build writes; see the migrations in
  * store_sqlite.c. */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 struct store;
 

@@ -341,6 +341,37 @@ static const char *const migrations[] = {
      * window are read without sorting all of them. */
     ("CREATE INDEX scores_rank ON scores(user_id, score DESC, item_id DESC)"
      "  WHERE excluded_by IS NULL;"),
+    /* 9: the JSON API's per-user tokens (kept as SHA-256 hashes, like
+     * sessions), and full-text search over items for the editors'
+     * Recent page: title and plain-text summary, kept in step by
+     * triggers and built once here for the items already stored. */
+    "CREATE TABLE api_tokens ("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  token_hash TEXT NOT NULL UNIQUE,"
+    "  created INTEGER NOT NULL,"
+    "  last_used INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX api_tokens_user ON api_tokens(user_id);"
+    "CREATE VIRTUAL TABLE items_fts USING fts5(title, summary,"
+    "  content='items', content_rowid='id');"
+    "CREATE TRIGGER items_fts_ai AFTER INSERT ON items BEGIN"
+    "  INSERT INTO items_fts (rowid, title, summary)"
+    "  VALUES (new.id, new.title, new.summary);"
+    " END;"
+    "CREATE TRIGGER items_fts_ad AFTER DELETE ON items BEGIN"
+    "  INSERT INTO items_fts (items_fts, rowid, title, summary)"
+    "  VALUES ('delete', old.id, old.title, old.summary);"
+    " END;"
+    "CREATE TRIGGER items_fts_au AFTER UPDATE OF title, summary ON items"
+    " BEGIN"
+    "  INSERT INTO items_fts (items_fts, rowid, title, summary)"
+    "  VALUES ('delete', old.id, old.title, old.summary);"
+    "  INSERT INTO items_fts (rowid, title, summary)"
+    "  VALUES (new.id, new.title, new.summary);"
+    " END;"
+    "INSERT INTO items_fts (items_fts) VALUES ('rebuild');",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -554,6 +554,42 @@ cmd_feed_remove(struct cli *c, int argc, char **argv)
     return 0;
 }
 
+/* Ask the daemon to poll feeds at its next tick; a feed polled within
+ * [poll] refresh_gap is left alone (FETCH-9). */
+static int
+cmd_feed_refresh(struct cli *c, int argc, char **argv)
+{
+    long long now = (long long)time(NULL);
+    long gap = c->cfg->poll_refresh_gap;
+    int bad = 0;
+
+    for (int i = 0; i < argc; i++) {
+        long long id = parse_id(argv[i]), when = 0;
+        if (id < 0) {
+            bad = fail("feed ID must be a positive whole number, not '%s'",
+                       argv[i]);
+            continue;
+        }
+        int rc = store_feed_refresh(c->st, id, now, gap, &when);
+        if (rc == CUR_OK)
+            printf("feed %lld: due now; the daemon polls it at its next "
+                   "tick\n", id);
+        else if (rc == CUR_EEXIST && when <= now)
+            printf("feed %lld: already due\n", id);
+        else if (rc == CUR_EEXIST)
+            printf("feed %lld: polled less than %lds ago; a refresh is "
+                   "taken again in %llds\n", id, gap, when - now);
+        else if (rc == CUR_EINVAL)
+            bad = fail("feed %lld is disabled (see 'curator feed show %lld')",
+                       id, id);
+        else if (rc == CUR_ENOTFOUND)
+            bad = fail("no feed with ID %lld (see 'curator feed list')", id);
+        else
+            bad = fail("cannot refresh feed %lld: %s", id, cur_strerror(rc));
+    }
+    return bad;
+}
+
 static int
 cmd_subscribe(struct cli *c, int argc, char **argv)
 {
@@ -819,6 +855,9 @@ static const struct command commands[] = {
       1, cmd_feed_show, 0 },
     { "feed remove", "ID", "remove a feed, its items and subscriptions", 1,
       1, cmd_feed_remove, 0 },
+    { "feed refresh", "ID...", "have the daemon poll feeds at its next tick "
+      "(not one polled within [poll] refresh_gap)", 1, 64, cmd_feed_refresh,
+      0 },
     { "subscribe", "USER FEED", "subscribe a user to a feed (ID or URL)", 2,
       2, cmd_subscribe, 0 },
     { "goal add", "USER NAME", "add a professional goal that interests "

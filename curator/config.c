@@ -75,6 +75,7 @@ static const struct key_def keys[] = {
       60, 30 * 86400 },
     { "poll",   "spread",     KEY_DURATION,  OFF(poll_spread), 0, 86400 },
     { "poll",   "refuse_private", KEY_BOOL,  OFF(poll_refuse_private), 0, 1 },
+    { "poll",   "refresh_gap", KEY_DURATION, OFF(poll_refresh_gap), 0, 86400 },
     { "parse",  "max_items",  KEY_UINT,      OFF(parse_max_items), 1, 100000 },
     { "parse",  "max_title",  KEY_UINT,      OFF(parse_max_title), 64, 65536 },
     { "parse",  "max_content", KEY_SIZE,     OFF(parse_max_content),
@@ -961,6 +962,7 @@ set_defaults(struct config *cfg)
     cfg->poll_backoff_max = 86400;
     cfg->poll_spread = 600;
     cfg->poll_refuse_private = 1;
+    cfg->poll_refresh_gap = 60;
     cfg->parse_max_items = 1000;
     cfg->parse_max_title = 2048;
     cfg->parse_max_content = 1u << 20;

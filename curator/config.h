@@ -67,6 +67,8 @@ struct config {
     long poll_backoff_max;      /* [poll] backoff_max, seconds */
     long poll_spread;           /* [poll] spread, seconds; 0: none */
     int poll_refuse_private;    /* [poll] refuse_private (web feeds) */
+    long poll_refresh_gap;      /* [poll] refresh_gap: least seconds from
+                                   a poll to a "refresh now" of it */
 
     unsigned parse_max_items;   /* [parse] max_items */
     unsigned parse_max_title;   /* [parse] max_title, bytes */

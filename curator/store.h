@@ -112,6 +112,14 @@ int store_feed_import(struct store *st, const char *url, const char *title,
 /* Move a feed to a new URL (a permanent redirect). CUR_EEXIST when
  * another feed has that URL, CUR_ENOTFOUND when the feed is gone. */
 int store_feed_move(struct store *st, long long id, const char *url);
+/* "Refresh now" (FETCH-9): make the feed due at 'now' unless it is due
+ * already or was polled less than 'gap' seconds ago, so that repeated
+ * requests make one fetch. CUR_OK: it is due now. CUR_EEXIST: nothing
+ * changed; *when (may be NULL) gets when it is due or, for one polled a
+ * moment ago, when a refresh would be taken. CUR_EINVAL: the feed is
+ * disabled. CUR_ENOTFOUND: no such feed. */
+int store_feed_refresh(struct store *st, long long id, long long now,
+                       long gap, long long *when);
 /* Spread the feeds that were polled before and are overdue at 'now'
  * over the next 'window' seconds, so that a restart does not poll them
  * all at once. Feeds never polled stay due. *n (may be NULL) gets the

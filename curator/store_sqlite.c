@@ -384,7 +384,7 @@ enum stmt_id {
     S_USER_ADD, S_USER_FIND, S_USER_LIST, S_USER_COUNT,
     S_FEED_FIND, S_FEED_REMOVE, S_FEED_GET, S_FEED_LIST,
     S_FEED_DUE, S_FEED_NEXT_DUE, S_FEED_OK, S_FEED_FAIL,
-    S_FEED_IMPORT, S_FEED_MOVE, S_FEED_SPREAD,
+    S_FEED_IMPORT, S_FEED_MOVE, S_FEED_SPREAD, S_FEED_REFRESH, S_FEED_WHEN,
     S_ITEM_ADD, S_SUB_ADD, S_SUB_COUNT, S_INTEREST_ADD, S_INTEREST_LIST,
     S_ITEM_LIST, S_ITEM_LIST_FEED, S_ITEM_COUNT, S_ITEMS_FOR_USER,
     S_DIGEST_ADD, S_DIGEST_USER, S_USER_BUMP,
@@ -459,6 +459,13 @@ static const char *const stmt_sql[N_STMTS] = {
     [S_FEED_IMPORT] = "INSERT INTO feeds (url, origin, created, title,"
                       " site_url, category) VALUES (?, ?, ?, ?, ?, ?)",
     [S_FEED_MOVE] = "UPDATE feeds SET url = ?1 WHERE id = ?2",
+    /* Brought forward only when not due already and not polled within
+     * the gap: repeated "refresh now" requests make one fetch. */
+    [S_FEED_REFRESH] = "UPDATE feeds SET next_poll = ?2 WHERE id = ?1"
+                       " AND disabled_at = 0 AND next_poll > ?2"
+                       " AND last_poll <= ?2 - ?3",
+    [S_FEED_WHEN] = "SELECT next_poll, last_poll, disabled_at FROM feeds"
+                    " WHERE id = ?",
     /* A fixed multiplier spreads consecutive ids over the window. */
     [S_FEED_SPREAD] = "UPDATE feeds SET next_poll = ?1 + (id * 7919) % ?2"
                       " WHERE disabled_at = 0 AND next_poll < ?1"
@@ -1070,6 +1077,46 @@ store_feed_move(struct store *st, long long id, const char *url)
     if (rc == CUR_OK && sqlite3_changes(st->db) == 0)
         return CUR_ENOTFOUND;
     return rc;
+}
+
+int
+store_feed_refresh(struct store *st, long long id, long long now, long gap,
+                   long long *when)
+{
+    sqlite3_stmt *s = stmt(st, S_FEED_REFRESH);
+    if (s == NULL)
+        return CUR_ESTORE;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, now);
+    sqlite3_bind_int64(s, 3, gap);
+    int rc = step_done(st, s, "feed refresh");
+    if (rc != CUR_OK)
+        return rc;
+    if (sqlite3_changes(st->db) == 1) {
+        if (when)
+            *when = now;
+        return CUR_OK;
+    }
+    /* Why not: gone, disabled, due already, or polled a moment ago. */
+    if ((s = stmt(st, S_FEED_WHEN)) == NULL)
+        return CUR_ESTORE;
+    sqlite3_bind_int64(s, 1, id);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        rc = rc == SQLITE_DONE ? CUR_ENOTFOUND
+                               : db_error(st, "feed refresh");
+        sqlite3_reset(s);
+        return rc;
+    }
+    long long next = sqlite3_column_int64(s, 0);
+    long long last = sqlite3_column_int64(s, 1);
+    long long disabled = sqlite3_column_int64(s, 2);
+    sqlite3_reset(s);
+    if (disabled)
+        return CUR_EINVAL;
+    if (when)
+        *when = next <= now ? next : last + gap;
+    return CUR_EEXIST;
 }
 
 int

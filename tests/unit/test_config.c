@@ -1012,8 +1012,9 @@ test_poll_limits(void **state)
     write_config(fx, "[poll]\nconnections = 200\nper_host = 2\n"
                  "connect_timeout = 5s\ninterval = 2h\nmin_interval = 30m\n"
                  "max_interval = 2d\nbackoff_max = 12h\nspread = 0\n"
-                 "refuse_private = no\nworkers = 3\n");
+                 "refuse_private = no\nworkers = 3\nrefresh_gap = 5m\n");
     load_ok(fx);
+    assert_int_equal(fx->cfg->poll_refresh_gap, 300);
     assert_int_equal(fx->cfg->poll_connections, 200);
     assert_int_equal(fx->cfg->poll_per_host, 2);
     assert_int_equal(fx->cfg->poll_connect_timeout, 5);
@@ -1046,6 +1047,7 @@ test_poll_limits(void **state)
     assert_int_equal(fx->cfg->poll_spread, 600);
     assert_int_equal(fx->cfg->poll_refuse_private, 1);
     assert_int_equal(fx->cfg->poll_workers, 0);
+    assert_int_equal(fx->cfg->poll_refresh_gap, 60);
     write_config(fx, "[poll]\ninterval = 5m\n");
     load_ok(fx);
     assert_int_equal(fx->cfg->poll_min_interval, 300);
@@ -1064,6 +1066,9 @@ test_poll_limits(void **state)
     expect_error(fx, "[poll]\nmin_interval = 30s\n", 2,
                  "[poll] min_interval: 30s is out of range (60s to "
                  "604800s)");
+    expect_error(fx, "[poll]\nrefresh_gap = -1s\n", 2,
+                 "[poll] refresh_gap: '-1s' is not a duration (like 90s, "
+                 "15m, 2h, 1d)");
     expect_error(fx, "[poll]\nspread = 2d\n", 2,
                  "[poll] spread: 2d is out of range (0s to 86400s)");
     expect_error(fx, "[poll]\nrefuse_private = maybe\n", 2,

@@ -1342,7 +1342,7 @@ test_sql_metacharacters(void **state)
 
 /* A copy of the schema-2 polling columns of one feed. */
 struct poll_state {
-    long long last_failure, disabled_at;
+    long long last_failure, disabled_at, next_poll;
     long interval, ttl, update_period;
     unsigned skip_hours, skip_days;
     char body_hash[80], site_url[128], category[64], reason[128];
@@ -1356,6 +1356,7 @@ poll_state_cb(void *ctx, const struct store_feed *f)
     struct poll_state *s = ctx;
     s->last_failure = f->last_failure;
     s->disabled_at = f->disabled_at;
+    s->next_poll = f->next_poll;
     s->interval = f->poll_interval;
     s->ttl = f->ttl;
     s->update_period = f->update_period;
@@ -1535,6 +1536,48 @@ test_feed_import_move_spread(void **state)
     assert_int_equal(n, 0);
 }
 
+/* "Refresh now" twice makes one fetch (FETCH-9): the first brings the
+ * poll forward, the second finds it due; right after a poll, refreshes
+ * wait out the gap; a disabled or unknown feed is said to be so. */
+static void
+test_feed_refresh(void **state)
+{
+    struct fx *fx = *state;
+    long long a = add_feed(fx->st, "https://example.org/a"), when = -1;
+    struct store_poll p = ok_poll(1000);
+
+    p.next_poll = 5000;
+    assert_int_equal(store_feed_polled(fx->st, a, &p, NULL, NULL), CUR_OK);
+    assert_int_equal(store_feed_refresh(fx->st, a, 1030, 60, &when),
+                     CUR_EEXIST);
+    assert_int_equal(when, 1060);
+    assert_int_equal(poll_state(fx->st, a).next_poll, 5000);
+
+    assert_int_equal(store_feed_refresh(fx->st, a, 1100, 60, &when), CUR_OK);
+    assert_int_equal(when, 1100);
+    assert_int_equal(poll_state(fx->st, a).next_poll, 1100);
+    assert_int_equal(store_feed_refresh(fx->st, a, 1101, 60, &when),
+                     CUR_EEXIST);
+    assert_int_equal(when, 1100);
+    assert_int_equal(poll_state(fx->st, a).next_poll, 1100);
+
+    /* A gap of 0: only "already due" stops it. */
+    p = ok_poll(1200);
+    p.next_poll = 5000;
+    assert_int_equal(store_feed_polled(fx->st, a, &p, NULL, NULL), CUR_OK);
+    assert_int_equal(store_feed_refresh(fx->st, a, 1200, 0, NULL), CUR_OK);
+
+    assert_int_equal(store_feed_refresh(fx->st, 999, 1300, 60, NULL),
+                     CUR_ENOTFOUND);
+    struct store_poll gone = { .now = 1300, .status = 410,
+                               .error = "gone", .disable = "gone" };
+    gone.next_poll = 9000;
+    assert_int_equal(store_feed_polled(fx->st, a, &gone, NULL, NULL),
+                     CUR_OK);
+    assert_int_equal(store_feed_refresh(fx->st, a, 1400, 60, NULL),
+                     CUR_EINVAL);
+}
+
 /* Inside a caller's transaction, a failed poll undoes only itself. */
 static void
 test_polled_savepoint(void **state)
@@ -1695,6 +1738,8 @@ main(void)
                                         setup_mem, teardown),
         cmocka_unit_test_setup_teardown(test_feed_import_move_spread,
                                         setup_mem, teardown),
+        cmocka_unit_test_setup_teardown(test_feed_refresh, setup_mem,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_polled_savepoint, setup_mem,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_from_schema_1,

@@ -170,6 +170,18 @@ file_contains(void *arg)
     return found;
 }
 
+struct req_ctx {
+    struct t_http *http;
+    unsigned want;
+};
+
+static int
+http_reached(void *arg)
+{
+    struct req_ctx *c = arg;
+    return t_http_requests(c->http) >= c->want;
+}
+
 static void
 test_daemon_end_to_end(void **state)
 {
@@ -198,6 +210,7 @@ test_daemon_end_to_end(void **state)
         "[web]\naddress = 127.0.0.1\nport = %u\nthreads = 2\n"
         "base_url = https://curator.example.org/\n"
         "[poll]\ninterval = 1h\ntick = 1s\ntimeout = 10s\n"
+        "refresh_gap = 2s\n"
         "[digest]\ninterval = 1d\nspool = spool\nmax_items = 10\n"
         "[score]\nfilter_dir = %s/filters\n"
         "[filter keyword]\n[filter mute]\n[filter recency]\n"
@@ -216,6 +229,33 @@ test_daemon_end_to_end(void **state)
     assert_true(t_wait_for(store_has_items, &cc, 20000));
     assert_true(t_wait_for(spool_has_digest, spool, 20000));
     assert_true(t_http_requests(http) >= 1);
+
+    /* FETCH-9: two quick "refresh now" make one request, and one right
+     * after that poll is put off until [poll] refresh_gap has passed. */
+    sleep(3);
+    unsigned before = t_http_requests(http);
+    char cli[4096];
+    snprintf(cli, sizeof cli, "%s/curator", t_build_dir());
+    char *refresh[] = { cli, "-c", config, "feed", "refresh", "1", NULL };
+    char *out = NULL, *err = NULL;
+    assert_int_equal(t_run(refresh, &out, &err), 0);
+    assert_non_null(strstr(out, "feed 1: due now"));
+    free(out);
+    free(err);
+    assert_int_equal(t_run(refresh, &out, &err), 0);
+    assert_non_null(strstr(out, "feed 1: already due"));
+    free(out);
+    free(err);
+    struct req_ctx rc = { http, before + 1 };
+    assert_true(t_wait_for(http_reached, &rc, 10000));
+    assert_int_equal(t_run(refresh, &out, &err), 0);
+    /* (Already due until the poll's outcome is stored.) */
+    assert_true(strstr(out, "polled less than 2s ago")
+                || strstr(out, "already due"));
+    free(out);
+    free(err);
+    sleep(2);
+    assert_int_equal(t_http_requests(http), before + 1);
 
     char *digest = read_digest(spool);
     assert_non_null(digest);

@@ -47,63 +47,6 @@
 #define NEW_PER_ROUND 2         /* items per feed per round */
 #define DAY 86400LL
 
-/* The daemon of the test running now, killed by teardown() when an
- * assertion ends the test early. */
-static pid_t live;
-
-static int
-teardown(void **state)
-{
-    (void)state;
-    if (live > 0) {
-        kill(live, SIGKILL);
-        waitpid(live, NULL, 0);
-        live = 0;
-    }
-    return 0;
-}
-
-static const char *
-build_abs(void)
-{
-    static char path[4096];
-    if (path[0] == '\0' && realpath(t_build_dir(), path) == NULL)
-        snprintf(path, sizeof path, "%s", t_build_dir());
-    return path;
-}
-
-static long long
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-sleep_ms(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-static int
-wait_exit(pid_t pid, int ms)
-{
-    long long end = now_ms() + ms;
-    do {
-        int ws;
-        if (waitpid(pid, &ws, WNOHANG) == pid) {
-            if (pid == live)
-                live = 0;
-            return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-        }
-        sleep_ms(5);
-    } while (now_ms() < end);
-    return -1;
-}
-
 /* Whether the log holds 'text' after byte 'from'. */
 static int
 log_has(const char *log, long from, const char *text)
@@ -262,7 +205,7 @@ test_kill_nine(void **state)
     (void)state;
     char *dir = t_mkdtemp(), *www, *maildir, *db, *log, *clock, *cfg_text;
     char preload[4300], clockvar[4200];
-    long long t0 = now_ms();
+    long long t0 = t_now_ms();
     int hits[N_PHASES] = { 0 }, mail_done[ROUNDS + 2] = { 0 };
     long long round_from[ROUNDS + 2], round_to[ROUNDS + 2];
 
@@ -301,7 +244,7 @@ test_kill_nine(void **state)
         "f2 = http://127.0.0.1:%u/f2.xml\n"
         "f3 = http://127.0.0.1:%u/f3.xml\n"
         "f4 = http://127.0.0.1:%u/f4.xml\n",
-        web_port, t_smtp_port(smtp), build_abs(), build_abs(),
+        web_port, t_smtp_port(smtp), t_build_abs(), t_build_abs(),
         t_http_port(http), t_http_port(http), t_http_port(http),
         t_http_port(http)) > 0);
     char *config = t_write_file(dir, "curator.ini", cfg_text);
@@ -309,67 +252,57 @@ test_kill_nine(void **state)
     seed(db, t_http_port(http));
 
     snprintf(preload, sizeof preload,
-             "LD_PRELOAD=%s/tests/shim/faultshim.so", build_abs());
+             "LD_PRELOAD=%s/tests/shim/faultshim.so", t_build_abs());
     assert_int_equal(access(preload + strlen("LD_PRELOAD="), R_OK), 0);
     snprintf(clockvar, sizeof clockvar, "CURATOR_SHIM_CLOCK=%s", clock);
 
     for (int r = 1; r <= ROUNDS + 1; r++) {
         int last = r == ROUNDS + 1;
-        char off[32], curatord[4200];
+        char off[32];
         for (int k = 1; k <= FEEDS; k++)
             publish(www, k, r);
         snprintf(off, sizeof off, "%lld\n", (long long)r * DAY);
         free(t_write_file(dir, "clock", off));
         long from = file_size(log);
-        snprintf(curatord, sizeof curatord, "%s/curatord", build_abs());
         round_from[r] = (long long)time(NULL) + r * DAY;
-        pid_t pid = fork();
-        if (pid == 0) {
-            putenv(preload);
-            putenv(clockvar);
-            putenv("ASAN_OPTIONS=verify_asan_link_order=0");
-            if (freopen("/dev/null", "w", stdout) == NULL
-                || freopen("/dev/null", "w", stderr) == NULL)
-                _exit(126);
-            execl(curatord, curatord, "-c", config, (char *)NULL);
-            _exit(127);
-        }
+        const char *env[] = { preload, clockvar,
+                              "ASAN_OPTIONS=verify_asan_link_order=0", NULL };
+        pid_t pid = t_daemon_spawn(config, env, NULL);
         assert_true(pid > 0);
-        live = pid;
 
         if (last) {
             /* The clean run: until all is stored and sent, then TERM. */
-            long long end = now_ms() + 30000;
+            long long end = t_now_ms() + 30000;
             long long want = (long long)FEEDS * NEW_PER_ROUND * r;
-            while (now_ms() < end
+            while (t_now_ms() < end
                    && !(log_has(log, from, "mail round")
                         && db_ll(db, "SELECT count(*) FROM items", 0, 0)
                            == want
                         && db_ll(db, "SELECT count(*) FROM outbox WHERE "
                                      "status <> 'sent'", 0, 0) == 0))
-                sleep_ms(50);
+                t_sleep_ms(50);
             assert_int_equal(kill(pid, SIGTERM), 0);
-            assert_int_equal(wait_exit(pid, 10000), 0);
+            assert_int_equal(t_daemon_wait(pid, 10000), 0);
         } else {
             enum phase ph = (enum phase)(r % N_PHASES);
-            long long begun = now_ms(), deadline = begun + 8000;
+            long long begun = t_now_ms(), deadline = begun + 8000;
             long delay;
             if (ph == ANY) {
                 delay = rand() % 1500;
             } else {
-                while (now_ms() < deadline
+                while (t_now_ms() < deadline
                        && !log_has(log, from, phase_from[ph]))
-                    sleep_ms(1);
+                    t_sleep_ms(1);
                 delay = ph == POLLING ? rand() % 8
                         : ph == SCORING ? rand() % 150 : rand() % 250;
             }
-            sleep_ms(delay);
+            t_sleep_ms(delay);
             /* Count it as a hit when the phase had begun and not ended. */
             if (ph != ANY && log_has(log, from, phase_from[ph])
                 && !log_has(log, from, phase_to[ph]))
                 hits[ph]++;
             assert_int_equal(kill(pid, SIGKILL), 0);
-            assert_int_equal(wait_exit(pid, 5000), 128 + SIGKILL);
+            assert_int_equal(t_daemon_wait(pid, 5000), 128 + SIGKILL);
         }
         round_to[r] = (long long)time(NULL) + r * DAY;
         mail_done[r] = log_has(log, from, "mail round");
@@ -436,7 +369,7 @@ test_kill_nine(void **state)
     /* The kills did land where they were aimed, at least now and then. */
     print_message("crash: %d rounds in %.1f s; kills while polling %d, "
                   "scoring %d, mailing %d; rounds mailed %d; messages %d, "
-                  "sent twice %d\n", ROUNDS, (double)(now_ms() - t0) / 1000,
+                  "sent twice %d\n", ROUNDS, (double)(t_now_ms() - t0) / 1000,
                   hits[POLLING], hits[SCORING], hits[MAILING], rounds_mailed,
                   sent.n, twice);
     /* Where a kill lands depends on the machine's speed: require only
@@ -461,7 +394,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_kill_nine, teardown),
+        cmocka_unit_test_teardown(test_kill_nine, t_daemon_teardown),
     };
     log_open(NULL, LOG_ERR);
     /* CURATOR_TEST_ONLY=pattern runs the matching tests alone. */

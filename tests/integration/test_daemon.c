@@ -38,47 +38,6 @@ struct env {
     pid_t pid;
 };
 
-/* Start curatord; its standard error goes to 'errlog' when not NULL. */
-static pid_t
-spawn_daemon(const char *config, const char *errlog)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/curatord", t_build_dir());
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (errlog && freopen(errlog, "a", stderr) == NULL)
-            _exit(126);
-        execl(path, path, "-c", config, (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
-
-/* Exit status of pid, waiting at most 'ms'; -1 if still running. */
-static int
-wait_exit(pid_t pid, int ms)
-{
-    for (int waited = 0; waited <= ms; waited += 50) {
-        int ws;
-        pid_t r = waitpid(pid, &ws, WNOHANG);
-        if (r == pid)
-            return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-        struct timespec ts = { 0, 50 * 1000000L };
-        nanosleep(&ts, NULL);
-    }
-    return -1;
-}
-
-/* The build folder as an absolute path (configs live in temp folders). */
-static const char *
-build_abs(void)
-{
-    static char path[4096];
-    if (path[0] == '\0' && realpath(t_build_dir(), path) == NULL)
-        snprintf(path, sizeof path, "%s", t_build_dir());
-    return path;
-}
-
 static int
 spool_has_digest(void *arg)
 {
@@ -217,11 +176,11 @@ test_daemon_end_to_end(void **state)
         "[demo]\nuser = alice\nemail = alice@example.org\n"
         "interests = fixture:2, last\n"
         "[feeds]\nfixture = http://127.0.0.1:%u/feed.xml\n",
-        web_port, build_abs(), t_http_port(http)) > 0);
+        web_port, t_build_abs(), t_http_port(http)) > 0);
     char *config = t_write_file(dir, "curator.ini", cfg_text);
     free(cfg_text);
 
-    pid_t pid = spawn_daemon(config, NULL);
+    pid_t pid = t_daemon_spawn(config, NULL, NULL);
     assert_true(pid > 0);
 
     /* Polled, stored, digested: within 20 s. */
@@ -299,7 +258,7 @@ test_daemon_end_to_end(void **state)
 
     /* SIGTERM: a clean exit with status 0. */
     assert_int_equal(kill(pid, SIGTERM), 0);
-    assert_int_equal(wait_exit(pid, 15000), 0);
+    assert_int_equal(t_daemon_wait(pid, 15000), 0);
     const char *want_stop[] = { logpath, "curatord stopped" };
     assert_true(file_contains(want_stop));
     const char *want_poll[] = { rotated, "poll ok feed=1" };
@@ -330,7 +289,7 @@ test_demo_config_within_30s(void **state)
              "cp -R config '%s/config' && mkdir -p '%s/var/spool' && "
              "sed -i 's/^port = .*/port = %u/; s|^filter_dir = .*|"
              "filter_dir = %s/filters|' '%s/config/curator.ini'",
-             dir, dir, port, build_abs(), dir);
+             dir, dir, port, t_build_abs(), dir);
     assert_int_equal(system(cmd), 0);
     assert_true(asprintf(&spool, "%s/var/spool", dir) > 0);
     assert_true(asprintf(&db, "%s/var/curator.db", dir) > 0);
@@ -339,7 +298,7 @@ test_demo_config_within_30s(void **state)
     char *errlog;
     assert_true(asprintf(&errlog, "%s/stderr.log", dir) > 0);
     time_t start = time(NULL);
-    pid_t pid = spawn_daemon(config, errlog);
+    pid_t pid = t_daemon_spawn(config, NULL, errlog);
     assert_true(pid > 0);
     struct count_ctx cc = { db, 30 };
     assert_true(t_wait_for(store_has_items, &cc, 30000));
@@ -375,7 +334,7 @@ test_demo_config_within_30s(void **state)
     free(digest);
 
     assert_int_equal(kill(pid, SIGINT), 0);
-    assert_int_equal(wait_exit(pid, 15000), 0);
+    assert_int_equal(t_daemon_wait(pid, 15000), 0);
     const char *want_stop[] = { errlog, "curatord stopped" };
     assert_true(file_contains(want_stop));
     free(errlog);

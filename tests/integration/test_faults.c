@@ -48,83 +48,6 @@
 
 /* ---- running the daemon ---- */
 
-/* The daemon of the test running now, killed by teardown() when an
- * assertion ends the test early. */
-static pid_t live;
-
-static int
-teardown(void **state)
-{
-    (void)state;
-    if (live > 0) {
-        kill(live, SIGKILL);
-        waitpid(live, NULL, 0);
-        live = 0;
-    }
-    return 0;
-}
-
-static const char *
-build_abs(void)
-{
-    static char path[4096];
-    if (path[0] == '\0' && realpath(t_build_dir(), path) == NULL)
-        snprintf(path, sizeof path, "%s", t_build_dir());
-    return path;
-}
-
-static long long
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-sleep_ms(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-static pid_t
-spawn(const char *config, char *const *env, const char *errlog)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/curatord", build_abs());
-    pid_t pid = fork();
-    if (pid == 0) {
-        for (size_t i = 0; env && env[i]; i++)
-            putenv(env[i]);
-        /* Not the test's output: a daemon left behind would hold it. */
-        if (freopen("/dev/null", "w", stdout) == NULL
-            || (errlog && freopen(errlog, "a", stderr) == NULL))
-            _exit(126);
-        execl(path, path, "-c", config, (char *)NULL);
-        _exit(127);
-    }
-    live = pid;
-    return pid;
-}
-
-static int
-wait_exit(pid_t pid, int ms)
-{
-    long long end = now_ms() + ms;
-    do {
-        int ws;
-        if (waitpid(pid, &ws, WNOHANG) == pid) {
-            if (pid == live)
-                live = 0;
-            return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-        }
-        sleep_ms(10);
-    } while (now_ms() < end);
-    return -1;
-}
-
 static int
 count_in(const char *path, const char *text)
 {
@@ -139,12 +62,12 @@ count_in(const char *path, const char *text)
 static int
 wait_log(const char *path, const char *text, int times, int ms)
 {
-    long long end = now_ms() + ms;
+    long long end = t_now_ms() + ms;
     do {
         if (count_in(path, text) >= times)
             return 1;
-        sleep_ms(20);
-    } while (now_ms() < end);
+        t_sleep_ms(20);
+    } while (t_now_ms() < end);
     return 0;
 }
 
@@ -217,7 +140,7 @@ http_get(unsigned port, const char *path, long long *ms)
 {
     char url[256];
     long status = 0;
-    long long t0 = now_ms();
+    long long t0 = t_now_ms();
     CURL *c = curl_easy_init();
     snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
     curl_easy_setopt(c, CURLOPT_URL, url);
@@ -228,7 +151,7 @@ http_get(unsigned port, const char *path, long long *ms)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(c);
     if (ms)
-        *ms = now_ms() - t0;
+        *ms = t_now_ms() - t0;
     return status;
 }
 
@@ -386,7 +309,7 @@ env_init(struct env *e, const char *fail, const char *after,
     assert_non_null(e->http);
 
     char shim[4200];
-    snprintf(shim, sizeof shim, "%s/tests/shim/faultshim.so", build_abs());
+    snprintf(shim, sizeof shim, "%s/tests/shim/faultshim.so", t_build_abs());
     assert_int_equal(access(shim, R_OK), 0);
     add_var(e, "LD_PRELOAD=%s", shim);
     add_var(e, "%s", "ASAN_OPTIONS=verify_asan_link_order=0");
@@ -418,7 +341,7 @@ env_config(struct env *e, const char *poll, const char *extra)
         "[digest]\nspool = spool\n"
         "[score]\nfilter_dir = %s/filters\n"
         "%s",
-        e->web_port, poll ? poll : "", build_abs(), extra) > 0);
+        e->web_port, poll ? poll : "", t_build_abs(), extra) > 0);
     free(e->config);
     e->config = t_write_file(e->dir, "curator.ini", text);
     free(text);
@@ -428,7 +351,8 @@ static void
 env_start(struct env *e)
 {
     e->vars[e->n_vars] = NULL;
-    e->pid = spawn(e->config, e->vars, e->errlog);
+    e->pid = t_daemon_spawn(e->config, (const char *const *)e->vars,
+                            e->errlog);
     assert_true(e->pid > 0);
     assert_true(wait_log(e->log, "curatord running", 1, 15000));
 }
@@ -467,7 +391,7 @@ static void
 env_stop(struct env *e)
 {
     assert_int_equal(kill(e->pid, SIGTERM), 0);
-    assert_int_equal(wait_exit(e->pid, 10000), 0);
+    assert_int_equal(t_daemon_wait(e->pid, 10000), 0);
     e->pid = 0;
     char *ok = db_text(e->db, "PRAGMA integrity_check");
     assert_non_null(ok);
@@ -668,7 +592,7 @@ hold_lock(void *arg)
                            "value) VALUES ('test.lock', 1) ON CONFLICT DO "
                            "NOTHING", NULL, NULL, NULL) == SQLITE_OK) {
         __atomic_store_n(&h->ok, 1, __ATOMIC_SEQ_CST);
-        sleep_ms(h->ms);
+        t_sleep_ms(h->ms);
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     } else {
         __atomic_store_n(&h->ok, -1, __ATOMIC_SEQ_CST);
@@ -708,7 +632,7 @@ test_db_busy(void **state)
     assert_int_equal(h.ok, 1);
     publish(&e, "news.xml", "news", 1, 4);
     advance(&e, 2 * 3600);
-    sleep_ms(3000);
+    t_sleep_ms(3000);
     long long ms;
     assert_int_equal(http_get(e.web_port, "/healthz", &ms), 200);
     assert_true(ms < 2000);
@@ -856,7 +780,7 @@ test_filter_nan(void **state)
         "[demo]\nuser = alice\nemail = alice@example.org\n"
         "interests = news:2\n"
         "[feeds]\nnews = http://127.0.0.1:%u/news.xml\n",
-        build_abs(), t_http_port(e.http)) > 0);
+        t_build_abs(), t_http_port(e.http)) > 0);
     env_config(&e, NULL, extra);
     free(extra);
     env_start(&e);
@@ -886,7 +810,7 @@ test_filter_slow(void **state)
         "[filter slow]\npath = %s/tests/plugins/slow.so\ndelay_ms = 300\n"
         "[demo]\nuser = alice\nemail = alice@example.org\n"
         "[feeds]\nnews = http://127.0.0.1:%u/news.xml\n",
-        build_abs(), t_http_port(e.http)) > 0);
+        t_build_abs(), t_http_port(e.http)) > 0);
     env_config(&e, NULL, extra);
     free(extra);
     env_start(&e);
@@ -896,12 +820,12 @@ test_filter_slow(void **state)
     publish(&e, "news.xml", "news", 1, 8);
     advance(&e, 2 * 3600);
     assert_true(wait_log(e.log, "poll round feeds=1", 2, 15000));
-    sleep_ms(300);
+    t_sleep_ms(300);
     long long ms;
     for (int i = 0; i < 3; i++) {
         assert_int_equal(http_get(e.web_port, "/healthz", &ms), 200);
         assert_true(ms < 500);
-        sleep_ms(200);
+        t_sleep_ms(200);
     }
     assert_int_equal(db_ll(e.db, "SELECT count(*) FROM scores"), 0);
     assert_true(wait_log(e.log, "scored items=8", 1, 15000));
@@ -914,14 +838,14 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_spool_full, teardown),
-        cmocka_unit_test_teardown(test_spool_dir_sync_fails, teardown),
-        cmocka_unit_test_teardown(test_db_full, teardown),
-        cmocka_unit_test_teardown(test_db_busy, teardown),
-        cmocka_unit_test_teardown(test_smtp_timeout_then_4xx, teardown),
-        cmocka_unit_test_teardown(test_dns_failure, teardown),
-        cmocka_unit_test_teardown(test_filter_nan, teardown),
-        cmocka_unit_test_teardown(test_filter_slow, teardown),
+        cmocka_unit_test_teardown(test_spool_full, t_daemon_teardown),
+        cmocka_unit_test_teardown(test_spool_dir_sync_fails, t_daemon_teardown),
+        cmocka_unit_test_teardown(test_db_full, t_daemon_teardown),
+        cmocka_unit_test_teardown(test_db_busy, t_daemon_teardown),
+        cmocka_unit_test_teardown(test_smtp_timeout_then_4xx, t_daemon_teardown),
+        cmocka_unit_test_teardown(test_dns_failure, t_daemon_teardown),
+        cmocka_unit_test_teardown(test_filter_nan, t_daemon_teardown),
+        cmocka_unit_test_teardown(test_filter_slow, t_daemon_teardown),
     };
     curl_global_init(CURL_GLOBAL_DEFAULT);
     log_open(NULL, LOG_ERR);

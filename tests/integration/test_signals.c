@@ -39,86 +39,6 @@
 
 /* ---- running the daemon ---- */
 
-/* The daemon of the test running now, killed by teardown() when an
- * assertion ends the test early. */
-static pid_t live;
-
-static int
-teardown(void **state)
-{
-    (void)state;
-    if (live > 0) {
-        kill(live, SIGKILL);
-        waitpid(live, NULL, 0);
-        live = 0;
-    }
-    return 0;
-}
-
-static const char *
-build_abs(void)
-{
-    static char path[4096];
-    if (path[0] == '\0' && realpath(t_build_dir(), path) == NULL)
-        snprintf(path, sizeof path, "%s", t_build_dir());
-    return path;
-}
-
-static long long
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-sleep_ms(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-/* Start curatord -c config with the extra environment 'env' ("K=V",
- * NULL-terminated, may be NULL); standard error goes to 'errlog'. */
-static pid_t
-spawn(const char *config, const char *const *env, const char *errlog)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/curatord", build_abs());
-    pid_t pid = fork();
-    if (pid == 0) {
-        for (size_t i = 0; env && env[i]; i++)
-            putenv((char *)env[i]);
-        /* Not the test's output: a daemon left behind would hold it. */
-        if (freopen("/dev/null", "w", stdout) == NULL
-            || (errlog && freopen(errlog, "a", stderr) == NULL))
-            _exit(126);
-        execl(path, path, "-c", config, (char *)NULL);
-        _exit(127);
-    }
-    live = pid;
-    return pid;
-}
-
-/* Exit status of pid within 'ms' (128 + signal), or -1. */
-static int
-wait_exit(pid_t pid, int ms)
-{
-    long long end = now_ms() + ms;
-    do {
-        int ws;
-        if (waitpid(pid, &ws, WNOHANG) == pid) {
-            if (pid == live)
-                live = 0;
-            return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-        }
-        sleep_ms(10);
-    } while (now_ms() < end);
-    return -1;
-}
-
 /* Kill and reap after a failed assertion would leave it running. */
 static void
 reap(pid_t pid)
@@ -144,12 +64,12 @@ count_in(const char *path, const char *text)
 static int
 wait_log(const char *path, const char *text, int times, int ms)
 {
-    long long end = now_ms() + ms;
+    long long end = t_now_ms() + ms;
     do {
         if (count_in(path, text) >= times)
             return 1;
-        sleep_ms(20);
-    } while (now_ms() < end);
+        t_sleep_ms(20);
+    } while (t_now_ms() < end);
     return 0;
 }
 
@@ -358,7 +278,7 @@ env_config(struct env *e, const char *poll, const char *extra)
         "[digest]\nspool = spool\n"
         "[score]\nfilter_dir = %s/filters\n"
         "%s",
-        e->web_port, poll ? poll : "", build_abs(), extra) > 0);
+        e->web_port, poll ? poll : "", t_build_abs(), extra) > 0);
     free(e->config);
     e->config = t_write_file(e->dir, "curator.ini", text);
     free(text);
@@ -381,10 +301,10 @@ env_free(struct env *e)
 static int
 term(struct env *e, int sig, long long *ms)
 {
-    long long t0 = now_ms();
+    long long t0 = t_now_ms();
     assert_int_equal(kill(e->pid, sig), 0);
-    int st = wait_exit(e->pid, 10000);
-    *ms = now_ms() - t0;
+    int st = t_daemon_wait(e->pid, 10000);
+    *ms = t_now_ms() - t0;
     if (st >= 0)
         e->pid = 0;
     return st;
@@ -408,9 +328,9 @@ test_term_during_fetch(void **state)
                          ".xml\n", h->port) > 0);
     env_config(&e, "timeout = 60s\n", extra);
     free(extra);
-    e.pid = spawn(e.config, NULL, e.errlog);
+    e.pid = t_daemon_spawn(e.config, NULL, e.errlog);
     assert_true(t_wait_for(hole_accepted, h, 10000));
-    sleep_ms(300);
+    t_sleep_ms(300);
     assert_int_equal(term(&e, SIGTERM, &ms), 0);
     /* Prompt: the loop noticed, no watchdog was needed. */
     assert_true(ms < 2000);
@@ -434,7 +354,7 @@ test_term_during_dns(void **state)
     char shim[4200], preload[4300];
     long long ms;
     env_init(&e);
-    snprintf(shim, sizeof shim, "%s/tests/shim/faultshim.so", build_abs());
+    snprintf(shim, sizeof shim, "%s/tests/shim/faultshim.so", t_build_abs());
     assert_int_equal(access(shim, R_OK), 0);
     snprintf(preload, sizeof preload, "LD_PRELOAD=%s", shim);
     const char *env[] = { preload, "ASAN_OPTIONS=verify_asan_link_order=0",
@@ -442,9 +362,9 @@ test_term_during_dns(void **state)
                           "CURATOR_SHIM_DNS_INVALID=1", NULL };
     env_config(&e, "timeout = 60s\n",
                "[feeds]\nhang = http://hang.invalid/feed.xml\n");
-    e.pid = spawn(e.config, env, e.errlog);
+    e.pid = t_daemon_spawn(e.config, env, e.errlog);
     assert_true(wait_log(e.log, "curatord running", 1, 10000));
-    sleep_ms(500);
+    t_sleep_ms(500);
     assert_int_equal(term(&e, SIGTERM, &ms), 0);
     assert_true(ms < 5000);
     assert_int_equal(db_ll(e.db, "SELECT last_poll FROM feeds"), 0);
@@ -474,10 +394,10 @@ test_term_during_slow_filter(void **state)
             "delay_ms = %d\n"
             "[demo]\nuser = alice\nemail = alice@example.org\n"
             "[feeds]\nf = http://127.0.0.1:%u/feed.xml\n",
-            build_abs(), round < 2 ? 1500 : 5, t_http_port(http)) > 0);
+            t_build_abs(), round < 2 ? 1500 : 5, t_http_port(http)) > 0);
         env_config(&e, NULL, extra);
         free(extra);
-        e.pid = spawn(e.config, NULL, e.errlog);
+        e.pid = t_daemon_spawn(e.config, NULL, e.errlog);
         if (round == 2)
             break;
         /* Scoring has begun once the items are stored (on the second
@@ -485,7 +405,7 @@ test_term_during_slow_filter(void **state)
         assert_true(wait_log(e.log, round == 0 ? "poll round feeds=1"
                                                : "curatord running",
                              round + 1, 10000));
-        sleep_ms(500);
+        t_sleep_ms(500);
         if (round == 0) {
             assert_int_equal(term(&e, SIGTERM, &ms), 0);
             assert_true(ms < 5000);
@@ -493,7 +413,7 @@ test_term_during_slow_filter(void **state)
             assert_int_equal(count_in(e.log, "did not end within"), 1);
         } else {
             assert_int_equal(kill(e.pid, SIGTERM), 0);
-            sleep_ms(300);
+            t_sleep_ms(300);
             assert_int_equal(term(&e, SIGINT, &ms), 0);
             assert_true(ms < 1000);
             assert_int_equal(count_in(e.log, "second stop signal"), 1);
@@ -538,9 +458,9 @@ test_term_during_smtp(void **state)
         h->port, t_http_port(http)) > 0);
     env_config(&e, NULL, extra);
     free(extra);
-    e.pid = spawn(e.config, NULL, e.errlog);
+    e.pid = t_daemon_spawn(e.config, NULL, e.errlog);
     assert_true(t_wait_for(hole_accepted, h, 15000));
-    sleep_ms(200);
+    t_sleep_ms(200);
     assert_int_equal(term(&e, SIGTERM, &ms), 0);
     assert_true(ms < 5000);
     assert_int_equal(db_ll(e.db, "SELECT count(*) FROM outbox WHERE "
@@ -585,7 +505,7 @@ test_hup_reload(void **state)
         "[feeds]\none = http://127.0.0.1:%u/one.xml\n", hp) > 0);
     env_config(&e, NULL, extra);
     free(extra);
-    e.pid = spawn(e.config, NULL, e.errlog);
+    e.pid = t_daemon_spawn(e.config, NULL, e.errlog);
     struct db_wait w = { e.db, "SELECT count(*) FROM items", 2 };
     assert_true(t_wait_for(db_reaches, &w, 15000));
 
@@ -671,11 +591,11 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_term_during_fetch, teardown),
-        cmocka_unit_test_teardown(test_term_during_dns, teardown),
-        cmocka_unit_test_teardown(test_term_during_slow_filter, teardown),
-        cmocka_unit_test_teardown(test_term_during_smtp, teardown),
-        cmocka_unit_test_teardown(test_hup_reload, teardown),
+        cmocka_unit_test_teardown(test_term_during_fetch, t_daemon_teardown),
+        cmocka_unit_test_teardown(test_term_during_dns, t_daemon_teardown),
+        cmocka_unit_test_teardown(test_term_during_slow_filter, t_daemon_teardown),
+        cmocka_unit_test_teardown(test_term_during_smtp, t_daemon_teardown),
+        cmocka_unit_test_teardown(test_hup_reload, t_daemon_teardown),
     };
     curl_global_init(CURL_GLOBAL_DEFAULT);
     log_open(NULL, LOG_ERR);

@@ -41,4 +41,24 @@ unsigned t_free_port(void);
  * checking every 50 ms. Returns its last value. */
 int t_wait_for(int (*pred)(void *), void *arg, int ms);
 
+/* The build folder as an absolute path (configs live in temp folders). */
+const char *t_build_abs(void);
+/* A monotonic clock in milliseconds, and a sleep that resumes after
+ * signals. */
+long long t_now_ms(void);
+void t_sleep_ms(long ms);
+
+/* Start $BUILD/curatord -c config with the extra environment 'env'
+ * ("K=V", NULL-terminated, may be NULL); its standard output goes to
+ * /dev/null, its standard error to 'errlog' (NULL: /dev/null). The
+ * daemon is remembered until reaped, so that t_daemon_teardown() (a
+ * cmocka teardown) kills it when an assertion ends a test early. */
+pid_t t_daemon_spawn(const char *config, const char *const *env,
+                     const char *errlog);
+/* Remember a daemon started some other way, for t_daemon_teardown(). */
+void t_daemon_started(pid_t pid);
+/* Its exit status within 'ms' (128 + signal), or -1 if still running. */
+int t_daemon_wait(pid_t pid, int ms);
+int t_daemon_teardown(void **state);
+
 #endif

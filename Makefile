@@ -80,7 +80,7 @@ CONF      := $(patsubst %.c,$(BUILD)/%,$(CONF_SRC))
 BENCH     := $(patsubst %.c,$(BUILD)/%,$(BENCH_SRC))
 SUPPORT   := $(call obj,$(SUPPORT_SRC))
 # Browser tests: node scripts run like the test binaries.
-BROWSER   := tests/browser/sanitize.mjs tests/browser/web.mjs
+BROWSER   := tests/browser/sanitize.mjs tests/browser/web.mjs tests/browser/roles.mjs
 
 # libFuzzer targets (one per parser of outside input) and FUZZ_CHECK.
 include tests/fuzz/fuzz.mk

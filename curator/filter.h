@@ -12,6 +12,7 @@
  * it is not NULL, so a filter built against an older minor version keeps
  * loading. The views below carry their own size for the same reason: a
  * filter reads a member added after 1.0 only when view->size covers it.
+ * ABI 1.1 added the user's teams to struct curator_profile.
  *
  * How the host drives a filter
  *
@@ -59,7 +60,7 @@
 #include <stdio.h>
 
 #define CURATOR_FILTER_ABI_MAJOR 1  /* bumped only on incompatible change */
-#define CURATOR_FILTER_ABI_MINOR 0  /* bumped when members are appended */
+#define CURATOR_FILTER_ABI_MINOR 1  /* bumped when members are appended */
 
 /* One "key = value" of the filter's [filter NAME] config section. */
 struct curator_filter_option {
@@ -73,7 +74,8 @@ struct curator_gem {
     const char *note;           /* why it matters, for whom; may be "" */
     const char *const *tags;    /* topic tags, lowercase */
     size_t n_tags;
-    const char *const *audience;/* goal names it is meant for; none = all */
+    const char *const *audience;/* who it is meant for, none = all: goal
+                                   names, and "team:NAME" for a team */
     size_t n_audience;
 };
 
@@ -128,6 +130,9 @@ struct curator_profile {
     size_t n_muted_feeds;
     const struct curator_source_weight *sources;
     size_t n_sources;
+    /* ABI 1.1: read only when size covers them. */
+    const char *const *teams;   /* names of the teams the user is in */
+    size_t n_teams;
 };
 
 /* The explanation sink: short human-readable reasons with their share of

@@ -327,6 +327,16 @@ scorer_filter_info(const struct scorer *sc, size_t i, const char **name,
     *abi_minor = p->f->abi_minor;
 }
 
+void
+scorer_filter_state(const struct scorer *sc, size_t i, double *weight,
+                    int *suspended, long long *slow_calls)
+{
+    const struct plugin *p = &sc->plugins[i];
+    *weight = p->weight;
+    *suspended = p->suspended;
+    *slow_calls = p->slow_calls;
+}
+
 /* Users and subscriptions. */
 
 static struct user *

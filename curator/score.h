@@ -34,6 +34,11 @@ size_t scorer_filter_count(const struct scorer *sc);
 void scorer_filter_info(const struct scorer *sc, size_t i, const char **name,
                         const char **path, unsigned *abi_major,
                         unsigned *abi_minor);
+/* A loaded filter's weight, whether it is suspended for being slow, and
+ * its score() calls over the time budget so far. Read it from the thread
+ * that scores. */
+void scorer_filter_state(const struct scorer *sc, size_t i, double *weight,
+                         int *suspended, long long *slow_calls);
 
 /* Read every user's profile and subscriptions, replay all feedback into
  * the filters, and (warm != 0, the daemon) give the filters the items of

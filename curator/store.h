@@ -17,7 +17,7 @@
 
 /* The schema version this build writes; see the migrations in
  * store_sqlite.c. */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 struct store;
 
@@ -811,5 +811,297 @@ int store_collection_feeds(struct store *st, long long collection_id,
  * them who gave 👍. Aggregates only. */
 int store_gem_reach(struct store *st, long long item_id, long long *reached,
                     long long *liked);
+
+/* ------------------------------------------------------------------ */
+/* API tokens (store_api.c): per-user bearer tokens for the JSON API.
+ * A token is "cur_" and 43 base64url characters (256 random bits); it
+ * is shown once, and only its hash is stored (as session tokens are),
+ * so a copy of the database cannot call the API. */
+
+#define STORE_API_PREFIX "cur_"
+#define STORE_API_TOKEN_LEN (4 + STORE_TOKEN_LEN)  /* characters */
+#define STORE_API_NAME_MAX 64       /* characters of a token's name */
+#define STORE_API_TOKENS_MAX 20     /* tokens per user */
+#define STORE_API_TOUCH_EVERY 300   /* seconds between last_used writes */
+
+/* 1 when 'name' is a good token name: 1 to STORE_API_NAME_MAX UTF-8
+ * characters, no control characters, not only spaces. */
+int store_api_name_ok(const char *name);
+/* Make a token called 'name' for the user at 'now': *token gets it (the
+ * only time it exists in clear), *id (may be NULL) its row. CUR_EINVAL
+ * for a bad name, CUR_ETOOBIG when the user has STORE_API_TOKENS_MAX
+ * already, CUR_ENOTFOUND for no such user. */
+int store_api_token_create(struct store *st, long long user_id,
+                           const char *name, long long now,
+                           char token[STORE_API_TOKEN_LEN + 1],
+                           long long *id);
+struct store_api_token {
+    long long id;
+    const char *name;
+    long long created;
+    long long last_used;        /* 0: never */
+};
+typedef int (*store_api_token_cb)(void *ctx,
+                                  const struct store_api_token *t);
+/* The user's tokens, newest first. */
+int store_api_token_list(struct store *st, long long user_id,
+                         store_api_token_cb cb, void *ctx);
+/* Revoke one of the user's tokens: CUR_ENOTFOUND when it is not theirs
+ * (then nothing changes). */
+int store_api_token_revoke(struct store *st, long long user_id,
+                           long long id);
+/* Who 'token' belongs to. */
+struct store_api_auth {
+    long long token_id;
+    long long user_id;
+    char name[STORE_NAME_MAX + 1];
+    char role[16];              /* the user's role now */
+};
+/* Look 'token' up at 'now': CUR_ENOTFOUND when it is malformed, unknown
+ * or revoked. Records the use when the last one is more than
+ * STORE_API_TOUCH_EVERY seconds old (a failed write is logged, not
+ * returned). */
+int store_api_token_check(struct store *st, const char *token,
+                          long long now, struct store_api_auth *out);
+
+/* ------------------------------------------------------------------ */
+/* Operations (store_ops.c): what the admins' pages read and change,
+ * and the team listings and removals (store_team.c). */
+
+/* A feed's health as the admins' Feeds page shows it. */
+struct store_feed_health {
+    long long id;
+    const char *url;
+    const char *title;          /* NULL until first parsed */
+    const char *origin;         /* "config", "cli" or "web" */
+    long long last_poll;        /* 0: never */
+    long long last_success;     /* 0: never */
+    long long last_failure;     /* 0: never */
+    int last_status;            /* HTTP status, 0 if none */
+    int failures;               /* consecutive */
+    const char *last_error;     /* may be NULL */
+    long long next_poll;
+    long long disabled_at;      /* 0: polled */
+    const char *disabled_reason;    /* may be NULL */
+    long long items_week;       /* items stored in the 7 days to 'now' */
+};
+typedef int (*store_feed_health_cb)(void *ctx,
+                                    const struct store_feed_health *h);
+/* Feeds, the troubled first (most consecutive failures, then disabled,
+ * then by id), at most 'limit' from 'offset', each with its items of
+ * the week before 'now' (one grouped query). CUR_EINVAL for a limit
+ * under 1 or a negative offset. */
+int store_ops_feeds(struct store *st, long long now, int limit,
+                    long long offset, store_feed_health_cb cb, void *ctx);
+struct store_feed_totals {
+    long long feeds;
+    long long failing;          /* failures > 0, not disabled */
+    long long disabled;
+};
+int store_ops_feed_totals(struct store *st, struct store_feed_totals *out);
+/* Stop polling a feed, recording 'reason' (may be NULL); a disabled
+ * feed stays as it was. CUR_ENOTFOUND for no such feed. */
+int store_ops_feed_disable(struct store *st, long long id, long long now,
+                           const char *reason);
+/* Poll a disabled feed again, due at 'now'. CUR_ENOTFOUND. */
+int store_ops_feed_enable(struct store *st, long long id, long long now);
+
+struct store_outbox_totals {
+    long long queued;           /* waiting for a first attempt */
+    long long retrying;         /* queued again after a failed attempt */
+    long long failed;           /* given up */
+    long long sent;
+};
+int store_ops_outbox_totals(struct store *st,
+                            struct store_outbox_totals *out);
+/* A message that failed or waits to be retried. */
+struct store_outbox_problem {
+    long long id;
+    long long user_id;
+    const char *user;           /* the user's name */
+    const char *rcpt;
+    const char *period_key;
+    const char *status;         /* "failed" or "queued" (retrying) */
+    int attempts;
+    const char *last_error;     /* the server's reply; may be NULL */
+    long long created;
+    long long next_attempt;
+};
+typedef int (*store_outbox_problem_cb)(void *ctx,
+                                       const struct store_outbox_problem *p);
+/* Failed messages, then those waiting to retry, newest first, at most
+ * 'limit'. */
+int store_ops_outbox_problems(struct store *st, int limit,
+                              store_outbox_problem_cb cb, void *ctx);
+/* Queue every failed message again at 'now' (the same message, its
+ * attempts kept); *n (may be NULL) gets how many. */
+int store_ops_outbox_retry_failed(struct store *st, long long now,
+                                  long long *n);
+
+/* Teams as the pages list them. */
+struct store_team {
+    long long id;
+    const char *name;
+    long long created;
+    long long members;
+};
+typedef int (*store_team_cb)(void *ctx, const struct store_team *t);
+/* Every team (user_id 0), or the teams 'user_id' is a member of, by
+ * name. */
+int store_team_list(struct store *st, long long user_id, store_team_cb cb,
+                    void *ctx);
+/* One team; CUR_ENOTFOUND if none. */
+int store_team_get(struct store *st, long long team_id, store_team_cb cb,
+                   void *ctx);
+typedef int (*store_team_member_cb)(void *ctx, long long user_id,
+                                    const char *name);
+/* A team's members, by name. */
+int store_team_members(struct store *st, long long team_id,
+                       store_team_member_cb cb, void *ctx);
+/* Take a user out of a team (what they shared stays with it);
+ * CUR_ENOTFOUND when they were not a member. */
+int store_team_member_remove(struct store *st, long long team_id,
+                             long long user_id);
+/* Remove a team with its memberships and shares; CUR_ENOTFOUND. */
+int store_team_remove(struct store *st, long long team_id);
+/* One share of an item with a team, with the item's fold: how many
+ * members shared it and when last. */
+struct store_team_item_share {
+    long long item_id;
+    const char *title;
+    const char *link;           /* may be NULL */
+    const char *feed;           /* feed title or URL */
+    int sharers;                /* members who shared the item */
+    long long latest;           /* the item's latest share */
+    const char *user;           /* who made this share */
+    const char *note;           /* "" for none */
+    long long created;
+};
+typedef int (*store_team_item_share_cb)(
+    void *ctx, const struct store_team_item_share *s);
+/* The items shared with a team, latest first, at most 'limit' items:
+ * one row per share, an item's shares together, oldest first. */
+int store_team_item_shares(struct store *st, long long team_id, int limit,
+                           store_team_item_share_cb cb, void *ctx);
+
+
+/* ------------------------------------------------------------------ */
+/* Editors' pages (store_editor.c): the Recent search, gems with their
+ * reach, and collections listed, changed and unfollowed. Removing a
+ * feed from a collection or deleting a collection unsubscribes nobody
+ * (subscriptions do not record where they came from). */
+
+/* An FTS5 expression for items_fts from what a person typed: words
+ * (letters, digits, any non-ASCII byte) are required, "a phrase" in
+ * double quotes is one term (to the end if unclosed), word* or
+ * "phrase"* matches as a prefix, and -word or -"phrase" (at the start
+ * or after a space) excludes; at most 16 terms are kept. Everything is
+ * quoted, so no FTS5 syntax typed means anything. Returns the number of
+ * terms wanted, with the expression in 'out' (len bytes; 1024 holds
+ * any 300-byte input); 0 when nothing searchable was typed (or it does
+ * not fit), -1 when only exclusions were (out is "" then). */
+int store_recent_query(const char *typed, char *out, size_t len);
+
+struct store_recent_filter {
+    const char *query;          /* store_recent_query()'s; NULL or "":
+                                   every item */
+    long long feed_id;          /* 0: every feed */
+    const char *tag;            /* NULL or "": any; else one of the
+                                   item's categories or its gem's tags,
+                                   ASCII case aside */
+    long long from, to;         /* the item's date in [from, to); 0:
+                                   open */
+    int limit, offset;
+};
+struct store_recent {
+    long long item_id;
+    long long feed_id;
+    const char *feed_title;     /* may be NULL */
+    const char *feed_url;
+    const char *title;
+    const char *link;           /* may be NULL */
+    const char *summary;        /* the first 400 characters, may be NULL */
+    const char *tags;           /* categories, '\n'-separated, may be NULL */
+    long long date;             /* published; fetched when unknown, or
+                                   when the feed dates it later */
+    const char *gem_note;       /* NULL unless tagged (live or expired) */
+    long long gem_expires;      /* 0: never */
+};
+typedef int (*store_recent_cb)(void *ctx, const struct store_recent *r);
+/* Every feed's items that pass the filter, newest first (by date, then
+ * id). CUR_EINVAL when SQLite refuses the query expression. */
+int store_recent(struct store *st, const struct store_recent_filter *f,
+                 store_recent_cb cb, void *ctx);
+
+/* Feeds in short, by title: every feed (collection_id 0) or a
+ * collection's, at most 'limit'. */
+struct store_feed_brief {
+    long long id;
+    const char *url;
+    const char *title;          /* may be NULL */
+    const char *site_url;       /* may be NULL */
+};
+typedef int (*store_feed_brief_cb)(void *ctx,
+                                   const struct store_feed_brief *f);
+int store_feed_briefs(struct store *st, long long collection_id, int limit,
+                      store_feed_brief_cb cb, void *ctx);
+
+/* A gem, live or expired, with its reach as store_gem_reach() counts
+ * it: aggregates only, never who. */
+struct store_gem_info {
+    long long item_id;
+    const char *title;
+    const char *link;           /* may be NULL */
+    const char *feed_title;     /* may be NULL */
+    const char *editor;         /* the editor's name; may be NULL */
+    const char *note;
+    const char *tags;           /* comma-separated, may be "" */
+    const char *audience;       /* comma-separated, may be "" */
+    long long created;
+    long long expires;          /* 0: never */
+    long long reached;
+    long long liked;
+};
+typedef int (*store_gem_info_cb)(void *ctx, const struct store_gem_info *g);
+/* Every gem, last tagged first, skipping 'offset', at most 'limit'. */
+int store_gem_list(struct store *st, int limit, int offset,
+                   store_gem_info_cb cb, void *ctx);
+/* The item's gem, even expired; CUR_ENOTFOUND when it is none. */
+int store_gem_get(struct store *st, long long item_id, store_gem_info_cb cb,
+                  void *ctx);
+int store_gem_count(struct store *st, long long *n);
+
+struct store_collection {
+    long long id;
+    const char *name;
+    long long editor_id;        /* 0 when the editor's account is gone */
+    const char *editor;         /* NULL then */
+    long long created;
+    long long n_feeds;
+    long long n_followers;      /* a count: followers are never listed */
+    int following;              /* the user asked about follows it */
+};
+typedef int (*store_collection_cb)(void *ctx,
+                                   const struct store_collection *c);
+/* Every collection by name; 'user_id' (0: nobody) sets 'following'. */
+int store_collection_list(struct store *st, long long user_id,
+                          store_collection_cb cb, void *ctx);
+/* One collection; CUR_ENOTFOUND if none. */
+int store_collection_get(struct store *st, long long collection_id,
+                         long long user_id, store_collection_cb cb,
+                         void *ctx);
+/* Take a feed out of a collection (CUR_ENOTFOUND when it is not in it);
+ * followers keep their subscription to it. */
+int store_collection_feed_remove(struct store *st, long long collection_id,
+                                 long long feed_id);
+/* Delete a collection with its feed list and follows; followers keep
+ * their subscriptions. CUR_ENOTFOUND if none. */
+int store_collection_delete(struct store *st, long long collection_id);
+/* Stop following (CUR_ENOTFOUND when the user does not follow it).
+ * With 'drop_feeds' the user is also unsubscribed from the collection's
+ * feeds that no other collection they follow holds, in the same
+ * transaction; without it every subscription stays. */
+int store_collection_unfollow(struct store *st, long long collection_id,
+                              long long user_id, int drop_feeds);
 
 #endif

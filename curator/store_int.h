@@ -40,6 +40,10 @@ enum store_xstmt {
     SX_W_MUTE_ROWS, SX_W_MUTE_DEL, SX_W_SUB_LIST, SX_W_UNSUB, SX_W_RANKED,
     SX_W_ITEM_USER, SX_W_WINDOW_USER, SX_W_FEEDBACK_USER, SX_W_ITEM_FIND,
     SX_W_ITEM_ADD, SX_W_BUMP, SX_W_GOAL_RENAME,
+    /* store_api.c */
+    SX_A_ADD, SX_A_COUNT, SX_A_LIST, SX_A_DEL, SX_A_GET, SX_A_TOUCH,
+    /* store_profile.c: the teams of a profile */
+    SX_PROFILE_TEAMS,
     SX_N
 };
 

@@ -1,8 +1,10 @@
 /* The store's side of profiles, feedback and gems: goals, interests under
  * goals, mutes, source weights, each user's profile revision, feedback
- * verdicts and editors' gems. Every change to what scores depend on bumps
- * the user's profile revision in the same statement batch, so whoever
- * caches profiles (the daemon's scorer) can tell what to reload.
+ * verdicts and editors' gems. A loaded profile also carries the names of
+ * the user's teams (gems may name a team as their audience). Every change
+ * to what scores depend on bumps the user's profile revision in the same
+ * statement batch, so whoever caches profiles (the daemon's scorer) can
+ * tell what to reload.
  */
 #include "store.h"
 #include "store_int.h"
@@ -39,6 +41,9 @@ static const char *const sql[SX_N] = {
                       " SET weight = excluded.weight",
     [SX_SOURCE_LIST] = "SELECT feed_id, weight FROM source_weights"
                        " WHERE user_id = ? ORDER BY feed_id",
+    [SX_PROFILE_TEAMS] = "SELECT t.name FROM team_members m"
+                         " JOIN teams t ON t.id = m.team_id"
+                         " WHERE m.user_id = ? ORDER BY t.id",
     [SX_PROFILE_BUMP] = "UPDATE users SET profile_rev = profile_rev + 1"
                         " WHERE id = ?",
     [SX_USER_REVS] = "SELECT u.id, u.profile_rev, u.scored_rev,"
@@ -236,6 +241,7 @@ struct loading {
     long *mutes; size_t n_mutes;
     long long *mfeeds; size_t n_mfeeds;
     struct curator_source_weight *srcs; size_t n_srcs;
+    long *teams; size_t n_teams;
     int oom;
 };
 
@@ -261,6 +267,19 @@ goal_row(sqlite3_stmt *s, void *cb, void *ctx)
     long *slot;
     (void)cb;
     if ((slot = push((void **)&l->goals, &l->n_goals, sizeof *slot)) == NULL
+        || (*slot = grow_str(&l->g, (const char *)sqlite3_column_text(s, 0)))
+           < 0)
+        return l->oom = CUR_ENOMEM;
+    return 0;
+}
+
+static int
+team_row(sqlite3_stmt *s, void *cb, void *ctx)
+{
+    struct loading *l = ctx;
+    long *slot;
+    (void)cb;
+    if ((slot = push((void **)&l->teams, &l->n_teams, sizeof *slot)) == NULL
         || (*slot = grow_str(&l->g, (const char *)sqlite3_column_text(s, 0)))
            < 0)
         return l->oom = CUR_ENOMEM;
@@ -341,7 +360,8 @@ pack(struct loading *l, struct store_profile *p)
     size_t mutes = l->n_mutes * sizeof(char *);
     size_t mfeeds = l->n_mfeeds * sizeof(long long);
     size_t srcs = l->n_srcs * sizeof(struct curator_source_weight);
-    char *a = malloc(goals + ints + mutes + mfeeds + srcs + 1);
+    size_t teams = l->n_teams * sizeof(char *);
+    char *a = malloc(goals + ints + mutes + mfeeds + srcs + teams + 1);
 
     if (a == NULL)
         return CUR_ENOMEM;
@@ -370,6 +390,11 @@ pack(struct loading *l, struct store_profile *p)
         (struct curator_source_weight *)(a + goals + ints + mutes + mfeeds);
     if (srcs)
         memcpy(sv, l->srcs, srcs);
+    /* Pointers after the 8-byte elements: still aligned. */
+    const char **tv = (const char **)(a + goals + ints + mutes + mfeeds
+                                      + srcs);
+    for (size_t i = 0; i < l->n_teams; i++)
+        tv[i] = p->strings + l->teams[i];
 
     v->size = sizeof *v;
     v->name = p->strings + l->name;
@@ -383,6 +408,8 @@ pack(struct loading *l, struct store_profile *p)
     v->n_muted_feeds = l->n_mfeeds;
     v->sources = sv;
     v->n_sources = l->n_srcs;
+    v->teams = tv;
+    v->n_teams = l->n_teams;
     return CUR_OK;
 }
 
@@ -424,6 +451,8 @@ store_profile_load(struct store *st, long long user_id,
     if (rc == CUR_OK)
         rc = rows(st, SX_SOURCE_LIST, user_id, source_row, &l);
     if (rc == CUR_OK)
+        rc = rows(st, SX_PROFILE_TEAMS, user_id, team_row, &l);
+    if (rc == CUR_OK)
         rc = pack(&l, p);
 done:
     free(l.g.s);
@@ -432,6 +461,7 @@ done:
     free(l.mutes);
     free(l.mfeeds);
     free(l.srcs);
+    free(l.teams);
     if (rc != CUR_OK) {
         store_profile_free(p);
         return rc;

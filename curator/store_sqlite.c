@@ -372,6 +372,21 @@ static const char *const migrations[] = {
     "  VALUES (new.id, new.title, new.summary);"
     " END;"
     "INSERT INTO items_fts (items_fts) VALUES ('rebuild');",
+    /* 10: a user's teams are part of their profile (gems may name a team
+     * as audience): joining or leaving one, or the team's removal (the
+     * cascade deletes its members), bumps the revision so the daemon
+     * rescores them. And the editors' Recent page reads the newest items
+     * by their date (published, unless unknown or after arrival) from an
+     * index instead of sorting every item. */
+    "CREATE TRIGGER team_members_ai AFTER INSERT ON team_members BEGIN"
+    "  UPDATE users SET profile_rev = profile_rev + 1 WHERE id = new.user_id;"
+    " END;"
+    "CREATE TRIGGER team_members_ad AFTER DELETE ON team_members BEGIN"
+    "  UPDATE users SET profile_rev = profile_rev + 1 WHERE id = old.user_id;"
+    " END;"
+    "CREATE INDEX items_recent ON items((CASE WHEN published > 0"
+    "  AND published < fetched THEN published ELSE fetched END) DESC,"
+    "  id DESC);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -1,7 +1,8 @@
 /* The store's side of teams (members, shares folded per item for the
- * digests), editors' collections of feeds (following one subscribes to
- * its feeds, now and later), and gem reach aggregates. These run rarely
- * or once per digest, so statements are prepared per call.
+ * digests, the listings and removals the team pages need), editors'
+ * collections of feeds (following one subscribes to its feeds, now and
+ * later), and gem reach aggregates. These run rarely or once per
+ * digest, so statements are prepared per call.
  */
 #include "store.h"
 #include "store_int.h"
@@ -307,6 +308,189 @@ store_gems_changed(struct store *st, long long since, store_pair_cb cb,
         return store_db_error(st, "gems changed");
     sqlite3_bind_int64(s, 1, since);
     rc = store_each_row(st, s, "gems changed", gem_row, (void *)cb, ctx);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Listing and changing teams, for the team pages and the admins'. */
+
+static int
+team_row(sqlite3_stmt *s, void *cb, void *ctx)
+{
+    struct store_team t = {
+        .id = sqlite3_column_int64(s, 0),
+        .name = store_col_text(s, 1),
+        .created = sqlite3_column_int64(s, 2),
+        .members = sqlite3_column_int64(s, 3),
+    };
+    if (t.name == NULL)
+        t.name = "";
+    return ((store_team_cb)cb)(ctx, &t);
+}
+
+#define TEAM_COLS \
+    "SELECT t.id, t.name, t.created," \
+    " (SELECT count(*) FROM team_members m WHERE m.team_id = t.id)" \
+    " FROM teams t"
+
+int
+store_team_list(struct store *st, long long user_id, store_team_cb cb,
+                void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc;
+    const char *sql = user_id > 0
+        ? TEAM_COLS " JOIN team_members me ON me.team_id = t.id"
+          " WHERE me.user_id = ? ORDER BY t.name, t.id"
+        : TEAM_COLS " ORDER BY t.name, t.id";
+
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, "team list");
+    if (user_id > 0)
+        sqlite3_bind_int64(s, 1, user_id);
+    rc = store_each_row(st, s, "team list", team_row, (void *)cb, ctx);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Counts a row; the iteration's result is the callback's. */
+struct one_team {
+    store_team_cb cb;
+    void *ctx;
+    int found;
+};
+
+static int
+one_team_row(void *ctx, const struct store_team *t)
+{
+    struct one_team *o = ctx;
+    o->found = 1;
+    return o->cb(o->ctx, t);
+}
+
+int
+store_team_get(struct store *st, long long team_id, store_team_cb cb,
+               void *ctx)
+{
+    sqlite3_stmt *s;
+    struct one_team o = { cb, ctx, 0 };
+    int rc;
+
+    if (sqlite3_prepare_v2(st->db, TEAM_COLS " WHERE t.id = ?", -1, &s,
+                           NULL) != SQLITE_OK)
+        return store_db_error(st, "team get");
+    sqlite3_bind_int64(s, 1, team_id);
+    rc = store_each_row(st, s, "team get", team_row, (void *)one_team_row,
+                        &o);
+    sqlite3_finalize(s);
+    return rc == CUR_OK && !o.found ? CUR_ENOTFOUND : rc;
+}
+
+static int
+member_row(sqlite3_stmt *s, void *cb, void *ctx)
+{
+    const char *name = store_col_text(s, 1);
+    return ((store_team_member_cb)cb)(ctx, sqlite3_column_int64(s, 0),
+                                      name ? name : "");
+}
+
+int
+store_team_members(struct store *st, long long team_id,
+                   store_team_member_cb cb, void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc;
+    if (sqlite3_prepare_v2(st->db, "SELECT u.id, u.name FROM team_members m"
+                           " JOIN users u ON u.id = m.user_id"
+                           " WHERE m.team_id = ? ORDER BY u.name", -1, &s,
+                           NULL) != SQLITE_OK)
+        return store_db_error(st, "team members");
+    sqlite3_bind_int64(s, 1, team_id);
+    rc = store_each_row(st, s, "team members", member_row, (void *)cb, ctx);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Run a DELETE by up to two ids: CUR_ENOTFOUND when it removed nothing. */
+static int
+remove_rows(struct store *st, const char *sql, const char *what, int n_ints,
+            long long a, long long b)
+{
+    int rc = run(st, sql, what, n_ints, a, b, 0, NULL);
+    if (rc == CUR_OK && sqlite3_changes(st->db) == 0)
+        rc = CUR_ENOTFOUND;
+    return rc;
+}
+
+int
+store_team_member_remove(struct store *st, long long team_id,
+                         long long user_id)
+{
+    /* What the member shared stays with the team: it was given to it. */
+    return remove_rows(st, "DELETE FROM team_members WHERE team_id = ?"
+                       " AND user_id = ?", "team member remove", 2, team_id,
+                       user_id);
+}
+
+int
+store_team_remove(struct store *st, long long team_id)
+{
+    /* Members and shares go with it (ON DELETE CASCADE). */
+    return remove_rows(st, "DELETE FROM teams WHERE id = ?", "team remove",
+                       1, team_id, 0);
+}
+
+static int
+item_share_row(sqlite3_stmt *s, void *cb, void *ctx)
+{
+    struct store_team_item_share r = {
+        .item_id = sqlite3_column_int64(s, 0),
+        .title = store_col_text(s, 1),
+        .link = store_col_text(s, 2),
+        .feed = store_col_text(s, 3),
+        .sharers = sqlite3_column_int(s, 4),
+        .latest = sqlite3_column_int64(s, 5),
+        .user = store_col_text(s, 6),
+        .note = store_col_text(s, 7),
+        .created = sqlite3_column_int64(s, 8),
+    };
+    if (r.title == NULL)
+        r.title = "";
+    if (r.feed == NULL)
+        r.feed = "";
+    if (r.user == NULL)
+        r.user = "";
+    if (r.note == NULL)
+        r.note = "";
+    return ((store_team_item_share_cb)cb)(ctx, &r);
+}
+
+int
+store_team_item_shares(struct store *st, long long team_id, int limit,
+                       store_team_item_share_cb cb, void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc;
+    /* The newest items first (by their latest share), then every share
+     * of each, oldest first: the page folds them per item. */
+    static const char sql[] =
+        "SELECT sh.item_id, i.title, i.link, coalesce(f.title, f.url),"
+        " a.n, a.latest, u.name, sh.note, sh.created"
+        " FROM (SELECT item_id, count(DISTINCT user_id) AS n,"
+        "  max(created) AS latest FROM shares WHERE team_id = ?1"
+        "  GROUP BY item_id ORDER BY latest DESC, item_id DESC LIMIT ?2) a"
+        " JOIN shares sh ON sh.team_id = ?1 AND sh.item_id = a.item_id"
+        " JOIN items i ON i.id = sh.item_id"
+        " JOIN feeds f ON f.id = i.feed_id"
+        " JOIN users u ON u.id = sh.user_id"
+        " ORDER BY a.latest DESC, a.item_id DESC, sh.created, sh.id";
+
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return store_db_error(st, "team item shares");
+    sqlite3_bind_int64(s, 1, team_id);
+    sqlite3_bind_int(s, 2, limit);
+    rc = store_each_row(st, s, "team item shares", item_share_row,
+                        (void *)cb, ctx);
     sqlite3_finalize(s);
     return rc;
 }

@@ -1,8 +1,10 @@
 /* curatord: the daemon. Reads the config, opens the store, loads the
  * filters, starts the web server, then loops: poll the due feeds, score
  * the new items, queue and deliver the due digests, sleep until the next
- * tick. SIGTERM/SIGINT stop it within DAEMON_STOP_GRACE_MS; SIGHUP reopens
- * the log file and reloads the config (signals.c, conf.c). It stays in
+ * tick. Each stage beats a heartbeat that the web's /healthz reads, and
+ * the loaded filters are handed to the admins' Filters page. SIGTERM/SIGINT
+ * stop it within DAEMON_STOP_GRACE_MS; SIGHUP reopens the log file and
+ * reloads the config (signals.c, conf.c). It stays in
  * the foreground: run it under systemd or a supervisor (README,
  * "Operations"). */
 #include "config.h"
@@ -37,6 +39,8 @@ struct daemon {
     struct web *web;
     struct worker_pool *pool;   /* confined parse workers (worker.h) */
     sigset_t handled;
+    struct web_status *status;  /* heartbeat and filters for the web */
+    unsigned long long filters_sig; /* of the filters last published */
 };
 
 static void
@@ -58,6 +62,51 @@ default_config(void)
     return env && env[0] ? env : CURATOR_SYSCONFDIR "/curator.ini";
 }
 
+/* How long the loop may go without a pass before /healthz calls the
+ * poller stalled: three ticks, and never under a minute (a big scoring
+ * batch or a slow SMTP server holds one pass that long). */
+static long
+stale_after(const struct config *cfg)
+{
+    long s = 3 * cfg->poll_tick;
+    return s < 60 ? 60 : s;
+}
+
+/* Hand the loaded filters to the web's Filters page: after a (re)load,
+ * and after a score round when a filter's state changed (a suspension,
+ * more slow calls). The scorer is read here, on the thread that scores;
+ * the web reads only the copy. */
+static void
+publish_filters(struct daemon *d, int force)
+{
+    struct scorer *sc = d->conf->sc;
+    size_t n = scorer_filter_count(sc);
+    unsigned long long sig = n;
+
+    for (size_t i = 0; i < n; i++) {
+        double w;
+        int susp;
+        long long slow;
+        scorer_filter_state(sc, i, &w, &susp, &slow);
+        sig = sig * 1000003u + (unsigned long long)slow * 2u
+              + (unsigned)susp;
+    }
+    if (!force && sig == d->filters_sig)
+        return;
+    struct web_filter_info *f = calloc(n ? n : 1, sizeof *f);
+    if (f == NULL)
+        return;     /* the page keeps the older list */
+    for (size_t i = 0; i < n; i++) {
+        scorer_filter_info(sc, i, &f[i].name, &f[i].path, &f[i].abi_major,
+                           &f[i].abi_minor);
+        scorer_filter_state(sc, i, &f[i].weight, &f[i].suspended,
+                            &f[i].slow_calls);
+    }
+    if (web_status_set_filters(d->status, f, n) == CUR_OK)
+        d->filters_sig = sig;
+    free(f);
+}
+
 /* The web server runs with the boot config for its whole life (it may
  * keep pointers into it); a reload leaves it and its connections alone. */
 static int
@@ -70,9 +119,19 @@ start_web(struct daemon *d)
         .address = cfg->web_address, .port = cfg->web_port,
         .threads = cfg->web_threads, .page_items = cfg->web_page_items,
         .store_path = cfg->store_path, .config = cfg,
-        .allow_signup = cfg->web_signup,
+        .allow_signup = cfg->web_signup, .status = d->status,
     };
     return web_start(&wc, &d->web);
+}
+
+/* The poller's event loop turns about ten times a second: each turn is
+ * a sign of life, however long the round. */
+static void
+poll_progress(void *ctx, const struct poller_stats *s)
+{
+    struct daemon *d = ctx;
+    (void)s;
+    web_status_beat(d->status);
 }
 
 /* Fetch the feeds that are due. The round ends early, within about a
@@ -84,8 +143,8 @@ poll_round(struct daemon *d)
     struct poller_stats ps;
     struct poller_cfg pc = d->conf->pc;
     pc.pool = d->pool;                  /* confined parsing (PARSE-12) */
-    int rc = poller_run_due(d->st, &pc, (long long)time(NULL),
-                            &daemon_stop, &ps);
+    int rc = poller_run(d->st, &pc, POLLER_DUE, 0, (long long)time(NULL),
+                        &daemon_stop, poll_progress, d, &ps);
     if (rc == CUR_OK && ps.polled > 0)
         log_info("poll round feeds=%d failed=%d unchanged=%d new=%d "
                  "seconds=%.2f", ps.polled, ps.failed, ps.unchanged,
@@ -148,6 +207,8 @@ hangup(struct daemon *d)
     else
         log_info("log reopened");
     conf_reload(d->path, d->boot, d->st, &d->conf);
+    web_status_set_stale(d->status, stale_after(d->conf->cfg));
+    publish_filters(d, 1);
 }
 
 /* A store error (disk full, locked) is logged where it happened; the
@@ -156,15 +217,23 @@ static void
 loop(struct daemon *d)
 {
     while (!daemon_stop) {
+        /* A heartbeat before each stage: /healthz measures the longest
+         * one, not the whole pass. */
+        web_status_beat(d->status);
         if (daemon_hup) {
             daemon_hup = 0;
             hangup(d);
         }
         poll_round(d);
-        if (!daemon_stop)
+        web_status_beat(d->status);
+        if (!daemon_stop) {
             score_round(d);
+            publish_filters(d, 0);
+        }
+        web_status_beat(d->status);
         if (!daemon_stop)
             mail_round(d);
+        web_status_beat(d->status);
         if (!daemon_stop)
             signals_sleep(d->conf->cfg->poll_tick, &d->handled);
     }
@@ -210,6 +279,11 @@ run(const char *path, struct config *cfg)
         log_err("%s", err);
         goto out;
     }
+    if ((d.status = web_status_new(stale_after(cfg))) == NULL) {
+        rc = CUR_ENOMEM;
+        goto out;
+    }
+    publish_filters(&d, 1);
     if ((rc = start_web(&d)) != CUR_OK)
         goto out;
     signals_unblock(&old);
@@ -228,6 +302,7 @@ run(const char *path, struct config *cfg)
     log_info("curatord stopping signal=term");
 out:
     web_stop(d.web);
+    web_status_free(d.status);      /* after the server that reads it */
     conf_free(d.conf);
     store_close(d.st);
     worker_pool_stop(d.pool);

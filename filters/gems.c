@@ -5,19 +5,23 @@
  * goals or interests (weight > 0) after normalisation: ASCII lowercase,
  * '-', '_' and white space all one separator (runs folded, ends
  * trimmed), and one trailing 's' of each word dropped, so "One-on-ones"
- * is "one on one". A gem naming an audience (goal names) matches only
- * users having one of those goals. A match scores boost (option, default
- * 5), plus audience_bonus (option, default 1) when the audience named
- * one of the user's goals; anything else gets no opinion. The reason
- * reads 'editor pick by alice: "NOTE" (matches your goal Leadership)',
- * with the note cleaned of control characters and cut to 120 bytes on a
- * character boundary with "…".
+ * is "one on one". A gem naming an audience matches only users in it:
+ * an entry is a goal name, matching users having that goal, or
+ * "team:NAME" (the prefix in any case), matching the members of that
+ * team; team names are compared normalised like goals. Profile views
+ * older than ABI 1.1 carry no teams: such users are in no team. Tags
+ * choose whom a gem fits; the audience only narrows that down. A match
+ * scores boost (option, default 5), plus audience_bonus (option, default
+ * 1) when the gem named an audience; anything else gets no opinion. The
+ * reason reads 'editor pick by alice: "NOTE" (matches your goal
+ * Leadership)', with the note cleaned of control characters and cut to
+ * 120 bytes on a character boundary with "…".
  *
- * set_profile() keeps each user's normalised goals and interests and an
- * index from each of them to the users who hold it, so add_item() names
- * the users a gem fits by looking up its tags, whatever the number of
- * users. Who may see the item is the host's business. score() reads the
- * profile view it is given.
+ * set_profile() keeps each user's normalised goals, teams and interests,
+ * and an index from each goal and interest to the users who hold it, so
+ * add_item() names the users a gem fits by looking up its tags, whatever
+ * the number of users. Who may see the item is the host's business.
+ * score() reads the profile view it is given.
  */
 #include "filter.h"
 #include "hashmap.h"
@@ -42,6 +46,8 @@ struct guser {
     struct hm_id node;          /* first: id is the user id */
     char **goals;               /* normalised, non-empty */
     size_t n_goals;
+    char **teams;               /* normalised, non-empty */
+    size_t n_teams;
     char **keys;                /* goals and interests > 0, unique */
     size_t n_keys;
     unsigned long long seen;    /* the add_item() pass that named it */
@@ -358,6 +364,60 @@ item_gem(const struct curator_item *it)
     return it->gem;
 }
 
+/* The team an audience entry names ("team:NAME", the prefix in any
+ * case), or NULL when it names a goal. */
+static const char *
+audience_team(const char *entry)
+{
+    static const char prefix[] = "team:";
+
+    if (entry == NULL)
+        return NULL;
+    for (size_t i = 0; i < sizeof prefix - 1; i++) {
+        unsigned c = (unsigned char)entry[i];
+        if (c >= 'A' && c <= 'Z')
+            c += 'a' - 'A';
+        if (c != (unsigned char)prefix[i])
+            return NULL;
+    }
+    return entry + sizeof prefix - 1;
+}
+
+/* The user's teams: none in a view older than ABI 1.1. */
+static size_t
+profile_teams(const struct curator_profile *who, const char *const **teams)
+{
+    if (who->size < offsetof(struct curator_profile, n_teams)
+                    + sizeof who->n_teams || who->teams == NULL)
+        return 0;
+    *teams = who->teams;
+    return who->n_teams;
+}
+
+/* Whether the user is in the audience the gem names. */
+static int
+profile_in_audience(const struct curator_profile *who,
+                    const struct curator_gem *gem)
+{
+    const char *const *teams = NULL;
+    size_t n_teams = profile_teams(who, &teams);
+    size_t n_goals = who->goals ? who->n_goals : 0;
+
+    for (size_t j = 0; gem->audience && j < gem->n_audience; j++) {
+        const char *team = audience_team(gem->audience[j]);
+        if (team != NULL) {
+            for (size_t i = 0; i < n_teams; i++)
+                if (norm_eq(teams[i], team))
+                    return 1;
+        } else {
+            for (size_t i = 0; i < n_goals; i++)
+                if (norm_eq(who->goals[i], gem->audience[j]))
+                    return 1;
+        }
+    }
+    return 0;
+}
+
 /* Whether some tag of 'gem' is 'term' once normalised. */
 static int
 gem_has_tag(const struct curator_gem *gem, const char *term)
@@ -388,12 +448,7 @@ gems_score(void *ctx, const struct curator_item *it,
     if (gem == NULL)
         return 0;
     if (gem->n_audience > 0) {
-        for (size_t i = 0; i < n_goals && !in_audience; i++)
-            for (size_t j = 0; gem->audience && j < gem->n_audience; j++)
-                if (norm_eq(who->goals[i], gem->audience[j])) {
-                    in_audience = 1;
-                    break;
-                }
+        in_audience = profile_in_audience(who, gem);
         if (!in_audience)
             return 0;
     }
@@ -425,9 +480,12 @@ user_free(struct guser *u)
         return;
     for (size_t i = 0; i < u->n_goals; i++)
         free(u->goals[i]);
+    for (size_t i = 0; i < u->n_teams; i++)
+        free(u->teams[i]);
     for (size_t i = 0; i < u->n_keys; i++)
         free(u->keys[i]);
     free(u->goals);
+    free(u->teams);
     free(u->keys);
     free(u);
 }
@@ -438,12 +496,15 @@ cmp_key(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* A new user holding the normalised goals and terms of 'who', or NULL. */
+/* A new user holding the normalised goals, teams and terms of 'who', or
+ * NULL. */
 static struct guser *
 user_new(const struct curator_profile *who)
 {
     size_t n_goals = who->goals ? who->n_goals : 0;
     size_t n_interests = who->interests ? who->n_interests : 0;
+    const char *const *teams = NULL;
+    size_t n_teams = profile_teams(who, &teams);
     struct guser *u = calloc(1, sizeof *u);
     size_t n = 0;
 
@@ -451,10 +512,21 @@ user_new(const struct curator_profile *who)
         return NULL;
     if (n_interests >= SIZE_MAX / sizeof(char *)
         || n_goals >= SIZE_MAX / sizeof(char *) - n_interests
+        || n_teams >= SIZE_MAX / sizeof(char *)
         || (u->goals = calloc(n_goals + 1, sizeof(char *))) == NULL
+        || (u->teams = calloc(n_teams + 1, sizeof(char *))) == NULL
         || (u->keys = calloc(n_goals + n_interests + 1,
                              sizeof(char *))) == NULL)
         goto fail;
+    for (size_t i = 0; i < n_teams; i++) {
+        char *t = norm_dup(teams[i]);
+        if (t == NULL)
+            goto fail;
+        if (t[0] == '\0')
+            free(t);
+        else
+            u->teams[u->n_teams++] = t;
+    }
     for (size_t i = 0; i < n_goals; i++) {
         char *s = norm_dup(who->goals[i]), *k;
         if (s == NULL)
@@ -601,14 +673,19 @@ free_keys(char **k, size_t n)
     free(k);
 }
 
-/* Whether one of the user's goals is among 'aud' (normalised). */
+/* Whether one of the user's goals or teams is among 'aud' (normalised;
+ * is_team[j] says which entry is a team). */
 static int
-user_in_audience(const struct guser *u, char *const *aud, size_t n)
+user_in_audience(const struct guser *u, char *const *aud,
+                 const char *is_team, size_t n)
 {
-    for (size_t i = 0; i < u->n_goals; i++)
-        for (size_t j = 0; j < n; j++)
-            if (strcmp(u->goals[i], aud[j]) == 0)
+    for (size_t j = 0; j < n; j++) {
+        char *const *mine = is_team[j] ? u->teams : u->goals;
+        size_t n_mine = is_team[j] ? u->n_teams : u->n_goals;
+        for (size_t i = 0; i < n_mine; i++)
+            if (strcmp(mine[i], aud[j]) == 0)
                 return 1;
+    }
     return 0;
 }
 
@@ -619,7 +696,7 @@ gems_add_item(void *ctx, const struct curator_item *it,
     struct gems *g = ctx;
     const struct curator_gem *gem = item_gem(it);
     size_t n_aud, n_tags;
-    char **aud = NULL;
+    char **aud = NULL, *is_team = NULL;
     int rc = 0, restricted;
 
     if (gem == NULL || want == NULL || want->user == NULL)
@@ -630,13 +707,21 @@ gems_add_item(void *ctx, const struct curator_item *it,
     /* The same normalised form as the index: empty entries match no
      * goal, so an audience of those reaches no one, as in score(). */
     if (restricted) {
-        if ((aud = calloc(n_aud + 1, sizeof *aud)) == NULL)
+        if ((aud = calloc(n_aud + 1, sizeof *aud)) == NULL
+            || (is_team = calloc(n_aud + 1, 1)) == NULL) {
+            free(aud);
             return -1;
-        for (size_t i = 0; i < n_aud; i++)
-            if ((aud[i] = norm_dup(gem->audience[i])) == NULL) {
+        }
+        for (size_t i = 0; i < n_aud; i++) {
+            const char *team = audience_team(gem->audience[i]);
+            is_team[i] = team != NULL;
+            if ((aud[i] = norm_dup(team ? team : gem->audience[i]))
+                == NULL) {
                 free_keys(aud, i);
+                free(is_team);
                 return -1;
             }
+        }
     }
     g->pass++;
     for (size_t i = 0; i < n_tags; i++) {
@@ -655,12 +740,13 @@ gems_add_item(void *ctx, const struct curator_item *it,
             if (u->seen == g->pass)
                 continue;
             u->seen = g->pass;
-            if (restricted && !user_in_audience(u, aud, n_aud))
+            if (restricted && !user_in_audience(u, aud, is_team, n_aud))
                 continue;
             want->user(want, u->node.id);
         }
     }
     free_keys(aud, n_aud);
+    free(is_team);
     return rc;
 }
 

@@ -104,7 +104,8 @@ static const struct {
     { "portfolio", "Portfolio", "/portfolio", ROLE_SUBSCRIBER },
     { "journal", "Journal", "/journal", ROLE_SUBSCRIBER },
     { "account", "Account", "/account", ROLE_SUBSCRIBER },
-    { "gems", "Gems", "/gems", ROLE_EDITOR },
+    { "teams", "Teams", "/teams", ROLE_SUBSCRIBER },
+    { "gems", "Editor", "/editor", ROLE_EDITOR },
     { "admin", "Admin", "/admin", ROLE_ADMIN },
 };
 

@@ -1,8 +1,9 @@
 /* Account: who you are, your email address, a new password (the
  * current one first; other sessions end), your private feed link, the
  * exports (everything as JSON, sources as OPML, the portfolio as Atom),
- * importing an export from another Curator, and deleting the account
- * with everything in it.
+ * importing an export from another Curator, API tokens for the JSON API
+ * (named, shown once when made, listed with when they were last used,
+ * revoked here), and deleting the account with everything in it.
  */
 #include "date.h"
 #include "digest.h"
@@ -14,6 +15,7 @@
 #include "web.h"
 
 #include <ctype.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,9 @@
 struct acc_view {
     const char *email;          /* as typed */
     const char *e_email, *e_current, *e_new, *e_delete, *e_import;
+    const char *token_name;     /* as typed, when refused */
+    const char *e_token_name;
+    const char *new_token;      /* made just now: shown this once */
 };
 
 /* Password managers (and browsers) want the account's name in a form
@@ -32,6 +37,79 @@ username_field(struct buf *b, const char *name)
                       "autocomplete=\"username\" hidden readonly value=\"");
     rc |= html_escape(b, name);
     rc |= buf_puts(b, "\">");
+    return rc ? CUR_ENOMEM : CUR_OK;
+}
+
+struct token_list {
+    struct buf *b;
+    struct req *r;
+    int n;
+};
+
+static int
+token_row(void *ctx, const struct store_api_token *t)
+{
+    struct token_list *l = ctx;
+    struct buf *b = l->b;
+    int rc = buf_puts(b, "<tr><td>");
+    rc |= html_escape(b, t->name);
+    rc |= buf_puts(b, "</td><td>");
+    rc |= html_date(b, t->created);
+    rc |= buf_puts(b, "</td><td>");
+    if (t->last_used > 0)
+        rc |= html_date(b, t->last_used);
+    else
+        rc |= buf_puts(b, "never");
+    rc |= buf_puts(b, "</td><td><form class=\"row\" method=\"post\" "
+                   "action=\"/account/tokens\">");
+    rc |= html_csrf(b, l->r);
+    rc |= buf_printf(b, "<input type=\"hidden\" name=\"id\" value=\"%lld\">"
+                     "<button type=\"submit\" name=\"act\" value=\"revoke\" "
+                     "class=\"secondary\">Revoke</button></form></td></tr>\n",
+                     t->id);
+    l->n++;
+    return rc ? CUR_ENOMEM : 0;
+}
+
+/* The API tokens section: the one just made (shown once), the list,
+ * and the form to make another. */
+static int
+render_tokens(struct buf *b, struct req *r, const struct acc_view *v)
+{
+    struct token_list l = { b, r, 0 };
+    const char *done = web_query(r, "done");
+    int rc = buf_puts(b, "<section id=\"api-tokens\"><h2>API tokens</h2>"
+                      "<p>A token lets a program use the JSON API under "
+                      "<code>/api/v1/</code> as you: send it as "
+                      "<code>Authorization: Bearer TOKEN</code>. Only a "
+                      "hash of it is kept.</p>");
+    if (v->new_token != NULL) {
+        rc |= buf_puts(b, "<p class=\"notice\" role=\"status\">Your new "
+                       "token. Copy it now: it is not shown again.</p>"
+                       "<p class=\"url\"><code id=\"new-token\">");
+        rc |= html_escape(b, v->new_token);
+        rc |= buf_puts(b, "</code></p>");
+    } else if (done != NULL && strcmp(done, "token-revoked") == 0) {
+        rc |= buf_puts(b, "<p class=\"notice\" role=\"status\">Token "
+                       "revoked.</p>");
+    }
+    rc |= buf_puts(b, "<table class=\"tokens\"><thead><tr><th>Name</th>"
+                   "<th>Made</th><th>Last used</th><th></th></tr></thead>"
+                   "<tbody>");
+    if (rc == CUR_OK)
+        rc = store_api_token_list(r->st, r->sess.user_id, token_row, &l);
+    if (l.n == 0)
+        rc |= buf_puts(b, "<tr><td colspan=\"4\" class=\"empty\">No "
+                       "tokens yet.</td></tr>");
+    rc |= buf_puts(b, "</tbody></table><form class=\"row\" method=\"post\" "
+                   "action=\"/account/tokens\">");
+    rc |= html_csrf(b, r);
+    rc |= html_input(b, "token_name", "Name of a new token (what uses it)",
+                     "text", v->token_name, v->e_token_name,
+                     "required maxlength=\"64\"");
+    rc |= buf_puts(b, "<button type=\"submit\" name=\"act\" "
+                   "value=\"create\">Make a token</button></form>"
+                   "</section>");
     return rc ? CUR_ENOMEM : CUR_OK;
 }
 
@@ -105,6 +183,8 @@ render(struct req *r, unsigned status, const struct acc_view *v)
                      "accept=\".json,application/json\" required");
     rc |= buf_puts(&b, "<p><button type=\"submit\">Import</button></p>"
                    "</form></section>");
+    if (rc == CUR_OK)
+        rc = render_tokens(&b, r, v);
 
     rc |= buf_puts(&b, "<section class=\"danger\"><h2>Delete your account"
                    "</h2><p>This deletes your account and everything in it: "
@@ -249,6 +329,86 @@ page_account_delete(struct req *r)
     memset(r->token, 0, sizeof r->token);
     auth_logout(r);
     return web_redirect(r, "/?done=deleted");
+}
+
+/* Why a token name is refused, or NULL; the name trimmed into out. */
+static const char *
+token_name_problem(const char *v, char *out, size_t len)
+{
+    size_t n, chars = 0;
+
+    out[0] = '\0';
+    if (v == NULL)
+        return "Give the token a name.";
+    while (*v == ' ')
+        v++;
+    n = strlen(v);
+    while (n > 0 && v[n - 1] == ' ')
+        n--;
+    if (n == 0)
+        return "Give the token a name.";
+    for (size_t i = 0; i < n; i++)
+        chars += ((unsigned char)v[i] & 0xc0) != 0x80;
+    if (chars > STORE_API_NAME_MAX || n >= len)
+        return "At most 64 characters.";
+    memcpy(out, v, n);
+    out[n] = '\0';
+    if (!store_api_name_ok(out))
+        return "No control characters.";
+    return NULL;
+}
+
+enum MHD_Result
+page_account_tokens(struct req *r)
+{
+    struct acc_view v = { .email = NULL };
+    const char *act = form_get(&r->form, "act");
+    char name[STORE_API_NAME_MAX * 4 + 1];
+    char token[STORE_API_TOKEN_LEN + 1];
+    long long id;
+    int rc;
+
+    if (act != NULL && strcmp(act, "revoke") == 0) {
+        id = web_id(form_get(&r->form, "id"));
+        rc = store_api_token_revoke(r->st, r->sess.user_id, id);
+        if (rc == CUR_ENOTFOUND)
+            return web_error(r, MHD_HTTP_NOT_FOUND, "No such token",
+                             "That token is not one of yours.");
+        if (rc != CUR_OK)
+            return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
+                             "The token could not be revoked.");
+        log_info("web api token revoked user=%lld id=%lld", r->sess.user_id,
+                 id);
+        return web_redirect(r, "/account?done=token-revoked#api-tokens");
+    }
+    if (act == NULL || strcmp(act, "create") != 0)
+        return web_error(r, MHD_HTTP_BAD_REQUEST, "Bad request",
+                         "That action is unknown.");
+    v.e_token_name = token_name_problem(form_get(&r->form, "token_name"),
+                                        name, sizeof name);
+    if (v.e_token_name == NULL) {
+        rc = store_api_token_create(r->st, r->sess.user_id, name, r->now,
+                                    token, &id);
+        if (rc == CUR_ETOOBIG) {
+            v.e_token_name = "You have 20 tokens already: revoke one "
+                             "first.";
+        } else if (rc != CUR_OK) {
+            return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
+                             "The token could not be made.");
+        } else {
+            /* Shown on this answer only (no-store): never logged. */
+            log_info("web api token made user=%lld id=%lld",
+                     r->sess.user_id, id);
+            v.new_token = token;
+            enum MHD_Result ret = render(r, MHD_HTTP_OK, &v);
+            sodium_memzero(token, sizeof token);
+            return ret;
+        }
+    }
+    v.token_name = form_get(&r->form, "token_name");
+    if (v.token_name != NULL && strlen(v.token_name) > 1024)
+        v.token_name = NULL;
+    return render(r, MHD_HTTP_BAD_REQUEST, &v);
 }
 
 enum MHD_Result

@@ -1,9 +1,12 @@
 /* Sources: the user's subscriptions with their health and weight, adding
  * a source from a feed or page URL (discovery, fetched through fetch.h
  * with internal addresses refused unless the config allows them), and
- * OPML import and export of the user's own subscriptions. Feeds added
- * here have origin "web": the poller checks their addresses again at
- * every connection (FETCH-3).
+ * OPML import and export of the user's own subscriptions, and the
+ * editors' collections to follow as one source (following subscribes to
+ * the collection's feeds, now and as its editor adds more; unfollowing
+ * keeps them unless the user asks to drop those no other followed
+ * collection holds). Feeds added here have origin "web": the poller
+ * checks their addresses again at every connection (FETCH-3).
  */
 #include "atom.h"
 #include "date.h"
@@ -106,6 +109,46 @@ sub_row(void *ctx, const struct store_subscription *s)
     return rc ? CUR_ENOMEM : 0;
 }
 
+/* A collection the user may follow. */
+static int
+collection_row(void *ctx, const struct store_collection *c)
+{
+    struct sub_page *p = ctx;
+    struct buf *b = p->b;
+    int rc = buf_printf(b, "<li class=\"source\" id=\"collection-%lld\">"
+                        "<h3>", c->id);
+
+    rc |= html_escape(b, c->name);
+    rc |= buf_puts(b, "</h3><p class=\"meta\">");
+    if (c->editor) {
+        rc |= buf_puts(b, "by ");
+        rc |= html_escape(b, c->editor);
+        rc |= buf_puts(b, " &middot; ");
+    }
+    rc |= buf_printf(b, "%lld feed%s%s &middot; <a "
+                     "href=\"/collections/%lld.opml\" download>OPML</a></p>"
+                     "<form class=\"row\" method=\"post\" "
+                     "action=\"/sources\">", c->n_feeds,
+                     c->n_feeds == 1 ? "" : "s",
+                     c->following ? " &middot; following" : "", c->id);
+    rc |= html_csrf(b, p->r);
+    rc |= buf_printf(b, "<input type=\"hidden\" name=\"collection\" "
+                     "value=\"%lld\">", c->id);
+    if (c->following)
+        rc |= buf_puts(b, "<button type=\"submit\" name=\"act\" "
+                       "value=\"unfollow\" class=\"secondary\">Unfollow, "
+                       "keep its feeds</button><button type=\"submit\" "
+                       "name=\"act\" value=\"unfollow-drop\" "
+                       "class=\"secondary\">Unfollow and unsubscribe from "
+                       "its feeds</button>");
+    else
+        rc |= buf_puts(b, "<button type=\"submit\" name=\"act\" "
+                       "value=\"follow\">Follow</button>");
+    rc |= buf_puts(b, "</form></li>\n");
+    p->n++;
+    return rc ? CUR_ENOMEM : 0;
+}
+
 struct sources_view {
     const char *url;            /* as typed */
     const char *e_url;
@@ -159,6 +202,17 @@ render(struct req *r, unsigned status, const struct sources_view *v)
         rc = store_subscription_list(r->st, r->sess.user_id, sub_row, &p);
     if (p.n == 0)
         rc |= buf_puts(&b, "<li class=\"empty\">No sources yet.</li>");
+    rc |= buf_puts(&b, "</ul></section><section><h2>Collections</h2>"
+                   "<p class=\"lead\">Bundles of feeds your editors "
+                   "keep. Following one subscribes you to its feeds, and "
+                   "to those added later; unsubscribing from one of them "
+                   "stays your choice.</p><ul class=\"sources\">");
+    p.n = 0;
+    if (rc == CUR_OK)
+        rc = store_collection_list(r->st, r->sess.user_id, collection_row,
+                                   &p);
+    if (p.n == 0)
+        rc |= buf_puts(&b, "<li class=\"empty\">No collections yet.</li>");
     rc |= buf_puts(&b, "</ul></section><section><h2>OPML</h2><p><a "
                    "href=\"/sources/opml\" download>Export your sources as "
                    "OPML</a></p><form method=\"post\" action=\"/sources/opml\""
@@ -216,6 +270,51 @@ mute_of(void *ctx, const struct store_mute_row *m)
     return 0;
 }
 
+static int
+collection_found(void *ctx, const struct store_collection *c)
+{
+    *(int *)ctx = c->following ? 2 : 1;
+    return 0;
+}
+
+/* Follow or unfollow a collection (act "follow", "unfollow" or
+ * "unfollow-drop"). */
+static enum MHD_Result
+follow(struct req *r, const char *act)
+{
+    long long cid = web_id(form_get(&r->form, "collection"));
+    long long uid = r->sess.user_id;
+    int state = 0, rc;
+
+    rc = cid > 0 ? store_collection_get(r->st, cid, uid, collection_found,
+                                        &state) : CUR_ENOTFOUND;
+    if (rc == CUR_ENOTFOUND)
+        return web_error(r, MHD_HTTP_NOT_FOUND, "No such collection",
+                         "That collection does not exist.");
+    if (rc != CUR_OK)
+        return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
+                         "That could not be saved.");
+    if (strcmp(act, "follow") == 0) {
+        rc = store_collection_follow(r->st, cid, uid);
+        if (rc != CUR_OK)
+            return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
+                             "That could not be saved.");
+        log_info("web collection followed id=%lld user=%lld", cid, uid);
+        return web_redirect(r, "/sources?done=subscribed");
+    }
+    rc = store_collection_unfollow(r->st, cid, uid,
+                                   strcmp(act, "unfollow-drop") == 0);
+    if (rc == CUR_ENOTFOUND)
+        return web_error(r, MHD_HTTP_NOT_FOUND, "Not followed",
+                         "You do not follow that collection.");
+    if (rc != CUR_OK)
+        return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
+                         "That could not be saved.");
+    log_info("web collection unfollowed id=%lld user=%lld drop=%d", cid,
+             uid, strcmp(act, "unfollow-drop") == 0);
+    return web_redirect(r, "/sources?done=unsubscribed");
+}
+
 enum MHD_Result
 page_sources(struct req *r)
 {
@@ -270,6 +369,9 @@ page_sources(struct req *r)
         discover_list_free(&found);
         return ret;
     }
+    if (strcmp(act, "follow") == 0 || strcmp(act, "unfollow") == 0
+        || strcmp(act, "unfollow-drop") == 0)
+        return follow(r, act);
     long long feed = web_id(form_get(&r->form, "feed"));
     if (strcmp(act, "unsubscribe") == 0) {
         rc = store_unsubscribe(r->st, uid, feed);

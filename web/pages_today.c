@@ -1,7 +1,8 @@
 /* Today: the user's ranked items of the window, grouped as the digest
  * groups them (editors' gems, then one section per goal in the order its
  * best item comes, then the rest), each with its reasons and the buttons
- * that teach the ranking (👍, 👎, less from this source, save). One
+ * that teach the ranking (👍, 👎, less from this source, save), and for
+ * members of a team a "Share to team" control (pages_team.c). One
  * indexed query reads the rows with the user's verdicts, saves and gems;
  * the page is rendered into one buffer. Also the item page (the item's
  * sanitised HTML) and the actions' handler.
@@ -36,6 +37,8 @@ struct today {
     struct trow *rows;
     size_t n, cap;
     int rc;
+    const struct buf *share;    /* the user's teams as <option>s, read
+                                   once; NULL: in no team */
 };
 
 static size_t
@@ -101,9 +104,11 @@ today_row(void *ctx, const struct store_ranked *s)
     r->gem_note = keep(t, s->gem_note);
     r->reasons = keep(t, s->reasons);
     r->goal = NONE;
-    /* The group: a live gem, else the goal the first keyword reason
-     * names ("... (goal: NAME)"), as the digest decides. */
-    r->gem = s->gem_editor != NULL;
+    /* The group: a gem for this user (the gems filter, which weighs the
+     * gem's tags and audience, counted it for them), else the goal the
+     * first keyword reason names ("... (goal: NAME)"), as the digest
+     * decides. A live gem meant for others is an ordinary item here. */
+    r->gem = 0;
     for (const char *p = s->reasons; p && *p;) {
         const char *eol = strchr(p, '\n');
         const char *end = eol ? eol : p + strlen(p);
@@ -258,6 +263,8 @@ render_row(struct buf *b, const struct today *t, size_t i)
     if (also)
         rc |= PUT(b, "</p>");
     rc |= render_buttons(b, w->item_id, w->verdict, w->saved);
+    if (t->share != NULL)
+        rc |= team_share_control(b, w->item_id, t->share);
     rc |= PUT(b, "</li>\n");
     return rc ? CUR_ENOMEM : CUR_OK;
 }
@@ -325,7 +332,7 @@ enum MHD_Result
 page_today(struct req *r)
 {
     struct today t = { .n = 0 };
-    struct buf b;
+    struct buf b, teams;
     int limit = (int)r->w->page_items;
     const char *more = web_query(r, "more");
     int rc;
@@ -337,9 +344,15 @@ page_today(struct req *r)
                       limit, today_row, &t);
     if (rc == CUR_OK)
         rc = t.rc;
+    buf_init(&teams, 1u << 20);
+    if (rc == CUR_OK && t.n > 0)
+        rc = team_share_options(r, &teams);
+    if (teams.len > 0)
+        t.share = &teams;
     buf_init(&b, WEB_PAGE_MAX);
-    if (rc == CUR_OK)
-        rc = buf_reserve(&b, 2048 + t.n * 1200);    /* one allocation */
+    if (rc == CUR_OK)       /* one allocation */
+        rc = buf_reserve(&b, 2048 + t.n * (1200 + (t.share ? 700
+                                                   + teams.len : 0)));
     if (rc == CUR_OK) {
         rc = html_open(&b, r, "Today", "today");
         rc |= buf_printf(&b, "<h1>Today</h1><p class=\"lead\">Ranked for you "
@@ -359,6 +372,10 @@ page_today(struct req *r)
                            "value=\"today\">");
             rc |= render_sections(&b, &t);
             rc |= buf_puts(&b, "</form>");
+            /* Each item's share form, outside the page's form. */
+            for (size_t i = 0; t.share && i < t.n; i++)
+                if (!t.rows[i].folded)
+                    rc |= team_share_form(&b, r, t.rows[i].item_id);
         }
         if ((int)t.n == limit && limit < 200)
             rc |= buf_puts(&b, "<p><a href=\"/today?more=1\">Show more</a>"
@@ -366,6 +383,7 @@ page_today(struct req *r)
         rc |= html_close(&b);
     }
     buf_free(&t.arena);
+    buf_free(&teams);
     free(t.rows);
     if (rc != CUR_OK) {
         buf_free(&b);

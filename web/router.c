@@ -44,6 +44,31 @@ static const struct route routes[] = {
     { "/feed/", RM_GET, ROLE_ANON, RF_PREFIX, page_feed },
     { "/gems", RM_GET | RM_POST, ROLE_EDITOR, 0, page_gems },
     { "/admin", RM_GET | RM_POST, ROLE_ADMIN, 0, page_admin },
+    { "/account/tokens", RM_POST, ROLE_SUBSCRIBER, 0, page_account_tokens },
+    /* The bearer token is the proof, and cookies are not read: CSRF
+     * cannot apply. Every method reaches the handler, which checks the
+     * token, the role and the method per resource. */
+    { "/api/v1/", RM_GET | RM_POST | RM_PUT | RM_DELETE | RM_OTHER,
+      ROLE_ANON, RF_PREFIX | RF_NO_CSRF | RF_NO_SESSION | RF_JSON, page_api },
+    /* Teams: "/teams/share" before the "/teams/" prefix, which it also
+     * matches. Handlers check membership. */
+    { "/teams", RM_GET, ROLE_SUBSCRIBER, 0, page_teams },
+    { "/teams/share", RM_GET | RM_POST, ROLE_SUBSCRIBER, 0,
+      page_team_share },
+    { "/teams/", RM_GET, ROLE_SUBSCRIBER, RF_PREFIX, page_team },
+    /* Operations. */
+    { "/admin/feeds", RM_GET | RM_POST, ROLE_ADMIN, 0, page_admin_feeds },
+    { "/admin/outbox", RM_GET | RM_POST, ROLE_ADMIN, 0, page_admin_outbox },
+    { "/admin/filters", RM_GET, ROLE_ADMIN, 0, page_admin_filters },
+    { "/admin/teams", RM_GET | RM_POST, ROLE_ADMIN, 0, page_admin_teams },
+    /* Editors' pages (editors and admins); a collection's OPML for
+     * anyone signed in, who may follow it. */
+    { "/editor", RM_GET, ROLE_EDITOR, 0, page_editor_recent },
+    { "/editor/reach", RM_GET, ROLE_EDITOR, 0, page_editor_reach },
+    { "/editor/collections", RM_GET | RM_POST, ROLE_EDITOR, 0,
+      page_editor_collections },
+    { "/collections/", RM_GET, ROLE_SUBSCRIBER, RF_PREFIX,
+      page_collection_opml },
 };
 
 const struct route *
@@ -70,6 +95,13 @@ router_find(const char *path, unsigned method, unsigned *allowed,
         }
     }
     return hit;
+}
+
+const struct route *
+router_table(size_t *n)
+{
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
 }
 
 enum MHD_Result

@@ -175,6 +175,8 @@ web_error(struct req *r, unsigned status, const char *title,
           const char *message)
 {
     struct buf b;
+    if (r->route != NULL && (r->route->flags & RF_JSON))
+        return api_error(r, status, message);
     buf_init(&b, WEB_PAGE_MAX);
     int rc = html_open(&b, r, title, NULL);
     rc |= buf_puts(&b, "<section class=\"problem\"><h1>");
@@ -243,18 +245,8 @@ page_style(struct req *r)
                            "public, max-age=86400");
 }
 
-enum MHD_Result
-page_health(struct req *r)
-{
-    long long n;
-    static const char ok[] = "ok\n", bad[] = "store: error\n";
-    if (store_item_count(r->st, &n) != CUR_OK)
-        return web_send_static(r, MHD_HTTP_SERVICE_UNAVAILABLE,
-                               "text/plain; charset=utf-8", bad,
-                               sizeof bad - 1, "no-store");
-    return web_send_static(r, MHD_HTTP_OK, "text/plain; charset=utf-8", ok,
-                           sizeof ok - 1, "no-store");
-}
+/* page_health (/healthz) is pages_ops.c's: it reads the daemon's
+ * heartbeat. */
 
 /* /metrics: Prometheus text format (aggregates only). */
 enum MHD_Result
@@ -338,7 +330,14 @@ begin(struct web *w, struct MHD_Connection *c, const char *url,
         m = RM_GET;
     else if (strcmp(method, "POST") == 0)
         m = RM_POST;
-    r->post = m == RM_POST;
+    else if (strcmp(method, "PUT") == 0)
+        m = RM_PUT;
+    else if (strcmp(method, "DELETE") == 0)
+        m = RM_DELETE;
+    else
+        m = RM_OTHER;
+    /* Anything but GET and HEAD changes state: the CSRF checks apply. */
+    r->post = m != RM_GET;
     r->route = router_find(url, m, &allowed, &r->rest);
     r->st = web_store(w);
     if (r->st == NULL)
@@ -407,7 +406,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
         return web_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "Too large",
                          "That request is larger than this server "
                          "accepts.");
-    if (r->post && r->body.len > 0) {
+    if (r->post && r->body.len > 0 && !(r->route->flags & RF_JSON)) {
         const char *ct = web_req_header(r, "Content-Type");
         int rc = CUR_EINVAL;
         if (ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33)
@@ -499,6 +498,7 @@ settings(struct web *w, const struct web_cfg *cfg)
     w->fetch.max_host_connections = 2;
     w->links.base_url = w->base_url;
     w->links.window = w->window;
+    w->status = cfg->status;
     return CUR_OK;
 }
 

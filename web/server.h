@@ -13,6 +13,7 @@
 
 struct config;
 struct web;
+struct web_status;
 
 /* Limits left at 0 take the defaults below. */
 #define WEB_DEFAULT_CONNECTIONS 256     /* open connections in all */
@@ -57,7 +58,40 @@ struct web_cfg {
     long window;                /* seconds of items shown (Today, feed);
                                    0: the config's [score] window, or
                                    14 days */
+    struct web_status *status;  /* the daemon's (below), borrowed for the
+                                   server's life; NULL: no daemon in this
+                                   process (tests), and /healthz says the
+                                   poller is not applicable */
 };
+
+/* What curatord tells its web server about itself, for /healthz and
+ * the admins' Filters page: made by the daemon before web_start(),
+ * updated from its loop, freed after web_stop(). Every call is
+ * thread-safe (pages_ops.c). */
+struct web_status;
+
+/* A loaded filter as the admins' page shows it. */
+struct web_filter_info {
+    const char *name;
+    const char *path;
+    unsigned abi_major, abi_minor;
+    double weight;
+    int suspended;              /* too slow too often: skipped */
+    long long slow_calls;       /* score() calls over the time budget */
+};
+
+/* A new status whose poller counts as alive while its heartbeat is at
+ * most 'stale_after' seconds old. NULL when out of memory. */
+struct web_status *web_status_new(long stale_after);
+void web_status_free(struct web_status *s);     /* NULL is fine */
+void web_status_set_stale(struct web_status *s, long stale_after);
+/* The daemon's loop is alive now (a monotonic clock: a wall clock
+ * moved by hand neither ages nor freshens it). */
+void web_status_beat(struct web_status *s);
+/* Replace the list of loaded filters (copied). CUR_OK or CUR_ENOMEM
+ * (the old list stays). */
+int web_status_set_filters(struct web_status *s,
+                           const struct web_filter_info *f, size_t n);
 
 /* Start serving. On success *out is the running server. Errors are
  * logged (address, port and reason). */

@@ -61,6 +61,9 @@ struct web {
      * ranking preview scores a week) holds a worker thread: at most
      * WEB_HEAVY_MAX at once, the others are told to come back. */
     int heavy;
+
+    /* The daemon's heartbeat and filters (server.h), or NULL. */
+    struct web_status *status;
 };
 
 enum web_role {
@@ -115,6 +118,8 @@ typedef enum MHD_Result (*route_fn)(struct req *r);
 #define RF_PRE_CSRF 4       /* anonymous forms: the pre cookie's token */
 #define RF_UPLOAD 8         /* body up to max_upload when signed in */
 #define RF_NO_SESSION 16    /* no session read (static, health) */
+#define RF_JSON 32          /* the JSON API: the body is kept unparsed in
+                               r->body, errors are answered as JSON */
 
 struct route {
     const char *path;
@@ -126,11 +131,17 @@ struct route {
 
 #define RM_GET 1
 #define RM_POST 2
+#define RM_PUT 4
+#define RM_DELETE 8
+#define RM_OTHER 16         /* any other method (the API answers 405) */
 
 /* router.c: find the route for a path and method. *allowed gets the
  * methods the path takes (0: no such path). */
 const struct route *router_find(const char *path, unsigned method,
                                 unsigned *allowed, const char **rest);
+/* The whole table, in order, with its length in *n (for tests that
+ * walk every route). */
+const struct route *router_table(size_t *n);
 /* Check role and CSRF, then run the handler. */
 enum MHD_Result router_run(struct req *r);
 
@@ -219,5 +230,49 @@ enum MHD_Result page_vote(struct req *r);
 enum MHD_Result page_feed(struct req *r);
 enum MHD_Result page_gems(struct req *r);
 enum MHD_Result page_admin(struct req *r);
+/* pages_account.c: make or revoke an API token. */
+enum MHD_Result page_account_tokens(struct req *r);
+/* api.c: the JSON API under /api/v1/ (RF_JSON), and its errors as
+ * {"error": message} (web_error() answers with it on RF_JSON routes). */
+enum MHD_Result page_api(struct req *r);
+enum MHD_Result api_error(struct req *r, unsigned status,
+                         const char *message);
+/* pages_ops.c: the admins' operations pages (page_health is there too),
+ * and the links between the admin pages ('current': "users", "feeds",
+ * "outbox", "filters" or "teams"). */
+enum MHD_Result page_admin_feeds(struct req *r);
+enum MHD_Result page_admin_outbox(struct req *r);
+enum MHD_Result page_admin_filters(struct req *r);
+int ops_admin_nav(struct buf *b, const char *current);
+/* pages_team.c: teams for members and admins; and the Today page's
+ * "Share to team" control: the user's teams as <option>s (read once per
+ * page; empty: in no team), the control for one item (its fields belong
+ * to the item's form), and that form, outside the page's own form. */
+enum MHD_Result page_teams(struct req *r);
+enum MHD_Result page_team(struct req *r);
+enum MHD_Result page_team_share(struct req *r);
+enum MHD_Result page_admin_teams(struct req *r);
+int team_share_options(struct req *r, struct buf *opts);
+int team_share_control(struct buf *b, long long item_id,
+                       const struct buf *opts);
+int team_share_form(struct buf *b, struct req *r, long long item_id);
+/* pages_editor.c: the editors' pages (Recent, Reach, Collections), a
+ * collection as OPML, and the links between the editors' pages
+ * ('current': "recent", "gems", "reach" or "collections"). */
+enum MHD_Result page_editor_recent(struct req *r);
+enum MHD_Result page_editor_reach(struct req *r);
+enum MHD_Result page_editor_collections(struct req *r);
+enum MHD_Result page_collection_opml(struct req *r);
+int editor_nav(struct buf *b, const char *current);
+/* pages_admin.c: a gem's topic tags and audience as typed, checked and
+ * made what the store keeps: comma-joined into 'out', tags lowercased,
+ * "team:NAME" entries (prefix in any case) naming existing teams. At
+ * most 20 entries of 64 bytes, 1000 bytes in all, no control
+ * characters. CUR_EINVAL with why in 'err' (a sentence), or the
+ * store's error. */
+int gem_tags_clean(const char *typed, struct buf *out, char *err,
+                   size_t errlen);
+int gem_audience_clean(struct store *st, const char *typed, struct buf *out,
+                       char *err, size_t errlen);
 
 #endif

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "filter.h"
 #include "support.h"
 
 static char *
@@ -102,10 +103,13 @@ test_out_of_tree_filter(void **state)
         _exit(127);
     }
     int found = 0;
+    char abi[32];
+    snprintf(abi, sizeof abi, "abi=%d.%d", CURATOR_FILTER_ABI_MAJOR,
+             CURATOR_FILTER_ABI_MINOR);
     for (int i = 0; i < 100 && !found; i++) {
         char *text = t_read_file(log, NULL);
         found = text && strstr(text, "filter loaded name=example")
-                && strstr(text, "abi=1.0");
+                && strstr(text, abi);
         free(text);
         if (!found)
             usleep(100000);

@@ -1291,7 +1291,10 @@ test_login_throttle(void **state)
     double k = known[0], u = unknown[0];
     print_message("login timing: known %.1f ms, unknown %.1f ms\n",
                   k * 1e3, u * 1e3);
-    assert_true(u > k * 0.65 && u < k * 1.35);
+    /* Wide bounds: a loaded machine disturbs whole runs of samples, and
+     * skipping the hash for unknown names would cost a few percent of a
+     * known one's time, far below them. */
+    assert_true(u > k * 0.4 && u < k * 2.5);
     /* The fifth failure for alice; then even the right password gets 429
      * for 15 minutes. */
     elapsed_login(c, in->port, "alice");

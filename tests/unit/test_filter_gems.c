@@ -1,8 +1,10 @@
 /* Unit tests for the gems filter, loaded the way the host loads it
  * (tests/support/plugin.h): matching by goal and by interest under the
- * normalisation rules, audiences, exact scores and reasons with the
- * editor's note (cut on character boundaries, hostile bytes cleaned), and
- * the term -> users index behind want() through changes and drops.
+ * normalisation rules, audiences of goals and of teams ("team:NAME",
+ * read from profile views of ABI 1.1 only), exact scores and reasons
+ * with the editor's note (cut on character boundaries, hostile bytes
+ * cleaned), and the term -> users index behind want() through changes
+ * and drops.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -323,6 +325,119 @@ test_audience(void **state)
     g.n_audience = 0;
     check_reason(p, &g, &a, 2.0, "editor pick by carol (matches your "
                  "interest feedback)");
+}
+
+static struct curator_profile
+in_teams(long long id, const struct curator_interest *in, size_t n_in,
+         const char *const *teams, size_t n_teams)
+{
+    struct curator_profile who = with_interests(id, in, n_in);
+    who.teams = teams;
+    who.n_teams = n_teams;
+    return who;
+}
+
+static void
+test_audience_team(void **state)
+{
+    struct tp_plugin *p = *state;
+    static const char *const tags[] = { "feedback" };
+    static const char *const aud[] = { "team:Platform" };
+    static const char *const mixed[] = { "Sales", "TEAM: platform-" };
+    static const struct curator_interest fb[] = {
+        { "feedback", 1.0, NULL, 0 },
+    };
+    static const char *const platform[] = { "Data", "platform" };
+    static const char *const sales[] = { "Sales" };
+    struct curator_gem g = gem("carol", "", tags, 1, aud, 1);
+    /* 1: in the team; 2: another team; 3: a goal named like the team;
+     * 4: the team in a view too old to carry teams; 5: the team but no
+     * matching tag; 6: a goal named in the mixed audience. */
+    struct curator_profile u1 = in_teams(1, fb, 1, platform, 2);
+    struct curator_profile u2 = in_teams(2, fb, 1, sales, 1);
+    struct curator_profile u3 = in_teams(3, fb, 1, NULL, 0);
+    struct curator_profile u4 = in_teams(4, fb, 1, platform, 2);
+    struct curator_profile u5 = in_teams(5, NULL, 0, platform, 2);
+    struct curator_profile u6 = in_teams(6, fb, 1, NULL, 0);
+    static const char *const goal_platform[] = { "Platform" };
+    struct tp_wanted tw;
+
+    u3.goals = goal_platform;
+    u3.n_goals = 1;
+    u4.size = offsetof(struct curator_profile, teams);
+    u6.goals = sales;
+    u6.n_goals = 1;
+
+    /* Boost and bonus for the member; nothing for the others. */
+    check_reason(p, &g, &u1, 6.0, "editor pick by carol (matches your "
+                 "interest feedback)");
+    check_none(p, &g, &u2);
+    check_none(p, &g, &u3);
+    check_none(p, &g, &u4);
+    check_none(p, &g, &u5);
+    check_none(p, &g, &u6);
+    set_profile(p, &u1);
+    set_profile(p, &u2);
+    set_profile(p, &u3);
+    set_profile(p, &u4);
+    set_profile(p, &u5);
+    set_profile(p, &u6);
+    assert_int_equal(wanted(p, &g, &tw), 1);
+    assert_int_equal(tw.user[0], 1);
+
+    /* A goal entry does not name a team, nor a team entry a goal. */
+    static const char *const goal_only[] = { "Platform" };
+    g = gem("carol", "", tags, 1, goal_only, 1);
+    check_none(p, &g, &u1);
+    check_reason(p, &g, &u3, 6.0, "editor pick by carol (matches your "
+                 "interest feedback)");
+    assert_int_equal(wanted(p, &g, &tw), 1);
+    assert_int_equal(tw.user[0], 3);
+
+    /* Goals and teams together; the prefix in any case, the name
+     * normalised. */
+    g = gem("carol", "", tags, 1, mixed, 2);
+    check_reason(p, &g, &u1, 6.0, "editor pick by carol (matches your "
+                 "interest feedback)");
+    check_reason(p, &g, &u6, 6.0, "editor pick by carol (matches your "
+                 "interest feedback)");
+    check_none(p, &g, &u2);
+    assert_int_equal(wanted(p, &g, &tw), 2);
+    assert_true(tp_wanted_has(&tw, 1));
+    assert_true(tp_wanted_has(&tw, 6));
+
+    /* "team:" alone, or a team nobody is in: no one. */
+    static const char *const blank[] = { "team:", "team: - ", "team:Ops" };
+    g = gem("carol", "", tags, 1, blank, 3);
+    check_none(p, &g, &u1);
+    assert_int_equal(wanted(p, &g, &tw), 0);
+    /* "teams:x" and "team x" are goal names. */
+    static const char *const near[] = { "teams:platform", "team platform" };
+    static const char *const near_goals[] = { "Teams:Platform" };
+    g = gem("carol", "", tags, 1, near, 2);
+    check_none(p, &g, &u1);
+    u2.goals = near_goals;
+    u2.n_goals = 1;
+    check_reason(p, &g, &u2, 6.0, "editor pick by carol (matches your "
+                 "interest feedback)");
+
+    /* Leaving the team: no longer named. */
+    g = gem("carol", "", tags, 1, aud, 1);
+    u1.n_teams = 1;
+    set_profile(p, &u1);
+    assert_int_equal(wanted(p, &g, &tw), 0);
+    check_none(p, &g, &u1);
+    u1.n_teams = 2;
+    set_profile(p, &u1);
+    assert_int_equal(wanted(p, &g, &tw), 1);
+    /* A team of NULL or empty names is harmless. */
+    static const char *const odd[] = { NULL, "", "Platform" };
+    u5 = in_teams(5, fb, 1, odd, 3);
+    set_profile(p, &u5);
+    check_reason(p, &g, &u5, 6.0, "editor pick by carol (matches your "
+                 "interest feedback)");
+    assert_int_equal(wanted(p, &g, &tw), 2);
+    assert_true(tp_wanted_has(&tw, 5));
 }
 
 static void
@@ -691,6 +806,7 @@ main(void)
         cmocka_unit_test_setup(test_match_interest, tp_fixture_init),
         cmocka_unit_test_setup(test_normalisation, tp_fixture_init),
         cmocka_unit_test_setup(test_audience, tp_fixture_init),
+        cmocka_unit_test_setup(test_audience_team, tp_fixture_init),
         cmocka_unit_test_setup(test_options, tp_fixture_init),
         cmocka_unit_test_setup(test_options_refused, tp_fixture_init),
         cmocka_unit_test_setup(test_want, tp_fixture_init),

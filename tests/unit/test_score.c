@@ -19,6 +19,7 @@
 #include "config.h"
 #include "err.h"
 #include "feed.h"
+#include "filter.h"
 #include "log.h"
 #include "score.h"
 #include "store.h"
@@ -152,7 +153,10 @@ test_refuse_missing_symbol(void **state)
 static void
 test_refuse_wrong_major(void **state)
 {
-    const char *const n[] = { "ABI 99.3", "ABI 1.0", NULL };
+    char ours[32];
+    snprintf(ours, sizeof ours, "ABI %d.%d", CURATOR_FILTER_ABI_MAJOR,
+             CURATOR_FILTER_ABI_MINOR);
+    const char *const n[] = { "ABI 99.3", ours, NULL };
     (void)state;
     refused("badmajor", n);
 }

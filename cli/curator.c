@@ -458,7 +458,16 @@ cmd_poll(struct cli *c, int argc, char **argv)
     if (poll_stop)
         return fail("interrupted: %d feeds were not polled and stay due",
                     ps.total - ps.polled);
-    /* New items are scored as the daemon would score them. */
+    /* New items are indexed for search and scored as the daemon would. */
+    if (ps.new_items > 0) {
+        long long n;
+        do
+            rc = store_search_catch_up(c->st, 20000, &n);
+        while (rc == CUR_OK && n == 20000);
+        if (rc != CUR_OK)
+            return fail("cannot index the new items for search: %s",
+                        cur_strerror(rc));
+    }
     return ps.new_items > 0 ? cli_score_now(c) : 0;
 }
 

@@ -25,6 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>      /* SSE2 is in every x86-64 */
+#endif
 
 /* How an encoding is decoded. */
 enum {
@@ -1033,6 +1036,16 @@ utf8_feed(struct encoding_decoder *d, const unsigned char *p, size_t n,
         unsigned char c, lo = 0x80, hi = 0xBF;
         size_t need, k;
 
+#ifdef __SSE2__
+        /* Sixteen bytes at a time while none has the high bit or is 0. */
+        while (n - i >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+            __m128i z = _mm_cmpeq_epi8(v, _mm_setzero_si128());
+            if (_mm_movemask_epi8(_mm_or_si128(v, z)) != 0)
+                break;
+            i += 16;
+        }
+#endif
         /* Eight bytes at a time while none has the high bit or is 0. */
         while (n - i >= 8) {
             uint64_t v;
@@ -1041,9 +1054,24 @@ utf8_feed(struct encoding_decoder *d, const unsigned char *p, size_t n,
                 break;
             i += 8;
         }
+        /* Then the ASCII bytes before the one that stopped it. */
+        while (i < n && p[i] - 1u < 0x7Fu)
+            i++;
         if (i >= n)
             break;
         c = p[i];
+        /* The common valid sequences first: two bytes past the C1
+         * range, three bytes in the BMP but surrogates. */
+        if (c >= 0xC2 && c <= 0xDF && n - i >= 2
+            && (p[i + 1] & 0xC0) == 0x80 && (c != 0xC2 || p[i + 1] >= 0xA0)) {
+            i += 2;
+            continue;
+        }
+        if (c >= 0xE1 && c <= 0xEF && c != 0xED && n - i >= 3
+            && (p[i + 1] & 0xC0) == 0x80 && (p[i + 2] & 0xC0) == 0x80) {
+            i += 3;
+            continue;
+        }
         if (c < 0x80) {
             if (c != 0) {
                 i++;

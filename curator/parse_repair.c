@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>      /* SSE2 is in every x86-64 */
+#endif
 
 enum {
     S_TEXT, S_TAG, S_TAG_DQ, S_TAG_SQ,     /* states with a fast path */
@@ -21,13 +24,50 @@ enum {
     S_DOCTYPE
 };
 
-/* For the states that last, the bytes that may change something; the
- * others see every byte. */
-static const char *const stop_sets[S_DOCTYPE + 1] = {
-    [S_TEXT] = "&<", [S_TAG] = "&\"'>", [S_TAG_DQ] = "&\"",
-    [S_TAG_SQ] = "&'", [S_COMMENT] = "->", [S_CDATA] = "]>",
-    [S_PI] = "?>", [S_DOCTYPE] = "[]>",
+/* For the states that last, the bytes that may change something (see
+ * repair_push() for comments, CDATA sections and processing
+ * instructions); the others see every byte. NUL stops every scan: it
+ * ends the input (see parse_int.h). */
+static const unsigned char stop_text[256] = {
+    [0] = 1, ['&'] = 1, ['<'] = 1 };
+static const unsigned char stop_tag[256] = {
+    [0] = 1, ['&'] = 1, ['"'] = 1, ['\''] = 1, ['>'] = 1 };
+static const unsigned char stop_tag_dq[256] = {
+    [0] = 1, ['&'] = 1, ['"'] = 1 };
+static const unsigned char stop_tag_sq[256] = {
+    [0] = 1, ['&'] = 1, ['\''] = 1 };
+static const unsigned char stop_doctype[256] = {
+    [0] = 1, ['['] = 1, [']'] = 1, ['>'] = 1 };
+static const unsigned char *const stop_sets[S_DOCTYPE + 1] = {
+    [S_TEXT] = stop_text, [S_TAG] = stop_tag, [S_TAG_DQ] = stop_tag_dq,
+    [S_TAG_SQ] = stop_tag_sq, [S_DOCTYPE] = stop_doctype,
 };
+
+/* The first byte at or after in[i] in 'stop' (in[len] is '\0', which
+ * is). Text runs are long: sixteen bytes at a time where SSE2 is. */
+static size_t
+skip_to_stop(const char *in, size_t i, size_t len, int state)
+{
+    const unsigned char *stop = stop_sets[state];
+#ifdef __SSE2__
+    if (state == S_TEXT) {
+        const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<');
+        const __m128i nul = _mm_setzero_si128();
+        while (len - i >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(in + i));
+            __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, amp),
+                                       _mm_or_si128(_mm_cmpeq_epi8(v, lt),
+                                                    _mm_cmpeq_epi8(v, nul)));
+            if (_mm_movemask_epi8(hit) != 0)
+                break;
+            i += 16;
+        }
+    }
+#endif
+    while (!stop[(unsigned char)in[i]])
+        i++;
+    return i;
+}
 
 /* Windows-1252 for 0x80-0x9F; 0 where it has no character. */
 static const unsigned short cp1252[32] = {
@@ -119,6 +159,50 @@ flush_ref(struct repair *r, int ended, struct buf *out)
     return rc == CUR_OK ? buf_append(out, h + 1, n - 1) : rc;
 }
 
+/* The length of the reference at in[0] ('&', n bytes available) when it
+ * stays as it is (flush_ref() would write it back unchanged): one of
+ * XML's five entities, or a decimal or lower-case hexadecimal
+ * reference to a character XML allows that is not read as
+ * Windows-1252. 0 for anything else, or a reference the chunk cuts:
+ * those take the slow way. */
+static size_t
+plain_ref(const char *in, size_t n)
+{
+    if (n >= 2 && in[1] != '#') {
+        /* in[n] is '\0' (see parse_int.h): comparing stops there. */
+        const char *a = in + 1;
+        if (a[0] == 'l' && a[1] == 't' && a[2] == ';')
+            return 4;
+        if (a[0] == 'g' && a[1] == 't' && a[2] == ';')
+            return 4;
+        if (a[0] == 'a' && a[1] == 'm' && a[2] == 'p' && a[3] == ';')
+            return 5;
+        if (a[0] == 'q' && a[1] == 'u' && a[2] == 'o' && a[3] == 't'
+            && a[4] == ';')
+            return 6;
+        if (a[0] == 'a' && a[1] == 'p' && a[2] == 'o' && a[3] == 's'
+            && a[4] == ';')
+            return 6;
+        return 0;
+    }
+    int hex = n >= 3 && in[2] == 'x';
+    size_t i = 2 + (size_t)hex, digits = 0;
+    unsigned long c = 0;
+    for (; i < n && digits <= 8; i++, digits++) {
+        unsigned char d = (unsigned char)in[i];
+        if (d >= '0' && d <= '9')
+            c = c * (hex ? 16 : 10) + (d - '0');
+        else if (hex && (d | 0x20) >= 'a' && (d | 0x20) <= 'f')
+            c = c * 16 + ((d | 0x20) - 'a' + 10);
+        else
+            break;
+    }
+    if (digits == 0 || digits > 8 || i >= n || in[i] != ';'
+        || !valid_xml_char(c) || (c >= 0x80 && c <= 0x9F && cp1252[c - 0x80]))
+        return 0;
+    return i + 1;
+}
+
 static int
 name_char(unsigned char c)
 {
@@ -136,19 +220,28 @@ repair_push(struct repair *r, const char *in, size_t len, int last,
 
     for (size_t i = 0; i < len && rc == CUR_OK; i++) {
         /* Most bytes change nothing: skip them without the switch. */
-        if (r->n_held == 0 && (r->state <= S_TAG_SQ
-                               || r->state >= S_COMMENT)) {
-            size_t from = i;
-            /* strcspn is vectorised in glibc; in[len] is '\0' (see
-             * parse_int.h), and a NUL inside just stops it early. */
-            i += strcspn(in + i, stop_sets[r->state]);
+        if (r->n_held == 0 && (r->state == S_COMMENT || r->state == S_CDATA
+                               || r->state == S_PI)) {
+            /* Only a '-', ']' or '?' may start the end: '>' matters only
+             * right after them, and then count is not 0. */
+            if (r->count == 0) {
+                int stop = r->state == S_CDATA ? ']'
+                         : r->state == S_COMMENT ? '-' : '?';
+                const char *hit = memchr(in + i, stop, len - i);
+                if (hit == NULL) {
+                    i = len;
+                    break;
+                }
+                i = (size_t)(hit - in);
+            }
+        } else if (r->n_held == 0 && (r->state <= S_TAG_SQ
+                                      || r->state == S_DOCTYPE)) {
+            /* A NUL inside just stops the scan early. */
+            i = skip_to_stop(in, i, len, r->state);
             if (i >= len) {
                 i = len;
                 break;
             }
-            /* A skipped byte resets the "]]" / "--" / "?" count. */
-            if (i > from && r->state >= S_COMMENT && r->state != S_DOCTYPE)
-                r->count = 0;
         }
         unsigned char c = (unsigned char)in[i];
         if (r->n_held) {
@@ -174,6 +267,11 @@ repair_push(struct repair *r, const char *in, size_t len, int last,
         case S_TAG_DQ:
         case S_TAG_SQ:
             if (c == '&') {
+                size_t k = plain_ref(in + i, len - i);
+                if (k > 0) {
+                    i += k - 1;     /* left in the run, as it is */
+                    break;
+                }
                 rc = buf_append(out, in + run, i - run);
                 r->held[0] = '&';
                 r->n_held = 1;

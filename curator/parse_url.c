@@ -179,29 +179,42 @@ parse_resolve_url(const char *ref, const char *base)
 
 /* The attributes that hold a URL, with their elements (HTML 4 and 5;
  * the list feed readers use). */
+#define UA(e, a) { e, a, sizeof e - 1, sizeof a - 1 }
 static const struct {
     const char *element, *attribute;
+    size_t el_len, at_len;
 } url_attrs[] = {
-    { "a", "href" }, { "applet", "codebase" }, { "area", "href" },
-    { "audio", "src" }, { "blockquote", "cite" }, { "body", "background" },
-    { "del", "cite" }, { "embed", "src" }, { "form", "action" },
-    { "frame", "longdesc" }, { "frame", "src" }, { "iframe", "longdesc" },
-    { "iframe", "src" }, { "head", "profile" }, { "img", "longdesc" },
-    { "img", "src" }, { "img", "usemap" }, { "input", "src" },
-    { "input", "usemap" }, { "ins", "cite" }, { "link", "href" },
-    { "object", "classid" }, { "object", "codebase" }, { "object", "data" },
-    { "object", "usemap" }, { "q", "cite" }, { "script", "src" },
-    { "source", "src" }, { "track", "src" }, { "video", "poster" },
-    { "video", "src" },
+    UA("a", "href"), UA("applet", "codebase"), UA("area", "href"),
+    UA("audio", "src"), UA("blockquote", "cite"), UA("body", "background"),
+    UA("del", "cite"), UA("embed", "src"), UA("form", "action"),
+    UA("frame", "longdesc"), UA("frame", "src"), UA("iframe", "longdesc"),
+    UA("iframe", "src"), UA("head", "profile"), UA("img", "longdesc"),
+    UA("img", "src"), UA("img", "usemap"), UA("input", "src"),
+    UA("input", "usemap"), UA("ins", "cite"), UA("link", "href"),
+    UA("object", "classid"), UA("object", "codebase"), UA("object", "data"),
+    UA("object", "usemap"), UA("q", "cite"), UA("script", "src"),
+    UA("source", "src"), UA("track", "src"), UA("video", "poster"),
+    UA("video", "src"),
 };
+#undef UA
+
+/* Whether element 'el' has an attribute that holds a URL at all. */
+static int
+is_url_element(const char *el, size_t el_len)
+{
+    for (size_t i = 0; i < sizeof url_attrs / sizeof url_attrs[0]; i++)
+        if (url_attrs[i].el_len == el_len
+            && strncasecmp(url_attrs[i].element, el, el_len) == 0)
+            return 1;
+    return 0;
+}
 
 static int
 is_url_attr(const char *el, size_t el_len, const char *at, size_t at_len)
 {
     for (size_t i = 0; i < sizeof url_attrs / sizeof url_attrs[0]; i++)
-        if (strlen(url_attrs[i].element) == el_len
+        if (url_attrs[i].el_len == el_len && url_attrs[i].at_len == at_len
             && strncasecmp(url_attrs[i].element, el, el_len) == 0
-            && strlen(url_attrs[i].attribute) == at_len
             && strncasecmp(url_attrs[i].attribute, at, at_len) == 0)
             return 1;
     return 0;
@@ -298,6 +311,9 @@ copy_tag(const char *html, size_t i, const char *base, struct buf *b,
            && html[el + el_len] != '>' && html[el + el_len] != '/')
         el_len++;
     i = el + el_len;
+    /* Most elements have no URL: their attributes are only skipped.
+     * Found out at the first attribute (most tags have none). */
+    int url_el = -1;
     while (html[i] && html[i] != '>' && *rc == CUR_OK) {
         if (html_space(html[i]) || html[i] == '/') {
             i++;
@@ -336,7 +352,9 @@ copy_tag(const char *html, size_t i, const char *base, struct buf *b,
                 v_len++;
             i = v + v_len;
         }
-        if (!is_url_attr(html + el, el_len, html + at, at_len))
+        if (url_el < 0)
+            url_el = is_url_element(html + el, el_len);
+        if (!url_el || !is_url_attr(html + el, el_len, html + at, at_len))
             continue;
         size_t sp = v;
         while (sp < v + v_len && html_space(html[sp]))

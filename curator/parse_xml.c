@@ -806,12 +806,14 @@ field_value(struct xml_feed *x, int *is_html)
     return raw;
 }
 
-/* An HTML or text field kept as given: trimmed, cut to the limit, and
- * its relative URLs resolved when it is HTML. NULL if empty. */
+/* The field's text (raw, from field_value()) kept as given: trimmed,
+ * cut to the limit, and its relative URLs resolved when it is HTML.
+ * NULL if empty. The text is taken from the field, not copied: the
+ * field is closing. */
 static char *
 keep_html(struct xml_feed *x, const char *raw, int is_html)
 {
-    char *v = strdup(raw);
+    char *v = raw == x->text.data ? buf_steal(&x->text) : strdup(raw);
     if (v == NULL) {
         x->oom = 1;
         return NULL;
@@ -2055,16 +2057,24 @@ on_text(void *ctx, const xmlChar *s, int len)
         || x->field_kind == K_XHTML) {
         /* Text inside markup we write back: escape it again. */
         rc = CUR_OK;
-        for (int i = 0; i < len && rc == CUR_OK; i++) {
-            if (s[i] == '<')
-                rc = buf_puts(&x->text, "&lt;");
-            else if (s[i] == '&')
-                rc = buf_puts(&x->text, "&amp;");
-            else if (s[i] == '>')
-                rc = buf_puts(&x->text, "&gt;");
-            else
-                rc = buf_append(&x->text, s + i, 1);
+        for (int i = 0, run = 0; i <= len && rc == CUR_OK; i++) {
+            const char *esc = i == len ? NULL : s[i] == '<' ? "&lt;"
+                            : s[i] == '&' ? "&amp;" : s[i] == '>' ? "&gt;"
+                            : NULL;
+            if (esc == NULL && i < len)
+                continue;
+            rc = buf_append(&x->text, s + run, (size_t)(i - run));
+            if (rc == CUR_OK && esc)
+                rc = buf_puts(&x->text, esc);
+            run = i + 1;
         }
+    } else if (x->text.cap - x->text.len > (size_t)len) {
+        /* libxml2 hands text over in many small pieces (one per
+         * reference): most fit without a call. */
+        memcpy(x->text.data + x->text.len, s, (size_t)len);
+        x->text.len += (size_t)len;
+        x->text.data[x->text.len] = '\0';
+        rc = CUR_OK;
     } else {
         rc = buf_append(&x->text, s, (size_t)len);
     }

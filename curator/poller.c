@@ -25,6 +25,9 @@
                                            streamed to the parser */
 #define POLLER_HOLD_BUDGET (2u << 20)   /* held by all feeds at once, before
                                            new transfers wait */
+#define POLLER_PARSE_QUEUE 4            /* feeds per worker handed over and
+                                           not stored yet, before new
+                                           transfers wait */
 #define POLLER_HEAD_MAX 16384           /* body head kept for sy: hints */
 #define POLLER_BATCH_FEEDS 200          /* feeds per commit at most */
 #define POLLER_BATCH_SECONDS 0.5        /* age of a batch at most */
@@ -702,9 +705,12 @@ start(struct round *r, size_t host, const struct due_feed *d)
 static void
 fill(struct round *r)
 {
-    /* Bodies waiting for a worker count against the budget: when parsing
-     * lags, fetching waits for it. */
+    /* Bodies waiting for a worker count against the budget, and parsed
+     * feeds waiting to be stored against the queue: when parsing or
+     * storing lags, fetching waits for it, and memory stays flat. */
+    int queue = POLLER_PARSE_QUEUE * (r->n_workers > 0 ? r->n_workers : 1);
     while (r->rc == CUR_OK && r->n_open > 0 && r->held < POLLER_HOLD_BUDGET
+           && r->parsing < queue
            && (unsigned)fetch_active(r->f) < r->cfg->connections) {
         size_t k = 0, tried;
         for (tried = 0; tried < r->n_open; tried++) {

@@ -1,11 +1,12 @@
 /* Sanitising untrusted HTML, and plain text out of it.
  *
- * Safe HTML: libxml2's HTML parser builds a tree (no network, no implied
- * html/body, every white space kept), and a walk over that tree writes
- * back only what the element table below allows, in a canonical form:
- * lower-case names, attributes double-quoted with & " < > and U+00A0
- * escaped, text with & < > and U+00A0 escaped, every non-void element
- * closed. The walk also keeps a content model that HTML5 and libxml2
+ * Safe HTML: libxml2's HTML parser reads the fragment (no network, no
+ * implied html/body, every white space kept) and, instead of building a
+ * tree, hands its events to a walk that sees what the tree would have
+ * held and writes back only what the element table below allows, in a
+ * canonical form: lower-case names, attributes double-quoted with & " <
+ * > and U+00A0 escaped, text with & < > and U+00A0 escaped, every
+ * non-void element closed. The walk also keeps a content model that HTML5 and libxml2
  * both parse back to the same tree (no block inside p or inline
  * elements, li only in ul/ol, dt/dd only in dl, tables with their
  * sections, rows and cells, no a inside a, no leading LF in pre), adding
@@ -27,14 +28,18 @@
 
 #include <ctype.h>
 #include <libxml/HTMLparser.h>
-#include <libxml/SAX2.h>
-#include <libxml/tree.h>
+#include <libxml/HTMLtree.h>
+#include <libxml/parserInternals.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>      /* SSE2 is in every x86-64 */
+#endif
 
 /* Output nesting above which elements are unwrapped; libxml2 refuses
  * documents deeper than 256, and the output must parse back whole. */
@@ -92,6 +97,44 @@ utf8_next(const unsigned char *p, const unsigned char *end, unsigned *cp)
         return 0;
     *cp = v;
     return n;
+}
+
+/* Eight bytes at a time: whether any byte of v is below 0x20, DEL or at
+ * or above 0x80, or equal to one of the bytes a to d (repeat one to use
+ * fewer). */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+#define EQ_BYTE(v, c) ((((v) ^ (ONES * (c))) - ONES) & ~((v) ^ (ONES * (c))))
+
+static inline int
+word_stops(uint64_t v, unsigned char a, unsigned char b, unsigned char c,
+           unsigned char d)
+{
+    uint64_t t = ((v - ONES * 0x20) & ~v) | v | EQ_BYTE(v, 0x7F)
+                 | EQ_BYTE(v, a) | EQ_BYTE(v, b) | EQ_BYTE(v, c)
+                 | EQ_BYTE(v, d);
+    return (t & HIGHS) != 0;
+}
+
+/* Where a valid UTF-8 sequence of two or more bytes at p (p < end, *p
+ * >= 0x80) ends, or NULL when it is not one or is U+FFFE, U+FFFF or
+ * (when 'nbsp') U+00A0: the characters every copier here treats apart
+ * from the rest. */
+static inline const unsigned char *
+utf8_plain(const unsigned char *p, const unsigned char *end, int nbsp)
+{
+    unsigned cp;
+    /* The commonest first: two bytes, three bytes in E1 to EC. */
+    if (p[0] >= 0xC2 && p[0] <= 0xDF && end - p >= 2
+        && (p[1] & 0xC0) == 0x80 && !(nbsp && p[0] == 0xC2 && p[1] == 0xA0))
+        return p + 2;
+    if (p[0] >= 0xE1 && p[0] <= 0xEC && end - p >= 3
+        && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80)
+        return p + 3;
+    size_t n = utf8_next(p, end, &cp);
+    if (n == 0 || cp == 0xFFFE || cp == 0xFFFF || (nbsp && cp == 0xA0))
+        return NULL;
+    return p + n;
 }
 
 /* Encode cp (a valid scalar value) at o; returns the byte count. */
@@ -257,28 +300,89 @@ sanitize_trim(char *s)
         start++;
     while (len > start && is_space((unsigned char)s[len - 1]))
         len--;
-    memmove(s, s + start, len - start);
+    if (start > 0)
+        memmove(s, s + start, len - start);
     s[len - start] = '\0';
     return s;
+}
+
+/* Whether s (len bytes) is squeezed already: no white space at either
+ * end, and none inside but single spaces. Most strings are. */
+static int
+squeezed(const char *s, size_t len)
+{
+    size_t i = 0;
+    int prev = 0;           /* the byte before i is a space */
+
+    if (len > 0 && (s[0] == ' ' || s[len - 1] == ' '))
+        return 0;
+#ifdef __SSE2__
+    const __m128i sp = _mm_set1_epi8(' '), nine = _mm_set1_epi8(9);
+    const __m128i four = _mm_set1_epi8(4);
+    for (; len - i >= 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+        /* TAB to CR: v - 9 at most 4, unsigned. */
+        __m128i t = _mm_sub_epi8(v, nine);
+        if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, four), t)))
+            return 0;
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp));
+        if ((m & (m >> 1)) || (prev && (m & 1)))
+            return 0;
+        prev = (m >> 15) & 1;
+    }
+#endif
+    for (; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == ' ') {
+            if (prev)
+                return 0;
+            prev = 1;
+        } else if (c >= '\t' && c <= '\r') {
+            return 0;
+        } else {
+            prev = 0;
+        }
+    }
+    return 1;
 }
 
 char *
 sanitize_squeeze(char *s, size_t max)
 {
-    size_t o = 0;
+    size_t len = strlen(s), i = 0, o = 0;
     int space = 0;
 
-    for (size_t i = 0; s[i]; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (is_space(c)) {
+    if (squeezed(s, len)) {
+        if (len > max)
+            cut_words(s, max);
+        return s;
+    }
+    while (i < len) {
+        /* A run without white space moves in one piece; eight bytes at
+         * a time while none is a control or a space. */
+        size_t from = i;
+        while (len - i >= 8) {
+            uint64_t v;
+            memcpy(&v, s + i, 8);
+            if (((v - ONES * 0x21) & ~v & HIGHS) != 0)
+                break;
+            i += 8;
+        }
+        while (i < len && !is_space((unsigned char)s[i]))
+            i++;
+        if (i > from) {
+            if (space) {
+                s[o++] = ' ';
+                space = 0;
+            }
+            if (o != from)
+                memmove(s + o, s + from, i - from);
+            o += i - from;
+        }
+        if (i < len) {
             space = o > 0;
-            continue;
+            i++;
         }
-        if (space) {
-            s[o++] = ' ';
-            space = 0;
-        }
-        s[o++] = (char)c;
     }
     s[o] = '\0';
     if (o > max)
@@ -581,15 +685,14 @@ static int
 url_put(struct buf *out, const char *u, size_t slen, int http)
 {
     char c;
-    int rc = CUR_OK;
+    int rc = buf_reserve(out, slen + 1);
 
-    for (size_t i = 0; i < slen && rc == CUR_OK; i++) {
-        c = (char)tolower((unsigned char)u[i]);
-        rc = buf_append(out, &c, 1);
-    }
     if (rc != CUR_OK)
         return rc;
-    rc = buf_append(out, ":", 1);
+    for (size_t i = 0; i < slen; i++)
+        out->data[out->len++] = (char)tolower((unsigned char)u[i]);
+    out->data[out->len++] = ':';
+    out->data[out->len] = '\0';
     const char *p = u + slen + 1;
     int in_path = 0;
     if (slen == 4 && strncasecmp(u, "data", 4) == 0) {
@@ -608,15 +711,26 @@ url_put(struct buf *out, const char *u, size_t slen, int http)
             rc = buf_append(out, "//", 2);
         in_path = 1;
     }
-    for (; *p && rc == CUR_OK; p++) {
-        if (*p == '?' || *p == '#')
-            in_path = 0;
-        if (*p == ' ')
+    while (*p && rc == CUR_OK) {
+        /* What is copied as it is goes in one piece. */
+        const char *r = p;
+        while (*r && *r != ' ' && *r != '?' && *r != '#'
+               && !(in_path && *r == '\\'))
+            r++;
+        if (r > p) {
+            rc = buf_append(out, p, (size_t)(r - p));
+            p = r;
+            continue;
+        }
+        if (*p == ' ') {
             rc = buf_append(out, "%20", 3);
-        else if (in_path && *p == '\\')
+        } else if (*p == '\\') {
             rc = buf_append(out, "/", 1);
-        else
+        } else {
+            in_path = 0;        /* the query or fragment */
             rc = buf_append(out, p, 1);
+        }
+        p++;
     }
     return rc;
 }
@@ -854,10 +968,23 @@ tx_text(struct tx *t, const char *p, const char *end)
     const unsigned char *s = (const unsigned char *)p,
                         *e = (const unsigned char *)end;
     while (s < e && !t->failed) {
-        /* A run of printable ASCII goes in one piece. */
-        const unsigned char *r = s;
-        while (r < e && *r > 0x20 && *r < 0x7F)
-            r++;
+        /* A run of visible characters goes in one piece, with the single
+         * spaces between them (what tx_cp() and tx_sep() would make of
+         * them one by one). */
+        const unsigned char *r = s, *q;
+        for (;;) {
+            if (r >= e)
+                break;
+            if (*r > 0x20 && *r < 0x7F)
+                r++;
+            else if (*r == ' ' && r > s && e - r >= 2 && r[1] > 0x20
+                     && r[1] < 0x7F)
+                r += 2;
+            else if (*r >= 0x80 && (q = utf8_plain(r, e, 0)) != NULL)
+                r = q;
+            else
+                break;
+        }
         if (r > s) {
             tx_sep(t);
             tx_raw(t, (const char *)s, (size_t)(r - s));
@@ -1339,10 +1466,32 @@ put_escaped(struct buf *b, const char *s, size_t len, int attr)
     int rc = CUR_OK;
 
     while (p < end && rc == CUR_OK) {
-        const unsigned char *r = p;
-        while (r < end && *r >= 0x20 && *r < 0x7F && *r != '&' && *r != '<'
-               && *r != '>' && *r != '"')
-            r++;
+        /* What stays as it is goes in one piece: printable ASCII but the
+         * escaped bytes, TAB, LF, and UTF-8 but U+00A0 and the
+         * non-characters. */
+        const unsigned char *r = p, *q;
+        for (;;) {
+            while (end - r >= 8) {
+                uint64_t v;
+                memcpy(&v, r, 8);
+                if (word_stops(v, '&', '<', '>', attr ? '"' : '>'))
+                    break;
+                r += 8;
+            }
+            if (r >= end)
+                break;
+            unsigned char c = *r;
+            if (c < 0x80) {
+                if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F
+                    || c == '&' || c == '<' || c == '>' || (c == '"' && attr))
+                    break;
+                r++;
+            } else if ((q = utf8_plain(r, end, 1)) != NULL) {
+                r = q;
+            } else {
+                break;
+            }
+        }
         if (r > p) {
             rc = buf_append(b, p, (size_t)(r - p));
             p = r;
@@ -1396,6 +1545,28 @@ struct ctx {
     struct ctx *inner;          /* the context inside the wrappers */
 };
 
+/* An element open in the input, and what the walk made of it. */
+enum fr_kind {
+    FR_PASS,        /* unwrapped (or void): its content goes to c */
+    FR_SKIP,        /* dropped with its content */
+    FR_KEEP         /* written out: its content goes to cc */
+};
+
+struct frame {
+    unsigned char kind;
+    const char *name;           /* FR_KEEP: the output name */
+    struct ctx *c;              /* FR_PASS: the context of its content */
+    struct ctx cc, inner;       /* FR_KEEP: its own, and inside wrappers */
+};
+
+/* libxml2's tree builder refuses an element past 257 open ones and
+ * stops the parse there; the walk does the same, so it never holds
+ * more frames than that. The first few are kept in place, the rest come
+ * in one block when needed: a frame never moves, for contexts point
+ * into them. */
+#define SAN_MAX_OPEN 257
+#define SAN_NEAR_FRAMES 32
+
 struct san {
     const struct sanitize_opts *o;
     struct buf out;
@@ -1404,6 +1575,18 @@ struct san {
     struct buf url;             /* one clean URL */
     int depth;                  /* elements open in out */
     int rc;
+    /* The walk over the parser's events. */
+    htmlParserCtxtPtr ctxt;
+    struct ctx root, root_inner;
+    struct frame near[SAN_NEAR_FRAMES];
+    struct frame *far;          /* SAN_MAX_OPEN - SAN_NEAR_FRAMES */
+    int n_open;                 /* elements open in the input */
+    int wrapper_seen;
+    int halted;
+    /* Text not yet written: the parser hands it over in pieces, where
+     * the tree held each text node whole. */
+    struct buf text;
+    int text_cdata;             /* it is a CDATA block's */
 };
 
 static void
@@ -1480,8 +1663,6 @@ blank(const char *t)
     return 1;
 }
 
-static void put_children(struct san *s, xmlNode *n, struct ctx *c);
-
 static void
 put_text(struct san *s, const char *text, struct ctx *c)
 {
@@ -1532,16 +1713,21 @@ put_text(struct san *s, const char *text, struct ctx *c)
         s->rc = put_escaped(&s->out, text, strlen(text), 0);
 }
 
-/* The value of attribute a, in s->val (NUL-terminated). */
+/* The value of the attribute at a (a name and value pair of the
+ * parser's list), in s->val (NUL-terminated): what libxml2's tree
+ * builder would store, so a boolean attribute without a value has its
+ * own name as its value. */
 static const char *
-attr_value(struct san *s, xmlAttr *a)
+attr_value(struct san *s, const xmlChar **a)
 {
+    const xmlChar *v = a[1];
+    if (v == NULL && htmlIsBooleanAttr(a[0]))
+        v = a[0];
     s->val.len = 0;
     if (s->val.data)
         s->val.data[0] = '\0';
-    for (xmlNode *t = a->children; t; t = t->next)
-        if (t->content && s->rc == CUR_OK)
-            s->rc = buf_puts(&s->val, (const char *)t->content);
+    if (v && s->rc == CUR_OK)
+        s->rc = buf_puts(&s->val, (const char *)v);
     return s->val.data ? s->val.data : "";
 }
 
@@ -1726,7 +1912,7 @@ enum verdict { V_KEEP, V_UNWRAP, V_DROP, V_ALT };
 /* Write the kept attributes of element n (output name 'el') to s->attrs
  * and say what becomes of it. For V_ALT, s->val holds the alt text. */
 static enum verdict
-put_attrs(struct san *s, const char *el, xmlNode *n)
+put_attrs(struct san *s, const char *el, const xmlChar **atts)
 {
     const struct sanitize_opts *o = s->o;
     int is_a = strcmp(el, "a") == 0, is_img = strcmp(el, "img") == 0;
@@ -1740,8 +1926,8 @@ put_attrs(struct san *s, const char *el, xmlNode *n)
     s->attrs.len = 0;
     if (s->attrs.data)
         s->attrs.data[0] = '\0';
-    for (xmlAttr *a = n->properties; a && s->rc == CUR_OK; a = a->next) {
-        const char *an = (const char *)a->name;
+    for (const xmlChar **a = atts; a && a[0] && s->rc == CUR_OK; a += 2) {
+        const char *an = (const char *)a[0];
         enum atype t = attr_type(el, an);
         if (t == A_NONE)
             continue;
@@ -1892,8 +2078,8 @@ put_attrs(struct san *s, const char *el, xmlNode *n)
             if (!remote_dropped)
                 return V_DROP;
             /* Mail without remote images: its alt text stands in. */
-            for (xmlAttr *a = n->properties; a; a = a->next)
-                if (have_alt && strcmp((const char *)a->name, "alt") == 0) {
+            for (const xmlChar **a = atts; a && a[0]; a += 2)
+                if (have_alt && strcmp((const char *)a[0], "alt") == 0) {
                     attr_value(s, a);
                     return V_ALT;
                 }
@@ -1908,36 +2094,74 @@ put_attrs(struct san *s, const char *el, xmlNode *n)
     return s->rc == CUR_OK ? V_KEEP : V_DROP;
 }
 
+static struct frame *
+frame_at(struct san *s, int i)
+{
+    return i < SAN_NEAR_FRAMES ? &s->near[i] : &s->far[i - SAN_NEAR_FRAMES];
+}
+
+/* Where the content of the innermost open element goes, or NULL when it
+ * is dropped (or nothing is open: libxml2 keeps no text there). */
+static struct ctx *
+content_ctx(struct san *s)
+{
+    if (s->n_open == 0)
+        return NULL;
+    struct frame *f = frame_at(s, s->n_open - 1);
+    return f->kind == FR_KEEP ? &f->cc : f->kind == FR_PASS ? f->c : NULL;
+}
+
+/* Write the text held so far where it belongs. */
 static void
-put_element(struct san *s, xmlNode *n, struct ctx *c)
+flush_text(struct san *s)
+{
+    if (s->text.len == 0)
+        return;
+    struct ctx *c = content_ctx(s);
+    if (c && s->rc == CUR_OK)
+        put_text(s, s->text.data, c);
+    s->text.len = 0;
+    s->text.data[0] = '\0';
+}
+
+/* An element of the input starts, in context c: decide what becomes of
+ * it, write its start tag if it is kept, and fill frame f for what
+ * comes inside it. */
+static void
+el_start(struct san *s, struct frame *f, const char *in_name,
+         const xmlChar **atts, struct ctx *c)
 {
     static const unsigned char li[] = { W_LI }, dd[] = { W_DD },
         tbody[] = { W_TBODY }, cell[] = { W_TBODY, W_TR, W_TD },
         row_cell[] = { W_TR, W_TD }, td[] = { W_TD };
-    const struct el *e = el_find((const char *)n->name);
+    const struct el *e = el_find(in_name);
     int mail = s->o->profile == SANITIZE_MAIL;
+    int cat;
+    const char *name;
 
+    f->kind = FR_PASS;
+    f->c = c;
     if (e == NULL || e->kind == K_UNWRAP
-        || (mail && e->kind == K_KEEP && e->cat == C_MEDIA)) {
-        put_children(s, n->children, c);
+        || (mail && e->kind == K_KEEP && e->cat == C_MEDIA))
         return;
-    }
     if (e->kind == K_DROP || (mail && e->cat == C_SOURCE)) {
         /* libxml2 nests what follows an element it does not know to be
          * void inside it: that belongs to the parent. */
-        if (e->flags & F_VOID)
-            put_children(s, n->children, c);
+        if (!(e->flags & F_VOID))
+            f->kind = FR_SKIP;
         return;
     }
-    int cat = e->cat;
-    const char *name = e->out ? e->out : e->name;
-
+again:
+    cat = e->cat;
+    name = e->out ? e->out : e->name;
+    f->c = c;
     /* Where may it stand? Add wrappers, unwrap or drop where not. */
     switch (c->kind) {
     case X_LIST:
         if (cat != C_LI) {
             if ((c = need_wrap(s, c, li, 1)) != NULL)
-                put_element(s, n, c);
+                goto again;
+            f->kind = FR_SKIP;
             return;
         }
         need_wrap(s, c, NULL, 0);
@@ -1945,7 +2169,8 @@ put_element(struct san *s, xmlNode *n, struct ctx *c)
     case X_DL:
         if (cat != C_DT && cat != C_DD) {
             if ((c = need_wrap(s, c, dd, 1)) != NULL)
-                put_element(s, n, c);
+                goto again;
+            f->kind = FR_SKIP;
             return;
         }
         need_wrap(s, c, NULL, 0);
@@ -1955,7 +2180,8 @@ put_element(struct san *s, xmlNode *n, struct ctx *c)
             c = cat == C_TR ? need_wrap(s, c, tbody, 1)
                             : need_wrap(s, c, cell, 3);
             if (c != NULL)
-                put_element(s, n, c);
+                goto again;
+            f->kind = FR_SKIP;
             return;
         }
         need_wrap(s, c, NULL, 0);
@@ -1963,7 +2189,8 @@ put_element(struct san *s, xmlNode *n, struct ctx *c)
     case X_TSECT:
         if (cat != C_TR) {
             if ((c = need_wrap(s, c, row_cell, 2)) != NULL)
-                put_element(s, n, c);
+                goto again;
+            f->kind = FR_SKIP;
             return;
         }
         need_wrap(s, c, NULL, 0);
@@ -1971,31 +2198,28 @@ put_element(struct san *s, xmlNode *n, struct ctx *c)
     case X_TR:
         if (cat != C_CELL) {
             if ((c = need_wrap(s, c, td, 1)) != NULL)
-                put_element(s, n, c);
+                goto again;
+            f->kind = FR_SKIP;
             return;
         }
         need_wrap(s, c, NULL, 0);
         break;
     case X_MEDIA:
         /* Fallback content is not shown where video works. */
-        if (cat != C_SOURCE)
+        if (cat != C_SOURCE) {
+            f->kind = FR_SKIP;
             return;
+        }
         break;
     case X_INLINE:
-        if (cat == C_HR || cat == C_SOURCE) {
-            put_children(s, n->children, c);
+        if (cat == C_HR || cat == C_SOURCE)
             return;
-        }
-        if (cat != C_INLINE && cat != C_VOIDI && cat != C_MEDIA) {
-            put_children(s, n->children, c);
+        if (cat != C_INLINE && cat != C_VOIDI && cat != C_MEDIA)
             return;
-        }
         break;
     case X_FLOW:
-        if (cat == C_SOURCE) {
-            put_children(s, n->children, c);
+        if (cat == C_SOURCE)
             return;
-        }
         if (cat == C_LI || cat == C_DT || cat == C_DD || cat == C_CELL
             || cat == C_TR || cat == C_TSECT || cat == C_CAPTION) {
             /* Out of its parent: a plain block. */
@@ -2012,68 +2236,176 @@ put_element(struct san *s, xmlNode *n, struct ctx *c)
     if ((cat == C_INLINE && c->in_a && strcmp(name, "a") == 0)
         || (!structural && !(e->flags & F_VOID)
             && s->depth >= SAN_DEPTH_CAP - ((cat == C_LIST || cat == C_DL
-                                             || cat == C_TABLE) ? 4 : 0))) {
-        put_children(s, n->children, c);
+                                             || cat == C_TABLE) ? 4 : 0)))
         return;
-    }
 
-    enum verdict v = put_attrs(s, name, n);
-    if (s->rc != CUR_OK)
-        return;
-    if (v == V_UNWRAP) {
-        put_children(s, n->children, c);
+    enum verdict v = put_attrs(s, name, atts);
+    if (s->rc != CUR_OK) {
+        f->kind = FR_SKIP;
         return;
     }
+    if (v == V_UNWRAP)
+        return;
     if (v == V_ALT) {
         put_text(s, s->val.data ? s->val.data : "", c);
-        put_children(s, n->children, c);
         return;
     }
     if (v == V_DROP) {
-        if (e->flags & F_VOID)
-            put_children(s, n->children, c);
+        if (!(e->flags & F_VOID))
+            f->kind = FR_SKIP;
         return;
     }
     c->pre_first = 0;
     open_tag(s, name, s->attrs.data, s->attrs.len);
-    if (e->flags & F_VOID) {
-        put_children(s, n->children, c);
+    if (e->flags & F_VOID)
         return;
-    }
-    struct ctx cc = { 0 }, inner = { 0 };
-    cc.in_a = c->in_a || strcmp(name, "a") == 0;
+    f->kind = FR_KEEP;
+    f->name = name;
+    memset(&f->cc, 0, sizeof f->cc);
+    memset(&f->inner, 0, sizeof f->inner);
+    f->cc.in_a = c->in_a || strcmp(name, "a") == 0;
     switch (cat) {
     case C_INLINE: case C_BLOCKI: case C_DT: case C_CAPTION:
-        cc.kind = X_INLINE;
-        cc.pre_first = strcmp(name, "pre") == 0;
+        f->cc.kind = X_INLINE;
+        f->cc.pre_first = strcmp(name, "pre") == 0;
         break;
-    case C_MEDIA: cc.kind = X_MEDIA; break;
-    case C_LIST: cc.kind = X_LIST; break;
-    case C_DL: cc.kind = X_DL; break;
-    case C_TABLE: cc.kind = X_TABLE; break;
-    case C_TSECT: cc.kind = X_TSECT; break;
-    case C_TR: cc.kind = X_TR; break;
-    default: cc.kind = X_FLOW; break;
+    case C_MEDIA: f->cc.kind = X_MEDIA; break;
+    case C_LIST: f->cc.kind = X_LIST; break;
+    case C_DL: f->cc.kind = X_DL; break;
+    case C_TABLE: f->cc.kind = X_TABLE; break;
+    case C_TSECT: f->cc.kind = X_TSECT; break;
+    case C_TR: f->cc.kind = X_TR; break;
+    default: f->cc.kind = X_FLOW; break;
     }
-    cc.inner = &inner;
+    f->cc.inner = &f->inner;
     s->depth++;
-    put_children(s, n->children, &cc);
-    need_wrap(s, &cc, NULL, 0);
-    close_tag(s, name);
-    s->depth--;
+}
+
+/* The innermost open element ends. */
+static void
+el_end(struct san *s)
+{
+    struct frame *f = frame_at(s, --s->n_open);
+    if (f->kind == FR_KEEP) {
+        need_wrap(s, &f->cc, NULL, 0);
+        close_tag(s, f->name);
+        s->depth--;
+    }
+}
+
+/* After an error, or where libxml2 would stop: nothing more is read. */
+static void
+halt(struct san *s)
+{
+    s->halted = 1;
+    xmlStopParser(s->ctxt);
+}
+
+/* The parser's events. The walk sees what libxml2's tree builder would
+ * have built (the element names cut after a namespace prefix, the text
+ * of a node in one piece, the depth limit) without the tree. */
+static void
+sax_start(void *ud, const xmlChar *qname, const xmlChar **atts)
+{
+    struct san *s = ud;
+    const char *name = (const char *)qname, *colon;
+
+    if (s->halted)
+        return;
+    flush_text(s);
+    /* "o:p" is a "p" to the tree builder (xmlSplitQName()); ":p" and
+     * "p:" keep their names. */
+    if (name[0] != ':' && (colon = strchr(name, ':')) != NULL
+        && colon[1] != '\0')
+        name = colon + 1;
+    if (s->n_open >= SAN_MAX_OPEN) {
+        /* The tree builder drops this one and stops the parse. */
+        halt(s);
+        return;
+    }
+    if (s->n_open == SAN_NEAR_FRAMES && s->far == NULL
+        && (s->far = malloc((SAN_MAX_OPEN - SAN_NEAR_FRAMES)
+                            * sizeof *s->far)) == NULL) {
+        s->rc = CUR_ENOMEM;
+        halt(s);
+        return;
+    }
+    struct frame *f = frame_at(s, s->n_open);
+    struct ctx *c = content_ctx(s);
+    if (s->n_open == 0 && !s->wrapper_seen && strcmp(name, "div") == 0) {
+        /* The <div> clean_input() put first: its content is the root's. */
+        s->wrapper_seen = 1;
+        f->kind = FR_PASS;
+        f->c = &s->root;
+    } else if (s->n_open == 0) {
+        el_start(s, f, name, atts, &s->root);
+    } else if (c == NULL) {
+        f->kind = FR_SKIP;
+    } else {
+        el_start(s, f, name, atts, c);
+    }
+    s->n_open++;
+    if (s->rc != CUR_OK)
+        halt(s);
 }
 
 static void
-put_children(struct san *s, xmlNode *n, struct ctx *c)
+sax_end(void *ud, const xmlChar *name)
 {
-    for (; n && s->rc == CUR_OK; n = n->next) {
-        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-            if (n->content)
-                put_text(s, (const char *)n->content, c);
-        } else if (n->type == XML_ELEMENT_NODE) {
-            put_element(s, n, c);
-        }
-    }
+    struct san *s = ud;
+    (void)name;
+    if (s->halted || s->n_open == 0)
+        return;
+    flush_text(s);
+    el_end(s);
+    if (s->rc != CUR_OK)
+        halt(s);
+}
+
+static void
+add_text(struct san *s, const xmlChar *t, int len, int cdata)
+{
+    if (s->halted || s->n_open == 0 || len <= 0)
+        return;
+    /* Text and a CDATA block make two nodes, not one. */
+    if (s->text_cdata != cdata)
+        flush_text(s);
+    s->text_cdata = cdata;
+    if (s->rc == CUR_OK)
+        s->rc = buf_append(&s->text, t, (size_t)len);
+    if (s->rc != CUR_OK)
+        halt(s);
+}
+
+static void
+sax_text(void *ud, const xmlChar *t, int len)
+{
+    add_text(ud, t, len, 0);
+}
+
+static void
+sax_cdata(void *ud, const xmlChar *t, int len)
+{
+    add_text(ud, t, len, 1);
+}
+
+/* A comment or processing instruction is a node of its own: text
+ * before it and after it are two. */
+static void
+sax_comment(void *ud, const xmlChar *t)
+{
+    struct san *s = ud;
+    (void)t;
+    if (!s->halted)
+        flush_text(s);
+}
+
+static void
+sax_pi(void *ud, const xmlChar *target, const xmlChar *data)
+{
+    (void)target;
+    (void)data;
+    sax_comment(ud, NULL);
 }
 
 /* The input as libxml2 gets it: after a <div> (or a leading element
@@ -2086,11 +2418,31 @@ clean_input(const char *in, size_t len, struct buf *b)
     const unsigned char *p = (const unsigned char *)in, *end = p + len;
     int rc = buf_append(b, "<div>", 5);
 
+    if (rc == CUR_OK)
+        rc = buf_reserve(b, len);
     while (p < end && rc == CUR_OK) {
-        const unsigned char *r = p;
-        while (r < end && ((*r >= 0x20 && *r < 0x80) || *r == '\t'
-                           || *r == '\n' || *r == '\r'))
-            r++;
+        /* Printable ASCII, TAB, LF, CR and UTF-8 but the non-characters
+         * go in one piece. */
+        const unsigned char *r = p, *q;
+        for (;;) {
+            while (end - r >= 8) {
+                uint64_t v;
+                memcpy(&v, r, 8);
+                /* DEL passes too, but it is rare. */
+                if (word_stops(v, 0x7F, 0x7F, 0x7F, 0x7F))
+                    break;
+                r += 8;
+            }
+            if (r >= end)
+                break;
+            if ((*r >= 0x20 && *r < 0x80) || *r == '\t' || *r == '\n'
+                || *r == '\r')
+                r++;
+            else if (*r >= 0x80 && (q = utf8_plain(r, end, 0)) != NULL)
+                r = q;
+            else
+                break;
+        }
         if (r > p) {
             rc = buf_append(b, p, (size_t)(r - p));
             p = r;
@@ -2114,87 +2466,182 @@ clean_input(const char *in, size_t len, struct buf *b)
     return rc;
 }
 
+/* One HTML parser context per thread, kept between calls: making one
+ * (its dictionary, its SAX table, its stacks) cost as much as parsing a
+ * short item. It is reset before and after each use, so no input stays
+ * held, and replaced once its dictionary of names has grown large. */
+#define SAN_CTXT_MAX_NAMES 4096
+
+static pthread_key_t ctxt_key;
+static int ctxt_key_ok;
+static pthread_once_t ctxt_once = PTHREAD_ONCE_INIT;
+
+static void
+ctxt_destroy(void *c)
+{
+    htmlFreeParserCtxt(c);
+}
+
+static void
+ctxt_key_init(void)
+{
+    ctxt_key_ok = pthread_key_create(&ctxt_key, ctxt_destroy) == 0;
+}
+
+static htmlParserCtxtPtr
+ctxt_get(void)
+{
+    htmlParserCtxtPtr c = NULL;
+
+    pthread_once(&ctxt_once, ctxt_key_init);
+    if (ctxt_key_ok && (c = pthread_getspecific(ctxt_key)) != NULL) {
+        pthread_setspecific(ctxt_key, NULL);
+        return c;
+    }
+    if ((c = htmlNewParserCtxt()) == NULL)
+        return NULL;
+    /* The walk's own handlers: no tree is built. */
+    xmlSAXHandlerPtr h = c->sax;
+    h->startElement = sax_start;
+    h->endElement = sax_end;
+    h->characters = sax_text;
+    /* Keep all white space: libxml2 would drop some it thinks is only
+     * indentation, and the output would no longer be a fixed point. */
+    h->ignorableWhitespace = sax_text;
+    h->cdataBlock = sax_cdata;
+    h->comment = sax_comment;
+    h->processingInstruction = sax_pi;
+    h->startDocument = NULL;
+    h->endDocument = NULL;
+    h->internalSubset = NULL;
+    h->externalSubset = NULL;
+    h->setDocumentLocator = NULL;
+    h->reference = NULL;
+    return c;
+}
+
+static void
+ctxt_put(htmlParserCtxtPtr c)
+{
+    if (c == NULL)
+        return;
+    htmlCtxtReset(c);
+    if (!ctxt_key_ok || c->dict == NULL
+        || xmlDictSize(c->dict) > SAN_CTXT_MAX_NAMES
+        || pthread_getspecific(ctxt_key) != NULL
+        || pthread_setspecific(ctxt_key, c) != 0)
+        htmlFreeParserCtxt(c);
+}
+
+/* Parse 'html' (len bytes, valid UTF-8, as clean_input() makes it),
+ * the walk writing out what it allows as the events come: what
+ * htmlCtxtReadMemory() does, less the tree and a pass of the whole
+ * input through an UTF-8 "decoder". The input is read as UTF-8 and the
+ * encoding is fixed (IGNORE_ENC, and an encoding set on the input), so
+ * a <meta charset> inside cannot change it; NONET: nothing is ever
+ * fetched. */
+static void
+read_html(struct san *s, const char *html, size_t len)
+{
+    htmlParserCtxtPtr ctxt = s->ctxt;
+    xmlParserInputBufferPtr ib;
+    xmlParserInputPtr st;
+
+    htmlCtxtReset(ctxt);
+    /* Not CreateStatic: libxml2 2.9 mishandles shrinking such a buffer. */
+    ib = xmlParserInputBufferCreateMem(html, (int)len, XML_CHAR_ENCODING_NONE);
+    if (ib == NULL)
+        goto oom;
+    /* XML_CHAR_ENCODING_UTF8: no decoder, the bytes are read as UTF-8. */
+    st = xmlNewIOInputStream(ctxt, ib, XML_CHAR_ENCODING_UTF8);
+    if (st == NULL) {
+        xmlFreeParserInputBuffer(ib);
+        goto oom;
+    }
+    st->encoding = xmlStrdup((const xmlChar *)"UTF-8");
+    if (st->encoding == NULL) {
+        xmlFreeInputStream(st);
+        goto oom;
+    }
+    if (inputPush(ctxt, st) < 0)
+        goto oom;               /* it freed the input */
+    htmlCtxtUseOptions(ctxt, HTML_PARSE_NONET | HTML_PARSE_NOERROR
+                             | HTML_PARSE_NOWARNING | HTML_PARSE_NOIMPLIED
+                             | HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC);
+    ctxt->html = 1;
+    ctxt->userData = s;
+    htmlParseDocument(ctxt);
+    ctxt->userData = ctxt;
+    /* What is still open ends with the input. */
+    if (s->rc == CUR_OK)
+        flush_text(s);
+    while (s->n_open > 0 && s->rc == CUR_OK)
+        el_end(s);
+    return;
+oom:
+    s->rc = CUR_ENOMEM;
+}
+
 int
 sanitize_html(const char *html, size_t len, const struct sanitize_opts *o,
               char **out)
 {
-    struct san s = { .o = o };
+    struct san *s;
     struct buf in;
-    struct ctx root = { .kind = X_FLOW }, inner = { 0 };
-    htmlParserCtxtPtr ctxt = NULL;
-    htmlDocPtr doc = NULL;
+    int rc;
 
     *out = NULL;
     if (len > SAN_INPUT_MAX)
         return CUR_ETOOBIG;
-    root.inner = &inner;
-    buf_init(&s.out, 0);
-    buf_init(&s.attrs, 0);
-    buf_init(&s.val, 0);
-    buf_init(&s.url, 0);
+    if ((s = calloc(1, sizeof *s)) == NULL)
+        return CUR_ENOMEM;
+    s->o = o;
+    s->root.kind = X_FLOW;
+    s->root.inner = &s->root_inner;
+    buf_init(&s->out, 0);
+    buf_init(&s->attrs, 0);
+    buf_init(&s->val, 0);
+    buf_init(&s->url, 0);
+    buf_init(&s->text, 0);
     buf_init(&in, 0);
-    s.rc = clean_input(html, len, &in);
-    if (s.rc != CUR_OK)
+    s->rc = clean_input(html, len, &in);
+    if (s->rc != CUR_OK)
         goto done;
     if (memchr(html, '<', len) == NULL && memchr(html, '&', len) == NULL) {
         /* Nothing for a parser to do: the text, escaped. */
-        put_text(&s, in.data + 5, &root);
+        put_text(s, in.data + 5, &s->root);
         goto done;
     }
     if (in.len > INT_MAX) {
-        s.rc = CUR_ETOOBIG;
+        s->rc = CUR_ETOOBIG;
         goto done;
     }
-    ctxt = htmlNewParserCtxt();
-    if (ctxt == NULL) {
-        s.rc = CUR_ENOMEM;
+    s->ctxt = ctxt_get();
+    if (s->ctxt == NULL) {
+        s->rc = CUR_ENOMEM;
         goto done;
     }
-    /* Keep all white space: libxml2 would drop some it thinks is only
-     * indentation, and the output would no longer be a fixed point. */
-    ctxt->sax->ignorableWhitespace = xmlSAX2Characters;
-    /* The encoding is given, so a <meta charset> inside cannot change
-     * it; NONET: nothing is ever fetched. */
-    doc = htmlCtxtReadMemory(ctxt, in.data, (int)in.len, NULL, "UTF-8",
-                             HTML_PARSE_NONET | HTML_PARSE_NOERROR
-                             | HTML_PARSE_NOWARNING | HTML_PARSE_NOIMPLIED
-                             | HTML_PARSE_COMPACT);
-    if (doc == NULL)
-        goto done;      /* nothing usable: an empty result */
-    /* The first element is the <div> added above. */
-    int wrapper_seen = 0;
-    for (xmlNode *n = doc->children; n && s.rc == CUR_OK; n = n->next) {
-        if (!wrapper_seen && n->type == XML_ELEMENT_NODE
-            && strcmp((const char *)n->name, "div") == 0) {
-            wrapper_seen = 1;
-            put_children(&s, n->children, &root);
-        } else if (n->type == XML_ELEMENT_NODE || n->type == XML_TEXT_NODE) {
-            /* After a stray </div> closed the wrapper. */
-            if (n->type == XML_TEXT_NODE)
-                put_text(&s, (const char *)n->content, &root);
-            else
-                put_element(&s, n, &root);
-        }
-    }
-    need_wrap(&s, &root, NULL, 0);
+    read_html(s, in.data, in.len);
+    need_wrap(s, &s->root, NULL, 0);
 
 done:
-    if (doc)
-        xmlFreeDoc(doc);
-    if (ctxt)
-        htmlFreeParserCtxt(ctxt);
+    ctxt_put(s->ctxt);
     buf_free(&in);
-    buf_free(&s.attrs);
-    buf_free(&s.val);
-    buf_free(&s.url);
-    if (s.rc == CUR_OK) {
-        *out = buf_steal(&s.out);
+    buf_free(&s->attrs);
+    buf_free(&s->val);
+    buf_free(&s->url);
+    buf_free(&s->text);
+    free(s->far);
+    if (s->rc == CUR_OK) {
+        *out = buf_steal(&s->out);
         if (*out == NULL)
-            s.rc = CUR_ENOMEM;
+            s->rc = CUR_ENOMEM;
     }
-    buf_free(&s.out);
-    return s.rc == CUR_ETOOBIG ? CUR_ETOOBIG
-                               : s.rc == CUR_OK ? CUR_OK : CUR_ENOMEM;
+    buf_free(&s->out);
+    rc = s->rc;
+    free(s);
+    return rc == CUR_ETOOBIG ? CUR_ETOOBIG : rc == CUR_OK ? CUR_OK
+                                                          : CUR_ENOMEM;
 }
 
 char *

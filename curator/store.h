@@ -1028,6 +1028,12 @@ struct store_recent {
     long long gem_expires;      /* 0: never */
 };
 typedef int (*store_recent_cb)(void *ctx, const struct store_recent *r);
+/* Index the items stored since the last call for full-text search (the
+ * Recent page), at most 'limit' of them, in one statement: a bulk insert
+ * costs a fraction of one per item. curatord calls it after each polling
+ * round, `curator poll` at its end. *n (may be NULL) gets the count. */
+int store_search_catch_up(struct store *st, int limit, long long *n);
+
 /* Every feed's items that pass the filter, newest first (by date, then
  * id). CUR_EINVAL when SQLite refuses the query expression. */
 int store_recent(struct store *st, const struct store_recent_filter *f,

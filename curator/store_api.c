@@ -34,17 +34,6 @@ prep(struct store *st, enum store_xstmt id)
     return store_xstmt(st, id, sql[id]);
 }
 
-/* The hex BLAKE2b-256 of a token, as store_web.c keeps session tokens. */
-static void
-token_hash(const char *token, char out[65])
-{
-    unsigned char h[32];
-    crypto_generichash(h, sizeof h, (const unsigned char *)token,
-                       strlen(token), NULL, 0);
-    sodium_bin2hex(out, 65, h, sizeof h);
-    sodium_memzero(h, sizeof h);
-}
-
 /* "cur_" and STORE_TOKEN_LEN base64url characters, nothing else. */
 static int
 token_shape(const char *t)
@@ -132,9 +121,7 @@ store_api_token_create(struct store *st, long long user_id,
         rc = CUR_ESTORE;
         goto out;
     }
-    memcpy(token, STORE_API_PREFIX, strlen(STORE_API_PREFIX));
-    store_token_new(token + strlen(STORE_API_PREFIX));
-    token_hash(token, h);
+    store_token_make(STORE_API_PREFIX, token, h);
     sqlite3_bind_int64(s, 1, user_id);
     store_bind_text(s, 2, name);
     store_bind_text(s, 3, h);
@@ -204,7 +191,7 @@ store_api_token_check(struct store *st, const char *token, long long now,
         return CUR_ENOTFOUND;
     if ((s = prep(st, SX_A_GET)) == NULL)
         return CUR_ESTORE;
-    token_hash(token, h);
+    store_token_hash(token, h);
     store_bind_text(s, 1, h);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {

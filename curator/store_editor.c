@@ -548,3 +548,62 @@ store_collection_unfollow(struct store *st, long long collection_id,
                   user_id, 0, NULL);
     return store_nest_end(st, own, rc);
 }
+
+/* ---- Keeping the search index up to date. ---- */
+
+int
+store_search_catch_up(struct store *st, int limit, long long *n)
+{
+    sqlite3_stmt *s = NULL;
+    long long from = 0, to = 0;
+    int own, rc;
+
+    if (n)
+        *n = 0;
+    if ((rc = store_nest_begin(st, &own)) != CUR_OK)
+        return rc;
+    if (sqlite3_prepare_v2(st->db, "SELECT indexed, (SELECT max(id) FROM"
+                           " (SELECT id FROM items WHERE id > indexed"
+                           " ORDER BY id LIMIT ?)) FROM search_state", -1,
+                           &s, NULL) != SQLITE_OK) {
+        rc = store_db_error(st, "search catch-up");
+        goto out;
+    }
+    sqlite3_bind_int(s, 1, limit);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        rc = store_db_error(st, "search catch-up");
+        goto out;
+    }
+    from = sqlite3_column_int64(s, 0);
+    to = sqlite3_column_int64(s, 1);    /* 0 (NULL): nothing new */
+    sqlite3_finalize(s);
+    s = NULL;
+    if (to <= from)
+        goto out;
+    /* One statement for the lot: FTS5 builds one segment from it. */
+    if (sqlite3_prepare_v2(st->db, "INSERT INTO items_fts (rowid, title,"
+                           " summary) SELECT id, title, summary FROM items"
+                           " WHERE id > ?1 AND id <= ?2", -1, &s, NULL)
+        != SQLITE_OK) {
+        rc = store_db_error(st, "search catch-up");
+        goto out;
+    }
+    sqlite3_bind_int64(s, 1, from);
+    sqlite3_bind_int64(s, 2, to);
+    if ((rc = store_step_done(st, s, "search catch-up")) != CUR_OK)
+        goto out;
+    if (n)
+        *n = sqlite3_changes(st->db);
+    sqlite3_finalize(s);
+    s = NULL;
+    if (sqlite3_prepare_v2(st->db, "UPDATE search_state SET indexed = ?",
+                           -1, &s, NULL) != SQLITE_OK) {
+        rc = store_db_error(st, "search catch-up");
+        goto out;
+    }
+    sqlite3_bind_int64(s, 1, to);
+    rc = store_step_done(st, s, "search catch-up");
+out:
+    sqlite3_finalize(s);
+    return store_nest_end(st, own, rc);
+}

@@ -1,7 +1,8 @@
 /* Inside the SQLite store: the handle and the small helpers that the
  * store's source files share (store_sqlite.c for feeds, items and users;
  * store_profile.c for profiles, feedback and gems; store_score.c for
- * scores). Not for use outside curator/store_*.c. */
+ * scores; store_web.c for tokens). Not for use outside
+ * curator/store_*.c. */
 #ifndef CURATOR_STORE_INT_H
 #define CURATOR_STORE_INT_H
 
@@ -83,5 +84,12 @@ store_col_text(sqlite3_stmt *s, int i)
 void store_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Tags joined with '\n' (malloc'd), or NULL when there are none. */
 char *store_join_tags(const char *const *tags, size_t n);
+
+/* Tokens (store_web.c), kept only as hashes: the hex BLAKE2b-256 of
+ * 'token', what the tables keep; and a new token, 'prefix' (may be "")
+ * then STORE_TOKEN_LEN random base64url characters, into 'token' (room
+ * for both and the NUL), with its hash into 'hash'. */
+void store_token_hash(const char *token, char hash[65]);
+void store_token_make(const char *prefix, char *token, char hash[65]);
 
 #endif

@@ -341,10 +341,13 @@ static const char *const migrations[] = {
      * window are read without sorting all of them. */
     ("CREATE INDEX scores_rank ON scores(user_id, score DESC, item_id DESC)"
      "  WHERE excluded_by IS NULL;"),
-    /* 9: the JSON API's per-user tokens (kept as SHA-256 hashes, like
-     * sessions), and full-text search over items for the editors'
-     * Recent page: title and plain-text summary, kept in step by
-     * triggers and built once here for the items already stored. */
+    /* 9: the JSON API's per-user tokens (kept hashed, like sessions),
+     * and full-text search over items for the editors' Recent page:
+     * title and plain-text summary. New items are indexed in bulk by
+     * store_search_catch_up() after each polling round (one insert per
+     * item from a trigger cost the poller as much again as parsing);
+     * search_state.indexed is the last item id indexed, and edits or
+     * deletes of indexed items are kept in step by triggers. */
     "CREATE TABLE api_tokens ("
     "  id INTEGER PRIMARY KEY,"
     "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
@@ -356,22 +359,23 @@ static const char *const migrations[] = {
     "CREATE INDEX api_tokens_user ON api_tokens(user_id);"
     "CREATE VIRTUAL TABLE items_fts USING fts5(title, summary,"
     "  content='items', content_rowid='id');"
-    "CREATE TRIGGER items_fts_ai AFTER INSERT ON items BEGIN"
-    "  INSERT INTO items_fts (rowid, title, summary)"
-    "  VALUES (new.id, new.title, new.summary);"
-    " END;"
-    "CREATE TRIGGER items_fts_ad AFTER DELETE ON items BEGIN"
+    "CREATE TABLE search_state ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  indexed INTEGER NOT NULL"
+    ");"
+    "INSERT INTO search_state VALUES (1, 0);"
+    "CREATE TRIGGER items_fts_ad AFTER DELETE ON items"
+    " WHEN old.id <= (SELECT indexed FROM search_state) BEGIN"
     "  INSERT INTO items_fts (items_fts, rowid, title, summary)"
     "  VALUES ('delete', old.id, old.title, old.summary);"
     " END;"
     "CREATE TRIGGER items_fts_au AFTER UPDATE OF title, summary ON items"
-    " BEGIN"
+    " WHEN old.id <= (SELECT indexed FROM search_state) BEGIN"
     "  INSERT INTO items_fts (items_fts, rowid, title, summary)"
     "  VALUES ('delete', old.id, old.title, old.summary);"
     "  INSERT INTO items_fts (rowid, title, summary)"
     "  VALUES (new.id, new.title, new.summary);"
-    " END;"
-    "INSERT INTO items_fts (items_fts) VALUES ('rebuild');",
+    " END;",
     /* 10: a user's teams are part of their profile (gems may name a team
      * as audience): joining or leaving one, or the team's removal (the
      * cascade deletes its members), bumps the revision so the daemon
@@ -784,10 +788,11 @@ store_open(const char *path, struct store **out)
         rc = CUR_ESTORE;
         goto fail;
     }
-    /* A larger page cache and memory-mapped reads: scoring writes rows
-     * for many users at once and reads them back by user. */
+    /* A larger page cache than SQLite's 2 MB: scoring writes rows for
+     * many users at once and reads them back by user. Each handle has
+     * its own, and curatord holds several: it stays small. */
     rc = exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;"
-              " PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;",
+              " PRAGMA cache_size = -8192;",
               "pragma");
     if (rc != CUR_OK)
         goto fail;

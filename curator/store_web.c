@@ -219,16 +219,6 @@ copy(char *out, size_t len, const char *v)
     snprintf(out, len, "%s", v ? v : "");
 }
 
-/* The hex BLAKE2b-256 of a token: what the tables keep. */
-static void
-token_hash(const char *token, char out[65])
-{
-    unsigned char h[32];
-    crypto_generichash(h, sizeof h, (const unsigned char *)token,
-                       strlen(token), NULL, 0);
-    sodium_bin2hex(out, 65, h, sizeof h);
-}
-
 /* Run 's' (bound) and require that it changed a row. */
 static int
 step_changed(struct store *st, sqlite3_stmt *s, const char *what)
@@ -275,6 +265,25 @@ store_token_new(char out[STORE_TOKEN_LEN + 1])
     sodium_bin2base64(out, STORE_TOKEN_LEN + 1, raw, sizeof raw,
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     sodium_memzero(raw, sizeof raw);
+}
+
+void
+store_token_hash(const char *token, char hash[65])
+{
+    unsigned char h[32];
+    crypto_generichash(h, sizeof h, (const unsigned char *)token,
+                       strlen(token), NULL, 0);
+    sodium_bin2hex(hash, 65, h, sizeof h);
+    sodium_memzero(h, sizeof h);
+}
+
+void
+store_token_make(const char *prefix, char *token, char hash[65])
+{
+    size_t n = strlen(prefix);
+    memcpy(token, prefix, n);
+    store_token_new(token + n);
+    store_token_hash(token, hash);
 }
 
 /* Passwords. */
@@ -436,7 +445,7 @@ store_session_add(struct store *st, const char *token, long long user_id,
     sqlite3_stmt *s = prep(st, SX_W_SESS_ADD);
     if (s == NULL)
         return CUR_ESTORE;
-    token_hash(token, h);
+    store_token_hash(token, h);
     store_bind_text(s, 1, h);
     sqlite3_bind_int64(s, 2, user_id);
     store_bind_text(s, 3, csrf);
@@ -458,7 +467,7 @@ store_session_get(struct store *st, const char *token, long long now,
     memset(out, 0, sizeof *out);
     if (s == NULL)
         return CUR_ESTORE;
-    token_hash(token, h);
+    store_token_hash(token, h);
     store_bind_text(s, 1, h);
     sqlite3_bind_int64(s, 2, now);
     sqlite3_bind_int64(s, 3, idle);
@@ -488,7 +497,7 @@ store_session_touch(struct store *st, const char *token, long long now)
     sqlite3_stmt *s = prep(st, SX_W_SESS_TOUCH);
     if (s == NULL)
         return CUR_ESTORE;
-    token_hash(token, h);
+    store_token_hash(token, h);
     store_bind_text(s, 1, h);
     sqlite3_bind_int64(s, 2, now);
     return store_step_done(st, s, "session touch");
@@ -501,7 +510,7 @@ store_session_delete(struct store *st, const char *token)
     sqlite3_stmt *s = prep(st, SX_W_SESS_DEL);
     if (s == NULL)
         return CUR_ESTORE;
-    token_hash(token, h);
+    store_token_hash(token, h);
     store_bind_text(s, 1, h);
     return store_step_done(st, s, "session delete");
 }
@@ -516,7 +525,7 @@ store_session_delete_user(struct store *st, long long user_id,
         return CUR_ESTORE;
     sqlite3_bind_int64(s, 1, user_id);
     if (keep != NULL) {
-        token_hash(keep, h);
+        store_token_hash(keep, h);
         store_bind_text(s, 2, h);
     } else {
         sqlite3_bind_null(s, 2);
@@ -621,8 +630,7 @@ store_invite_create(struct store *st, const char *role, long long expires,
         return CUR_EINVAL;
     if (sodium_init() < 0 || (s = prep(st, SX_W_INVITE_ADD)) == NULL)
         return CUR_ESTORE;
-    store_token_new(token);
-    token_hash(token, h);
+    store_token_make("", token, h);
     store_bind_text(s, 1, h);
     store_bind_text(s, 2, role);
     if (created_by > 0)
@@ -647,7 +655,7 @@ store_invite_check(struct store *st, const char *token, long long now,
 
     if (s == NULL)
         return CUR_ESTORE;
-    token_hash(token, h);
+    store_token_hash(token, h);
     store_bind_text(s, 1, h);
     sqlite3_bind_int64(s, 2, now);
     rc = sqlite3_step(s);
@@ -671,7 +679,7 @@ store_invite_use(struct store *st, const char *token, long long now,
     sqlite3_stmt *s = prep(st, SX_W_INVITE_USE);
     if (s == NULL)
         return CUR_ESTORE;
-    token_hash(token, h);
+    store_token_hash(token, h);
     store_bind_text(s, 1, h);
     sqlite3_bind_int64(s, 2, now);
     sqlite3_bind_int64(s, 3, user_id);

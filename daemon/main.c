@@ -29,6 +29,8 @@
 #include <string.h>
 #include <time.h>
 
+#define SEARCH_SLICE 20000      /* items indexed per transaction */
+
 /* The running daemon. */
 struct daemon {
     const char *path;           /* the config file, read again on HUP */
@@ -154,6 +156,22 @@ poll_round(struct daemon *d)
                 cur_strerror(rc));
 }
 
+/* Index new items for the editors' search, in slices, so that a stop
+ * signal or a heartbeat comes between them. */
+static void
+search_round(struct daemon *d)
+{
+    long long n = 0;
+    int rc;
+    do {
+        web_status_beat(d->status);
+        rc = store_search_catch_up(d->st, SEARCH_SLICE, &n);
+    } while (rc == CUR_OK && n == SEARCH_SLICE && !daemon_stop);
+    if (rc != CUR_OK)
+        log_err("search index catch-up failed err=\"%s\"; retrying next "
+                "tick", cur_strerror(rc));
+}
+
 /* Score new items, then notice profile changes and feedback made through
  * the CLI or the web and rescore those users. A failure is logged and
  * retried next tick: the cursor only moves with committed scores. */
@@ -230,6 +248,8 @@ loop(struct daemon *d)
             score_round(d);
             publish_filters(d, 0);
         }
+        if (!daemon_stop)
+            search_round(d);
         web_status_beat(d->status);
         if (!daemon_stop)
             mail_round(d);

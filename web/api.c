@@ -16,6 +16,7 @@
 #include "html.h"
 #include "log.h"
 #include "score.h"
+#include "today_rows.h"
 #include "web.h"
 
 #include <arpa/inet.h>
@@ -41,7 +42,6 @@
 #define GEM_DAYS_MAX 365
 #define GEM_DAYS_DEFAULT 14     /* the Gems form's default */
 #define TODAY_MAX 200
-#define TODAY_GOALS 16          /* goal sections, as the Today page */
 #define SAVED_DEFAULT 100
 #define SAVED_MAX 1000
 #define JOURNAL_MAX 200
@@ -488,20 +488,12 @@ api_me(struct api *a)
     return send_json(a->r, MHD_HTTP_OK, o);
 }
 
-/* GET today: the ranked items grouped as the Today page groups them. */
+/* GET today: the ranked items grouped as the Today page groups them
+ * (today_rows.h). */
 
 struct trow {
     json_t *item;
-    long long group;
-    int gem, folded;
-    char *goal;                 /* from "(goal: NAME)" in a reason */
-    char *feed;                 /* for "also_in" */
-};
-
-struct today {
-    struct trow *rows;
-    size_t n, cap;
-    int rc;
+    size_t feed;                /* in the keys' arena, for "also_in" */
 };
 
 static json_t *
@@ -524,21 +516,6 @@ reasons_json(const char *stored)
         }
     }
     return v;
-}
-
-/* Whether the gems filter counted the item's gem for this user (its tags
- * and audience fit them): a "gems" reason with a positive contribution.
- * A live gem meant for others is an ordinary item, as on the page. */
-static int
-gem_for_user(const char *reasons)
-{
-    for (const char *p = reasons; p && *p;) {
-        if (strncmp(p, "gems\t", 5) == 0 && strtod(p + 5, NULL) > 0)
-            return 1;
-        const char *eol = strchr(p, '\n');
-        p = eol ? eol + 1 : NULL;
-    }
-    return 0;
 }
 
 static json_t *
@@ -585,105 +562,54 @@ ranked_json(const struct store_ranked *s, int is_gem)
 static int
 today_row(void *ctx, const struct store_ranked *s)
 {
-    struct today *t = ctx;
-    struct trow *w;
+    struct today_rows *t = ctx;
+    struct trow *w = today_rows_add(t, s);
 
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 32;
-        struct trow *v = realloc(t->rows, cap * sizeof *v);
-        if (v == NULL)
-            return t->rc = CUR_ENOMEM;
-        t->rows = v;
-        t->cap = cap;
-    }
-    w = &t->rows[t->n];
-    memset(w, 0, sizeof *w);
-    w->group = s->dup_of ? s->dup_of : s->item_id;
-    w->gem = gem_for_user(s->reasons);
-    w->item = ranked_json(s, w->gem);
-    w->feed = strdup(s->feed_title && s->feed_title[0] ? s->feed_title
-                                                       : s->feed_url);
-    if (w->item == NULL || w->feed == NULL) {
-        json_decref(w->item);
-        free(w->feed);
-        return t->rc = CUR_ENOMEM;
-    }
-    t->n++;
-    /* The section: a gem for this user, else the goal the first reason
-     * naming one gives, as the digest and the page decide. */
-    for (const char *p = s->reasons; p && *p;) {
-        const char *eol = strchr(p, '\n');
-        const char *end = eol ? eol : p + strlen(p);
-        const char *g = strstr(p, "(goal: ");
-        if (w->goal == NULL && g != NULL && g < end) {
-            const char *e = memchr(g + 7, ')', (size_t)(end - g - 7));
-            if (e != NULL && e > g + 7
-                && (w->goal = strndup(g + 7, (size_t)(e - g - 7))) == NULL)
-                return t->rc = CUR_ENOMEM;
-        }
-        p = eol ? eol + 1 : NULL;
-    }
-    /* A near-copy folds into the better row already kept. */
-    for (size_t i = 0; i + 1 < t->n; i++)
-        if (t->rows[i].group == w->group && !t->rows[i].folded) {
-            w->folded = 1;
-            break;
-        }
-    return 0;
+    if (w == NULL)
+        return t->rc;
+    w->feed = today_rows_keep(t, s->feed_title && s->feed_title[0]
+                                 ? s->feed_title : s->feed_url);
+    w->item = ranked_json(s, t->keys[t->n - 1].gem);
+    if (w->item == NULL)
+        t->rc = CUR_ENOMEM;
+    return t->rc;
 }
 
 static void
-today_free(struct today *t)
+today_free(struct today_rows *t)
 {
-    for (size_t i = 0; i < t->n; i++) {
-        json_decref(t->rows[i].item);
-        free(t->rows[i].goal);
-        free(t->rows[i].feed);
-    }
-    free(t->rows);
+    struct trow *rows = t->rows;
+    for (size_t i = 0; i < t->n; i++)
+        json_decref(rows[i].item);
+    today_rows_free(t);
 }
 
-/* One section: the rows for which mine() holds, "also_in" added. */
+/* Section 's' with its rows, "also_in" added; none when it is empty. */
 static int
-today_section(const struct today *t, json_t *groups, const char *kind,
-              const char *title, const char *goal, size_t pass,
-              const char *const *goals, size_t n_goals)
+today_section(const struct today_rows *t, json_t *groups, size_t s)
 {
+    const struct trow *rows = t->rows;
     json_t *sec = json_object(), *items = json_array();
     int bad = sec == NULL || items == NULL;
 
     for (size_t i = 0; !bad && i < t->n; i++) {
-        const struct trow *w = &t->rows[i];
-        int mine, known = 0;
-        if (w->folded)
-            continue;
-        for (size_t k = 0; !known && k < n_goals; k++)
-            known = w->goal && strcmp(w->goal, goals[k]) == 0;
-        if (pass == 0)
-            mine = w->gem;
-        else if (pass <= n_goals)
-            mine = !w->gem && w->goal
-                   && strcmp(w->goal, goals[pass - 1]) == 0;
-        else
-            mine = !w->gem && !known;
-        if (!mine)
+        if (t->keys[i].section != s)
             continue;
         json_t *also = json_array();
-        for (size_t j = i + 1; also != NULL && j < t->n; j++) {
+        for (size_t j = today_rows_also(t, i, i); also != NULL && j < t->n;
+             j = today_rows_also(t, i, j)) {
             json_t *o;
-            if (t->rows[j].group != w->group || !t->rows[j].folded)
-                continue;
             if ((o = json_object()) == NULL
-                || put(o, "id", json_deep_copy(json_object_get(
-                                    t->rows[j].item, "id")))
-                   | put(o, "feed", jstr(t->rows[j].feed))
+                || put(o, "id", json_deep_copy(json_object_get(rows[j].item,
+                                                               "id")))
+                   | put(o, "feed", jstr(today_rows_str(t, rows[j].feed)))
                 || push(also, o)) {
                 json_decref(o);
                 bad = 1;
                 break;
             }
         }
-        json_t *copy = also ? json_copy(w->item) : NULL;
+        json_t *copy = also ? json_copy(rows[i].item) : NULL;
         if (copy == NULL || put(copy, "also_in", also) || push(items, copy)) {
             if (copy == NULL)
                 json_decref(also);
@@ -696,6 +622,10 @@ today_section(const struct today *t, json_t *groups, const char *kind,
         json_decref(items);
         return bad;
     }
+    const char *heading, *goal;
+    const char *kind = today_rows_section(t, s, &heading, &goal);
+    char title[TERM_MAX + 16];
+    snprintf(title, sizeof title, "%s%s", heading, goal ? goal : "");
     bad = put(sec, "kind", jstr(kind)) | put(sec, "title", jstr(title))
           | put(sec, "goal", jstr(goal)) | put(sec, "items", items);
     if (bad || push(groups, sec)) {
@@ -709,9 +639,8 @@ static enum MHD_Result
 api_today(struct api *a)
 {
     struct req *r = a->r;
-    struct today t = { .n = 0 };
-    const char *goals[TODAY_GOALS];
-    size_t n_goals = 0, shown = 0;
+    struct today_rows t;
+    size_t n_sections;
     long long limit;
     long long since = r->now - r->w->window;
     json_t *o, *groups;
@@ -719,6 +648,7 @@ api_today(struct api *a)
 
     if (query_int(a, "limit", 1, TODAY_MAX, r->w->page_items, &limit))
         return bad_request(a);
+    today_rows_init(&t, sizeof(struct trow));
     rc = store_ranked(r->st, a->uid, since, r->now, (int)limit, today_row,
                       &t);
     if (rc == CUR_OK)
@@ -727,37 +657,15 @@ api_today(struct api *a)
         today_free(&t);
         return internal(a, "today", rc);
     }
-    for (size_t i = 0; i < t.n; i++) {
-        const char *g = t.rows[i].gem || t.rows[i].folded ? NULL
-                        : t.rows[i].goal;
-        int known = g == NULL;
-        for (size_t k = 0; !known && k < n_goals; k++)
-            known = strcmp(goals[k], g) == 0;
-        if (!known && n_goals < TODAY_GOALS)
-            goals[n_goals++] = g;
-        shown += !t.rows[i].folded;
-    }
+    n_sections = today_rows_sections(&t);
     o = json_object();
     groups = json_array();
     bad = o == NULL || groups == NULL;
-    /* Pass 0: gems; 1..n_goals: each goal; last: the rest. */
-    for (size_t pass = 0; !bad && pass <= n_goals + 1; pass++) {
-        char title[TERM_MAX + 16];
-        if (pass == 0)
-            bad = today_section(&t, groups, "gems", "Editor picks", NULL,
-                                pass, goals, n_goals);
-        else if (pass <= n_goals) {
-            snprintf(title, sizeof title, "Goal: %s", goals[pass - 1]);
-            bad = today_section(&t, groups, "goal", title, goals[pass - 1],
-                                pass, goals, n_goals);
-        } else
-            bad = today_section(&t, groups, "rest", n_goals ? "More for you"
-                                                            : "For you",
-                                NULL, pass, goals, n_goals);
-    }
+    for (size_t s = 0; !bad && s < n_sections; s++)
+        bad = today_section(&t, groups, s);
     if (!bad)
         bad = put(o, "since", json_integer(since))
-              | put(o, "count", json_integer((long long)shown))
+              | put(o, "count", json_integer((long long)t.shown))
               | put(o, "groups", groups);
     else
         json_decref(groups);
@@ -1235,30 +1143,6 @@ sub_row(void *ctx, const struct store_subscription *s)
     return 0;
 }
 
-/* An absolute http(s) URL with a host, printable, not too long: what
- * the Sources page takes. */
-static int
-url_ok(const char *u)
-{
-    size_t n = strlen(u);
-    const char *host;
-    if (n == 0 || n > URL_MAX)
-        return 0;
-    if (strncasecmp(u, "http://", 7) == 0)
-        host = u + 7;
-    else if (strncasecmp(u, "https://", 8) == 0)
-        host = u + 8;
-    else
-        return 0;
-    if (*host == '\0' || *host == '/' || *host == '?' || *host == '#')
-        return 0;
-    for (const unsigned char *p = (const unsigned char *)u; *p; p++)
-        if (*p <= ' ' || *p == 0x7f || *p == '\\' || *p == '"' || *p == '<'
-            || *p == '>')
-            return 0;
-    return 1;
-}
-
 /* Whether the URL names an internal host outright (an address literal
  * in any form inet_aton() reads, or localhost). Names are checked by
  * the poller at every connection (FETCH-3); this refuses the obvious
@@ -1292,20 +1176,6 @@ url_internal(const char *url)
     return 0;
 }
 
-struct owns {
-    long long feed_id;
-    int found;
-};
-
-static int
-owns_row(void *ctx, const struct store_subscription *s)
-{
-    struct owns *o = ctx;
-    if (s->feed_id == o->feed_id)
-        o->found = 1;
-    return 0;
-}
-
 static enum MHD_Result
 api_subscriptions(struct api *a)
 {
@@ -1314,7 +1184,7 @@ api_subscriptions(struct api *a)
     const char *url;
     long long fid;
     json_t *o;
-    int rc;
+    int had = 0, rc;
 
     if (strcmp(r->method, "POST") != 0) {
         struct list l = { json_array(), CUR_OK };
@@ -1324,7 +1194,7 @@ api_subscriptions(struct api *a)
     }
     if (only_fields(a, known) || get_text(a, "url", 1, URL_MAX, 0, &url))
         return bad_request(a);
-    if (!url_ok(url)) {
+    if (!sources_url_ok(url)) {
         refuse(a, "url", "give a full http:// or https:// feed address");
         return bad_request(a);
     }
@@ -1335,24 +1205,7 @@ api_subscriptions(struct api *a)
                          "web users");
         return bad_request(a);
     }
-    /* Origin "web": the poller checks the address at every connection.
-     * The feed and the subscription are stored together or not at all. */
-    if ((rc = store_begin(r->st)) != CUR_OK)
-        return internal(a, "subscribe", rc);
-    rc = store_feed_import(r->st, url, NULL, NULL, NULL, "web", &fid);
-    if (rc == CUR_EEXIST)
-        rc = CUR_OK;
-    struct owns had = { 0, 0 };
-    if (rc == CUR_OK) {
-        had.feed_id = fid;
-        rc = store_subscription_list(r->st, a->uid, owns_row, &had);
-    }
-    if (rc == CUR_OK)
-        rc = store_subscribe(r->st, a->uid, fid);
-    if (rc == CUR_OK)
-        rc = store_commit(r->st);
-    else
-        store_rollback(r->st);
+    rc = sources_subscribe(r->st, a->uid, url, NULL, &fid, &had);
     if (rc != CUR_OK)
         return internal(a, "subscribe", rc);
     o = json_object();
@@ -1361,7 +1214,7 @@ api_subscriptions(struct api *a)
         json_decref(o);
         return internal(a, "subscribe", CUR_ENOMEM);
     }
-    if (had.found)
+    if (had)
         return send_json(r, MHD_HTTP_OK, o);
     return created(r, "subscriptions", fid, o);
 }

@@ -1,7 +1,8 @@
-/* Escaping and the page frame shared by every page. */
+/* Escaping, the page frame and the small pieces shared by every page. */
 #include "html.h"
 #include "date.h"
 #include "err.h"
+#include "log.h"
 #include "web.h"
 
 #include <stdio.h>
@@ -157,6 +158,21 @@ html_close(struct buf *b)
                       "</html>\n", CURATOR_VERSION);
 }
 
+enum MHD_Result
+html_send(struct req *r, unsigned status, struct buf *b, int rc)
+{
+    if (rc == CUR_OK)
+        rc = html_close(b);
+    if (rc != CUR_OK) {
+        buf_free(b);
+        log_err("web page failed route=%s user=%lld err=\"%s\"", r->url,
+                r->sess.user_id, cur_strerror(rc));
+        return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
+                         "The page could not be built.");
+    }
+    return web_send(r, status, "text/html; charset=utf-8", b);
+}
+
 int
 html_csrf(struct buf *b, struct req *r)
 {
@@ -167,9 +183,7 @@ html_csrf(struct buf *b, struct req *r)
     return rc ? CUR_ENOMEM : CUR_OK;
 }
 
-static const struct {
-    const char *code, *text;
-} notices[] = {
+static const struct html_note notices[] = {
     { "up", "Thanks: more like this." },
     { "down", "Thanks: less like this." },
     { "less", "You will see less from that source." },
@@ -183,6 +197,10 @@ static const struct {
     { "subscribed", "Subscribed. New items arrive after the next poll." },
     { "unsubscribed", "Unsubscribed." },
     { "weight", "Source saved." },
+    { "refresh", "It will be read at the daemon's next round, in a few "
+                 "seconds." },
+    { "refresh-due", "It is being read already." },
+    { "refresh-recent", "It was read a moment ago: try again in a minute." },
     { "imported", "Import done." },
     { "schedule", "Schedule saved." },
     { "journal", "Journal entry saved." },
@@ -199,14 +217,47 @@ static const struct {
 int
 html_notice(struct buf *b, struct req *r)
 {
+    return html_notice_of(b, r, notices, sizeof notices / sizeof notices[0]);
+}
+
+int
+html_notice_of(struct buf *b, struct req *r, const struct html_note *known,
+               size_t n)
+{
     const char *code = web_query(r, "done");
     if (code == NULL)
         return CUR_OK;
-    for (size_t i = 0; i < sizeof notices / sizeof notices[0]; i++)
-        if (strcmp(code, notices[i].code) == 0)
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(code, known[i].code) == 0)
             return buf_printf(b, "<p class=\"notice\" role=\"status\">%s"
-                              "</p>", notices[i].text);
+                              "</p>", known[i].text);
     return CUR_OK;
+}
+
+int
+html_alert(struct buf *b, const char *msg)
+{
+    if (msg == NULL)
+        return CUR_OK;
+    int rc = buf_puts(b, "<p class=\"error\" role=\"alert\">");
+    rc |= html_escape(b, msg);
+    rc |= buf_puts(b, "</p>");
+    return rc ? CUR_ENOMEM : CUR_OK;
+}
+
+int
+html_subnav(struct buf *b, const char *cls, const char *label,
+            const char *sep, const struct html_link *links, size_t n,
+            const char *current)
+{
+    int rc = buf_printf(b, "<nav class=\"%s\" aria-label=\"%s\">", cls,
+                        label);
+    for (size_t i = 0; i < n; i++)
+        rc |= buf_printf(b, "%s<a href=\"%s\"%s>%s</a>", i ? sep : "",
+                         links[i].href, strcmp(current, links[i].key) == 0
+                         ? " aria-current=\"page\"" : "", links[i].label);
+    rc |= buf_puts(b, "</nav>");
+    return rc ? CUR_ENOMEM : CUR_OK;
 }
 
 int

@@ -76,8 +76,10 @@ token_row(void *ctx, const struct store_api_token *t)
 static int
 render_tokens(struct buf *b, struct req *r, const struct acc_view *v)
 {
+    static const struct html_note revoked[] = {
+        { "token-revoked", "Token revoked." },
+    };
     struct token_list l = { b, r, 0 };
-    const char *done = web_query(r, "done");
     int rc = buf_puts(b, "<section id=\"api-tokens\"><h2>API tokens</h2>"
                       "<p>A token lets a program use the JSON API under "
                       "<code>/api/v1/</code> as you: send it as "
@@ -89,9 +91,8 @@ render_tokens(struct buf *b, struct req *r, const struct acc_view *v)
                        "<p class=\"url\"><code id=\"new-token\">");
         rc |= html_escape(b, v->new_token);
         rc |= buf_puts(b, "</code></p>");
-    } else if (done != NULL && strcmp(done, "token-revoked") == 0) {
-        rc |= buf_puts(b, "<p class=\"notice\" role=\"status\">Token "
-                       "revoked.</p>");
+    } else {
+        rc |= html_notice_of(b, r, revoked, 1);
     }
     rc |= buf_puts(b, "<table class=\"tokens\"><thead><tr><th>Name</th>"
                    "<th>Made</th><th>Last used</th><th></th></tr></thead>"
@@ -202,14 +203,7 @@ render(struct req *r, unsigned status, const struct acc_view *v)
                    "required> Yes, delete everything</label></p><p><button "
                    "type=\"submit\" class=\"danger\">Delete my account"
                    "</button></p></form></section>");
-    if (rc == CUR_OK)
-        rc = html_close(&b);
-    if (rc != CUR_OK) {
-        buf_free(&b);
-        return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
-                         "The page could not be built.");
-    }
-    return web_send(r, status, "text/html; charset=utf-8", &b);
+    return html_send(r, status, &b, rc);
 }
 
 enum MHD_Result

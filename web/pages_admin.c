@@ -172,14 +172,7 @@ gems_render(struct req *r, unsigned status, const struct gem_form *f)
     rc |= buf_puts(&b, "</ol>");
     if (f != NULL)
         rc |= buf_puts(&b, "<p><a href=\"/gems\">The newest items</a></p>");
-    if (rc == CUR_OK)
-        rc = html_close(&b);
-    if (rc != CUR_OK) {
-        buf_free(&b);
-        return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
-                         "The page could not be built.");
-    }
-    return web_send(r, status, "text/html; charset=utf-8", &b);
+    return html_send(r, status, &b, rc);
 }
 
 static int
@@ -274,20 +267,28 @@ tag_entry(void *ctx, const char *s, size_t n)
     return rc;
 }
 
+/* The whole list first ('what' begins the sentence saying why not),
+ * then each entry. */
+static int
+list_clean(struct clean *c, const char *typed, const char *what,
+           int (*entry)(void *ctx, const char *s, size_t n))
+{
+    c->err[0] = '\0';
+    if (typed == NULL)
+        typed = "";
+    if (!text_ok(typed, GEM_LIST_MAX)) {
+        snprintf(c->err, c->errlen, "%s at most %d bytes in all, without "
+                 "control characters.", what, GEM_LIST_MAX);
+        return CUR_EINVAL;
+    }
+    return each_entry(typed, entry, c, c->err, c->errlen);
+}
+
 int
 gem_tags_clean(const char *typed, struct buf *out, char *err, size_t errlen)
 {
     struct clean c = { out, NULL, err, errlen };
-
-    err[0] = '\0';
-    if (typed == NULL)
-        typed = "";
-    if (!text_ok(typed, GEM_LIST_MAX)) {
-        snprintf(err, errlen, "Tags are at most %d bytes in all, without "
-                 "control characters.", GEM_LIST_MAX);
-        return CUR_EINVAL;
-    }
-    return each_entry(typed, tag_entry, &c, err, errlen);
+    return list_clean(&c, typed, "Tags are", tag_entry);
 }
 
 static int
@@ -332,16 +333,7 @@ gem_audience_clean(struct store *st, const char *typed, struct buf *out,
                    char *err, size_t errlen)
 {
     struct clean c = { out, st, err, errlen };
-
-    err[0] = '\0';
-    if (typed == NULL)
-        typed = "";
-    if (!text_ok(typed, GEM_LIST_MAX)) {
-        snprintf(err, errlen, "The audience is at most %d bytes in all, "
-                 "without control characters.", GEM_LIST_MAX);
-        return CUR_EINVAL;
-    }
-    return each_entry(typed, audience_entry, &c, err, errlen);
+    return list_clean(&c, typed, "The audience is", audience_entry);
 }
 
 struct prefill {
@@ -519,11 +511,7 @@ admin_render(struct req *r, unsigned status, const char *invite,
     rc = html_open(&b, r, "Admin", "admin");
     rc |= buf_puts(&b, "<h1>Admin</h1>");
     rc |= ops_admin_nav(&b, "users");
-    if (error) {
-        rc |= buf_puts(&b, "<p class=\"error\" role=\"alert\">");
-        rc |= html_escape(&b, error);
-        rc |= buf_puts(&b, "</p>");
-    }
+    rc |= html_alert(&b, error);
     rc |= buf_puts(&b, "<section><h2>Invite someone</h2>");
     if (invite) {
         rc |= buf_puts(&b, "<p class=\"notice\" role=\"status\">Send this "
@@ -550,14 +538,7 @@ admin_render(struct req *r, unsigned status, const char *invite,
     if (rc == CUR_OK)
         rc = store_user_list(r->st, user_row, &p);
     rc |= buf_puts(&b, "</tbody></table></section>");
-    if (rc == CUR_OK)
-        rc = html_close(&b);
-    if (rc != CUR_OK) {
-        buf_free(&b);
-        return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
-                         "The page could not be built.");
-    }
-    return web_send(r, status, "text/html; charset=utf-8", &b);
+    return html_send(r, status, &b, rc);
 }
 
 enum MHD_Result

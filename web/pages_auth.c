@@ -117,15 +117,7 @@ page_home(struct req *r)
     if (rc == CUR_OK)
         rc = buf_printf(&b, "</ol><p class=\"meta\">%u of %lld items "
                         "shown.</p>", l.n, items);
-    if (rc == CUR_OK)
-        rc = html_close(&b);
-    if (rc != CUR_OK) {
-        buf_free(&b);
-        log_err("web page failed route=/ err=\"%s\"", cur_strerror(rc));
-        return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
-                         "The page could not be built.");
-    }
-    return web_send(r, MHD_HTTP_OK, "text/html; charset=utf-8", &b);
+    return html_send(r, MHD_HTTP_OK, &b, rc);
 }
 
 /* Signing in. */
@@ -141,11 +133,7 @@ login_form(struct req *r, unsigned status, const char *name,
         next = web_query(r, "next");
     int rc = html_open(&b, r, "Sign in", NULL);
     rc |= buf_puts(&b, "<h1>Sign in</h1>");
-    if (error) {
-        rc |= buf_puts(&b, "<p class=\"error\" role=\"alert\">");
-        rc |= html_escape(&b, error);
-        rc |= buf_puts(&b, "</p>");
-    }
+    rc |= html_alert(&b, error);
     rc |= buf_puts(&b, "<form class=\"stack\" method=\"post\" "
                    "action=\"/login\">");
     rc |= html_csrf(&b, r);
@@ -165,12 +153,7 @@ login_form(struct req *r, unsigned status, const char *name,
     else
         rc |= buf_puts(&b, "<p>No account? Ask an admin for an "
                        "invitation.</p>");
-    rc |= html_close(&b);
-    if (rc != CUR_OK) {
-        buf_free(&b);
-        return MHD_NO;
-    }
-    return web_send(r, status, "text/html; charset=utf-8", &b);
+    return html_send(r, status, &b, rc);
 }
 
 enum MHD_Result
@@ -273,12 +256,7 @@ account_page(struct req *r, unsigned status, const char *action,
                      NULL, "required autocomplete=\"new-password\"");
     rc |= buf_puts(&b, "<p><button type=\"submit\">Make my account</button>"
                    "</p></form>");
-    rc |= html_close(&b);
-    if (rc != CUR_OK) {
-        buf_free(&b);
-        return MHD_NO;
-    }
-    return web_send(r, status, "text/html; charset=utf-8", &b);
+    return html_send(r, status, &b, rc);
 }
 
 /* Check the form; on success make the user (with 'role', using the

@@ -29,60 +29,31 @@
 #define NAME_MAX_BYTES 64           /* a collection's name */
 #define FEEDS_LISTED 1000           /* feeds offered in a <select> */
 #define URL_MAX 2048
+#define RECENT_CATCH_UP 5000        /* new items indexed by a search */
 
 int
 editor_nav(struct buf *b, const char *current)
 {
-    static const struct {
-        const char *key, *label, *href;
-    } links[] = {
+    static const struct html_link links[] = {
         { "recent", "Recent", "/editor" },
         { "gems", "Tag a gem", "/gems" },
         { "reach", "Reach", "/editor/reach" },
         { "collections", "Collections", "/editor/collections" },
     };
-    int rc = buf_puts(b, "<nav class=\"meta\" aria-label=\"Editor pages\">");
-
-    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
-        rc |= buf_printf(b, "%s<a href=\"%s\"%s>%s</a>",
-                         i ? " &middot; " : "", links[i].href,
-                         strcmp(current, links[i].key) == 0
-                         ? " aria-current=\"page\"" : "", links[i].label);
-    rc |= buf_puts(b, "</nav>");
-    return rc ? CUR_ENOMEM : CUR_OK;
+    return html_subnav(b, "meta", "Editor pages", " &middot; ", links,
+                       sizeof links / sizeof links[0], current);
 }
 
-static enum MHD_Result
-page_failed(struct req *r, struct buf *b)
-{
-    buf_free(b);
-    return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
-                     "The page could not be built.");
-}
-
-/* One of this file's notices after a redirect ("done" codes html.c does
- * not know). */
-static int
-editor_notice(struct buf *b, struct req *r)
-{
-    static const struct {
-        const char *code, *text;
-    } notices[] = {
-        { "created", "Collection made. Add its feeds below." },
-        { "added", "Feed added: its followers are subscribed to it." },
-        { "removed", "Feed taken out of the collection. Followers keep "
-                     "their subscription to it." },
-        { "deleted", "Collection deleted. Its followers keep the feeds "
-                     "they had." },
-    };
-    const char *code = web_query(r, "done");
-
-    for (size_t i = 0; code && i < sizeof notices / sizeof notices[0]; i++)
-        if (strcmp(code, notices[i].code) == 0)
-            return buf_printf(b, "<p class=\"notice\" role=\"status\">%s"
-                              "</p>", notices[i].text);
-    return CUR_OK;
-}
+/* The "done" codes of this file's redirects (html.c knows the rest). */
+static const struct html_note notices[] = {
+    { "created", "Collection made. Add its feeds below." },
+    { "added", "Feed added: its followers are subscribed to it." },
+    { "removed", "Feed taken out of the collection. Followers keep "
+                 "their subscription to it." },
+    { "deleted", "Collection deleted. Its followers keep the feeds "
+                 "they had." },
+};
+#define N_NOTICES (sizeof notices / sizeof notices[0])
 
 /* A whole number from a query argument: 'dflt' when absent, -1 when
  * not a number from 1 to 'max'. */
@@ -270,6 +241,11 @@ recent_render(struct req *r, unsigned status, const struct recent_view *v,
     rc |= buf_puts(&b, "<button type=\"submit\">Search</button></form>"
                    "<ol class=\"ranked\">");
     if (rc == CUR_OK && f != NULL) {
+        /* curatord indexes new items after each round; a search also
+         * takes in what came since (a failure only makes it less
+         * fresh, and is logged by the store). */
+        if (f->query != NULL && f->query[0] != '\0')
+            store_search_catch_up(r->st, RECENT_CATCH_UP, NULL);
         rc = store_recent(r->st, f, recent_row, &p);
         if (rc == CUR_EINVAL) {
             /* The store refused the expression: say so, no 500. */
@@ -298,11 +274,7 @@ recent_render(struct req *r, unsigned status, const struct recent_view *v,
         }
         rc |= buf_puts(&b, "</p>");
     }
-    if (rc == CUR_OK)
-        rc = html_close(&b);
-    if (rc != CUR_OK)
-        return page_failed(r, &b);
-    return web_send(r, status, "text/html; charset=utf-8", &b);
+    return html_send(r, status, &b, rc);
 }
 
 static int
@@ -497,11 +469,7 @@ page_editor_reach(struct req *r)
                              "page=%lld\">Earlier gems</a>", page + 1);
         rc |= buf_puts(&b, "</p>");
     }
-    if (rc == CUR_OK)
-        rc = html_close(&b);
-    if (rc != CUR_OK)
-        return page_failed(r, &b);
-    return web_send(r, MHD_HTTP_OK, "text/html; charset=utf-8", &b);
+    return html_send(r, MHD_HTTP_OK, &b, rc);
 }
 
 /* ---- Collections. ---- */
@@ -580,7 +548,7 @@ colls_render(struct req *r, unsigned status, const struct coll_view *v)
     buf_init(&b, WEB_PAGE_MAX);
     rc = html_open(&b, r, "Collections", "gems");
     rc |= editor_nav(&b, "collections");
-    rc |= editor_notice(&b, r);
+    rc |= html_notice_of(&b, r, notices, N_NOTICES);
     rc |= buf_puts(&b, "<h1>Collections</h1><p class=\"lead\">Named bundles "
                    "of feeds that subscribers follow as one source from "
                    "their Sources page. Followers are subscribed to every "
@@ -598,11 +566,7 @@ colls_render(struct req *r, unsigned status, const struct coll_view *v)
     if (p.n == 0)
         rc |= buf_puts(&b, "<li class=\"empty\">No collections yet.</li>");
     rc |= buf_puts(&b, "</ul></section>");
-    if (rc == CUR_OK)
-        rc = html_close(&b);
-    if (rc != CUR_OK)
-        return page_failed(r, &b);
-    return web_send(r, status, "text/html; charset=utf-8", &b);
+    return html_send(r, status, &b, rc);
 }
 
 struct coll_feeds {
@@ -651,7 +615,7 @@ coll_render(struct req *r, unsigned status, const struct coll *c,
     buf_init(&b, WEB_PAGE_MAX);
     rc = html_open(&b, r, c->name, "gems");
     rc |= editor_nav(&b, "collections");
-    rc |= editor_notice(&b, r);
+    rc |= html_notice_of(&b, r, notices, N_NOTICES);
     rc |= buf_puts(&b, "<h1>");
     rc |= html_escape(&b, c->name);
     rc |= buf_puts(&b, "</h1><p class=\"meta\">by ");
@@ -702,11 +666,7 @@ coll_render(struct req *r, unsigned status, const struct coll *c,
     }
     rc |= buf_puts(&b, "<p><a href=\"/editor/collections\">All collections"
                    "</a></p>");
-    if (rc == CUR_OK)
-        rc = html_close(&b);
-    if (rc != CUR_OK)
-        return page_failed(r, &b);
-    return web_send(r, status, "text/html; charset=utf-8", &b);
+    return html_send(r, status, &b, rc);
 }
 
 /* The collection 'id' into *c: CUR_OK, CUR_ENOTFOUND or the store's

@@ -8,7 +8,6 @@
  */
 #include "err.h"
 #include "html.h"
-#include "log.h"
 #include "preview.h"
 #include "web.h"
 
@@ -711,18 +710,9 @@ render(struct req *r, unsigned status, struct iform *f, int preview)
                    "value=\"save\">Save</button></p></form></section>");
     if (preview && f->errors == 0 && rc == CUR_OK)
         rc = render_preview(&b, r, f);
-    if (rc == CUR_OK)
-        rc = html_close(&b);
     buf_free(&f->mutes);
     free(f);
-    if (rc != CUR_OK) {
-        buf_free(&b);
-        log_err("web page failed route=/interests err=\"%s\"",
-                cur_strerror(rc));
-        return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
-                         "The page could not be built.");
-    }
-    return web_send(r, status, "text/html; charset=utf-8", &b);
+    return html_send(r, status, &b, rc);
 }
 
 static struct iform *

@@ -146,14 +146,7 @@ render(struct req *r, unsigned status, long long item, const char *text,
                        "matches.</li>" : "<li class=\"empty\">No entries "
                        "yet.</li>");
     rc |= buf_puts(&b, "</ol></section>");
-    if (rc == CUR_OK)
-        rc = html_close(&b);
-    if (rc != CUR_OK) {
-        buf_free(&b);
-        return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
-                         "The page could not be built.");
-    }
-    return web_send(r, status, "text/html; charset=utf-8", &b);
+    return html_send(r, status, &b, rc);
 }
 
 /* A non-empty entry of at most ENTRY_MAX bytes, or why not. */

@@ -206,22 +206,15 @@ page_health(struct req *r)
 int
 ops_admin_nav(struct buf *b, const char *current)
 {
-    static const struct {
-        const char *key, *href, *label;
-    } links[] = {
-        { "users", "/admin", "Users and invitations" },
-        { "feeds", "/admin/feeds", "Feeds" },
-        { "outbox", "/admin/outbox", "Outbox" },
-        { "filters", "/admin/filters", "Filters" },
-        { "teams", "/admin/teams", "Teams" },
+    static const struct html_link links[] = {
+        { "users", "Users and invitations", "/admin" },
+        { "feeds", "Feeds", "/admin/feeds" },
+        { "outbox", "Outbox", "/admin/outbox" },
+        { "filters", "Filters", "/admin/filters" },
+        { "teams", "Teams", "/admin/teams" },
     };
-    int rc = buf_puts(b, "<nav class=\"sub\" aria-label=\"Admin\">");
-    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
-        rc |= buf_printf(b, "<a href=\"%s\"%s>%s</a> ", links[i].href,
-                         strcmp(current, links[i].key) == 0
-                         ? " aria-current=\"page\"" : "", links[i].label);
-    rc |= buf_puts(b, "</nav>");
-    return rc ? CUR_ENOMEM : CUR_OK;
+    return html_subnav(b, "sub", "Admin", " ", links,
+                       sizeof links / sizeof links[0], current);
 }
 
 /* "3 min ago", "in 2 h", "never", in a <time> with the exact time. */
@@ -257,55 +250,15 @@ rel_time(struct buf *b, long long t, long long now)
     return rc ? CUR_ENOMEM : CUR_OK;
 }
 
-/* A notice after a redirect: known codes only. */
-static int
-ops_notice(struct buf *b, struct req *r)
-{
-    static const struct {
-        const char *code, *text;
-    } known[] = {
-        { "retry", "The feed is due now: it is polled at the next tick." },
-        { "disable", "The feed is disabled." },
-        { "enable", "The feed is enabled and due now." },
-        { "resend", "The message is queued again." },
-        { "resend-all", "The failed messages are queued again." },
-    };
-    const char *code = web_query(r, "done");
-    if (code == NULL)
-        return CUR_OK;
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (strcmp(code, known[i].code) == 0)
-            return buf_printf(b, "<p class=\"notice\" role=\"status\">%s"
-                              "</p>", known[i].text);
-    return CUR_OK;
-}
-
-static enum MHD_Result
-send_page(struct req *r, unsigned status, struct buf *b, int rc)
-{
-    if (rc == CUR_OK)
-        rc = html_close(b);
-    if (rc != CUR_OK) {
-        buf_free(b);
-        log_err("web page failed route=%s err=\"%s\"", r->url,
-                cur_strerror(rc));
-        return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
-                         "The page could not be built.");
-    }
-    return web_send(r, status, "text/html; charset=utf-8", b);
-}
-
-/* An error at the top of a page (plain text). */
-static int
-page_problem(struct buf *b, const char *error)
-{
-    if (error == NULL)
-        return CUR_OK;
-    int rc = buf_puts(b, "<p class=\"error\" role=\"alert\">");
-    rc |= html_escape(b, error);
-    rc |= buf_puts(b, "</p>");
-    return rc ? CUR_ENOMEM : CUR_OK;
-}
+/* The "done" codes of this file's redirects. */
+static const struct html_note notices[] = {
+    { "retry", "The feed is due now: it is polled at the next tick." },
+    { "disable", "The feed is disabled." },
+    { "enable", "The feed is enabled and due now." },
+    { "resend", "The message is queued again." },
+    { "resend-all", "The failed messages are queued again." },
+};
+#define N_NOTICES (sizeof notices / sizeof notices[0])
 
 /* Feeds. */
 
@@ -399,8 +352,8 @@ feeds_render(struct req *r, unsigned status, long long page,
     if (rc == CUR_OK) {
         rc |= buf_puts(&b, "<h1>Feed health</h1>");
         rc |= ops_admin_nav(&b, "feeds");
-        rc |= ops_notice(&b, r);
-        rc |= page_problem(&b, error);
+        rc |= html_notice_of(&b, r, notices, N_NOTICES);
+        rc |= html_alert(&b, error);
         rc |= buf_printf(&b, "<p class=\"lead\">%lld feed%s: %lld failing, "
                          "%lld disabled. The troubled come first. Retry "
                          "makes a feed due at the next tick and keeps its "
@@ -428,7 +381,7 @@ feeds_render(struct req *r, unsigned status, long long page,
                              "</a>", page + 1);
         rc |= buf_puts(&b, "</p>");
     }
-    return send_page(r, status, &b, rc);
+    return html_send(r, status, &b, rc);
 }
 
 enum MHD_Result
@@ -542,8 +495,8 @@ outbox_render(struct req *r, unsigned status, const char *error)
     if (rc == CUR_OK) {
         rc |= buf_puts(&b, "<h1>Outbox</h1>");
         rc |= ops_admin_nav(&b, "outbox");
-        rc |= ops_notice(&b, r);
-        rc |= page_problem(&b, error);
+        rc |= html_notice_of(&b, r, notices, N_NOTICES);
+        rc |= html_alert(&b, error);
         rc |= buf_printf(&b, "<dl class=\"counts\"><dt>Queued</dt><dd "
                          "id=\"n-queued\">%lld</dd><dt>Retrying after a "
                          "failed attempt</dt><dd id=\"n-retrying\">%lld</dd>"
@@ -574,7 +527,7 @@ outbox_render(struct req *r, unsigned status, const char *error)
                            "Nothing failed.</td></tr>");
         rc |= buf_puts(&b, "</tbody></table>");
     }
-    return send_page(r, status, &b, rc);
+    return html_send(r, status, &b, rc);
 }
 
 enum MHD_Result
@@ -629,7 +582,7 @@ page_admin_filters(struct req *r)
         rc |= buf_puts(&b, "<p class=\"empty\">No daemon runs in this "
                        "process: filters are loaded by curatord, and this "
                        "web server runs without it.</p>");
-        return send_page(r, MHD_HTTP_OK, &b, rc);
+        return html_send(r, MHD_HTTP_OK, &b, rc);
     }
     rc |= buf_puts(&b, "<p class=\"lead\">The filter chain curatord "
                    "loaded, in order (reloaded on SIGHUP). A filter too "
@@ -664,5 +617,5 @@ page_admin_filters(struct req *r)
         rc |= rel_time(&b, at, r->now);
         rc |= buf_puts(&b, ".</p>");
     }
-    return send_page(r, MHD_HTTP_OK, &b, rc);
+    return html_send(r, MHD_HTTP_OK, &b, rc);
 }

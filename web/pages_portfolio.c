@@ -95,14 +95,7 @@ render(struct req *r, unsigned status, long long bad_item,
         rc |= buf_puts(&b, "<li class=\"empty\">Nothing saved yet: use Save "
                        "on the <a href=\"/today\">Today</a> page.</li>");
     rc |= buf_puts(&b, "</ol>");
-    if (rc == CUR_OK)
-        rc = html_close(&b);
-    if (rc != CUR_OK) {
-        buf_free(&b);
-        return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
-                         "The page could not be built.");
-    }
-    return web_send(r, status, "text/html; charset=utf-8", &b);
+    return html_send(r, status, &b, rc);
 }
 
 static int

@@ -26,19 +26,6 @@ bad_link(struct req *r)
                      "changed. Use the link from your latest digest.");
 }
 
-static enum MHD_Result
-send_page(struct req *r, unsigned status, struct buf *b, int rc)
-{
-    if (rc == CUR_OK)
-        rc = html_close(b);
-    if (rc != CUR_OK) {
-        buf_free(b);
-        return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
-                         "The page could not be built.");
-    }
-    return web_send(r, status, "text/html; charset=utf-8", b);
-}
-
 enum MHD_Result
 page_unsubscribe(struct req *r)
 {
@@ -62,7 +49,7 @@ page_unsubscribe(struct req *r)
                          "<input type=\"hidden\" name=\"List-Unsubscribe\" "
                          "value=\"One-Click\"><button type=\"submit\">"
                          "Unsubscribe</button></form>", uid, t);
-        return send_page(r, MHD_HTTP_OK, &b, rc);
+        return html_send(r, MHD_HTTP_OK, &b, rc);
     }
     /* RFC 8058: a POST (the mail provider's, with List-Unsubscribe=
      * One-Click, or our button's) is the whole of it. */
@@ -82,7 +69,7 @@ page_unsubscribe(struct req *r)
     rc |= buf_puts(&b, "<h1>You are unsubscribed</h1><p>No more digest "
                    "email will be sent. You can turn it on again on the "
                    "Schedule page after signing in.</p>");
-    return send_page(r, MHD_HTTP_OK, &b, rc);
+    return html_send(r, MHD_HTTP_OK, &b, rc);
 }
 
 struct vote_item {
@@ -136,7 +123,7 @@ page_vote(struct req *r)
                          "type=\"submit\">%s</button></form>", uid, item, v,
                          t, up ? "\xF0\x9F\x91\x8D Yes, more like this"
                                : "\xF0\x9F\x91\x8E Yes, less like this");
-        return send_page(r, MHD_HTTP_OK, &b, rc);
+        return html_send(r, MHD_HTTP_OK, &b, rc);
     }
     rc = store_feedback_put(r->st, uid, item, up ? 1 : -1);
     if (rc != CUR_OK) {
@@ -147,7 +134,7 @@ page_vote(struct req *r)
     rc = html_open(&b, r, "Thank you", NULL);
     rc |= buf_puts(&b, "<h1>Thank you</h1><p>Your next digests take it "
                    "into account.</p>");
-    return send_page(r, MHD_HTTP_OK, &b, rc);
+    return html_send(r, MHD_HTTP_OK, &b, rc);
 }
 
 struct feed_ctx {

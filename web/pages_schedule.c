@@ -282,14 +282,7 @@ render(struct req *r, unsigned status, const struct sched *s)
                      "date", s->t_pause, s->e_pause, NULL);
     rc |= buf_puts(&b, "<p><button type=\"submit\">Save</button></p>"
                    "</form>");
-    if (rc == CUR_OK)
-        rc = html_close(&b);
-    if (rc != CUR_OK) {
-        buf_free(&b);
-        return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
-                         "The page could not be built.");
-    }
-    return web_send(r, status, "text/html; charset=utf-8", &b);
+    return html_send(r, status, &b, rc);
 }
 
 enum MHD_Result

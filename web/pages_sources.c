@@ -27,9 +27,8 @@
 #define URL_MAX 2048
 #define OPML_IMPORT_MAX 1000
 
-/* An absolute http(s) URL with a host, printable, not too long. */
-static int
-url_ok(const char *u)
+int
+sources_url_ok(const char *u)
 {
     size_t n = u ? strlen(u) : 0;
     const char *host;
@@ -48,6 +47,49 @@ url_ok(const char *u)
             || *p == '>')
             return 0;
     return 1;
+}
+
+struct owns {
+    long long feed_id;
+    int found;
+};
+
+static int
+owns_row(void *ctx, const struct store_subscription *s)
+{
+    struct owns *o = ctx;
+    if (s->feed_id == o->feed_id)
+        o->found = 1;
+    return 0;
+}
+
+int
+sources_subscribe(struct store *st, long long user_id, const char *url,
+                  const char *title, long long *feed_id, int *had)
+{
+    struct owns o = { 0, 0 };
+    long long fid = 0;
+    int own, rc;
+
+    /* Origin "web": the poller checks the address at every connection.
+     * The feed and the subscription are stored together or not at all. */
+    if ((rc = store_nest_begin(st, &own)) != CUR_OK)
+        return rc;
+    rc = store_feed_import(st, url, title, NULL, NULL, "web", &fid);
+    if (rc == CUR_EEXIST)
+        rc = CUR_OK;
+    if (rc == CUR_OK && had != NULL) {
+        o.feed_id = fid;
+        rc = store_subscription_list(st, user_id, owns_row, &o);
+    }
+    if (rc == CUR_OK)
+        rc = store_subscribe(st, user_id, fid);
+    rc = store_nest_end(st, own, rc);
+    if (rc == CUR_OK && feed_id != NULL)
+        *feed_id = fid;
+    if (rc == CUR_OK && had != NULL)
+        *had = o.found;
+    return rc;
 }
 
 struct sub_page {
@@ -101,6 +143,8 @@ sub_row(void *ctx, const struct store_subscription *s)
     rc |= buf_printf(b, "</select><button type=\"submit\" name=\"act\" "
                      "value=\"weight\">Set</button><button type=\"submit\" "
                      "name=\"act\" value=\"%s\" class=\"secondary\">%s"
+                     "</button><button type=\"submit\" name=\"act\" "
+                     "value=\"refresh\" class=\"secondary\">Refresh now"
                      "</button><button type=\"submit\" name=\"act\" "
                      "value=\"unsubscribe\" class=\"secondary\">Unsubscribe"
                      "</button></form></li>\n", s->muted ? "unmute" : "mute",
@@ -223,38 +267,7 @@ render(struct req *r, unsigned status, const struct sources_view *v)
                      "application/xml,text/xml\" required");
     rc |= buf_puts(&b, "<p><button type=\"submit\">Import</button></p>"
                    "</form></section>");
-    if (rc == CUR_OK)
-        rc = html_close(&b);
-    if (rc != CUR_OK) {
-        buf_free(&b);
-        return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
-                         "The page could not be built.");
-    }
-    return web_send(r, status, "text/html; charset=utf-8", &b);
-}
-
-static int
-subscribe_url(struct req *r, const char *url, const char *title)
-{
-    long long fid;
-    int rc = store_feed_import(r->st, url, title, NULL, NULL, "web", &fid);
-    if (rc != CUR_OK && rc != CUR_EEXIST)
-        return rc;
-    return store_subscribe(r->st, r->sess.user_id, fid);
-}
-
-struct owns {
-    long long feed_id;
-    int found;
-};
-
-static int
-owns_row(void *ctx, const struct store_subscription *s)
-{
-    struct owns *o = ctx;
-    if (s->feed_id == o->feed_id)
-        o->found = 1;
-    return 0;
+    return html_send(r, status, &b, rc);
 }
 
 struct unmute {
@@ -331,12 +344,13 @@ page_sources(struct req *r)
     if (strcmp(act, "find") == 0 || strcmp(act, "subscribe") == 0) {
         const char *url = form_get(&r->form, "url");
         v.url = url;
-        if (!url_ok(url)) {
+        if (!sources_url_ok(url)) {
             v.e_url = "Give a full http:// or https:// address.";
             return render(r, MHD_HTTP_BAD_REQUEST, &v);
         }
         if (strcmp(act, "subscribe") == 0) {
-            if (subscribe_url(r, url, NULL) != CUR_OK)
+            rc = sources_subscribe(r->st, uid, url, NULL, NULL, NULL);
+            if (rc != CUR_OK)
                 return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
                                  "The subscription could not be saved.");
             return web_redirect(r, "/sources?done=subscribed");
@@ -349,7 +363,8 @@ page_sources(struct req *r)
                             0, &found, err, sizeof err);
         web_heavy_leave(r->w);
         if (rc == CUR_OK && found.self && found.n == 1) {
-            rc = subscribe_url(r, found.v[0].url, found.v[0].title);
+            rc = sources_subscribe(r->st, uid, found.v[0].url,
+                                   found.v[0].title, NULL, NULL);
             discover_list_free(&found);
             if (rc != CUR_OK)
                 return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
@@ -382,6 +397,29 @@ page_sources(struct req *r)
             return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
                              "That could not be saved.");
         return web_redirect(r, "/sources?done=unsubscribed");
+    }
+    if (strcmp(act, "refresh") == 0) {
+        /* FETCH-9: a feed due already, or read within [poll]
+         * refresh_gap, is left alone: clicks make one request. */
+        struct owns o = { feed, 0 };
+        long gap = r->w->config ? r->w->config->poll_refresh_gap : 60;
+        long long when = 0;
+        if (store_subscription_list(r->st, uid, owns_row, &o) != CUR_OK
+            || !o.found)
+            return web_error(r, MHD_HTTP_NOT_FOUND, "No such source",
+                             "You are not subscribed to that source.");
+        rc = store_feed_refresh(r->st, feed, r->now, gap, &when);
+        if (rc == CUR_EINVAL)
+            return web_error(r, MHD_HTTP_CONFLICT, "Source disabled",
+                             "That source is disabled (it answered that it "
+                             "is gone); an admin can enable it again.");
+        if (rc != CUR_OK && rc != CUR_EEXIST)
+            return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
+                             "That could not be saved.");
+        return web_redirect(r, rc == CUR_OK ? "/sources?done=refresh"
+                               : when <= r->now
+                               ? "/sources?done=refresh-due"
+                               : "/sources?done=refresh-recent");
     }
     if (strcmp(act, "mute") == 0 || strcmp(act, "unmute") == 0) {
         struct owns o = { feed, 0 };
@@ -514,12 +552,13 @@ page_sources_opml(struct req *r)
     for (size_t i = 0; i < doc.n && rc == CUR_OK; i++) {
         const struct opml_outline *o = &doc.v[i];
         long long fid;
-        if (!url_ok(o->url)) {
+        if (!sources_url_ok(o->url)) {
             refused++;
             continue;
         }
         rc = store_feed_import(r->st, o->url, o->title,
-                               url_ok(o->site_url) ? o->site_url : NULL,
+                               sources_url_ok(o->site_url) ? o->site_url
+                                                           : NULL,
                                o->category, "web", &fid);
         if (rc == CUR_EEXIST)
             rc = CUR_OK;

@@ -23,42 +23,15 @@
 #define TEAM_ITEMS_SHOWN 100
 #define TEAM_OPTIONS_MAX 64     /* teams offered in a share control */
 
-static enum MHD_Result
-send_page(struct req *r, unsigned status, struct buf *b, int rc)
-{
-    if (rc == CUR_OK)
-        rc = html_close(b);
-    if (rc != CUR_OK) {
-        buf_free(b);
-        log_err("web page failed route=%s err=\"%s\"", r->url,
-                cur_strerror(rc));
-        return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
-                         "The page could not be built.");
-    }
-    return web_send(r, status, "text/html; charset=utf-8", b);
-}
-
-static int
-notice(struct buf *b, struct req *r)
-{
-    static const struct {
-        const char *code, *text;
-    } known[] = {
-        { "shared", "Shared with the team." },
-        { "team-added", "Team made." },
-        { "team-removed", "Team removed, with what was shared in it." },
-        { "member-added", "Member added." },
-        { "member-removed", "Member removed." },
-    };
-    const char *code = web_query(r, "done");
-    if (code == NULL)
-        return CUR_OK;
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (strcmp(code, known[i].code) == 0)
-            return buf_printf(b, "<p class=\"notice\" role=\"status\">%s"
-                              "</p>", known[i].text);
-    return CUR_OK;
-}
+/* The "done" codes of this file's redirects. */
+static const struct html_note notices[] = {
+    { "shared", "Shared with the team." },
+    { "team-added", "Team made." },
+    { "team-removed", "Team removed, with what was shared in it." },
+    { "member-added", "Member added." },
+    { "member-removed", "Member removed." },
+};
+#define N_NOTICES (sizeof notices / sizeof notices[0])
 
 /* The share control, for the Today page. */
 
@@ -160,7 +133,7 @@ page_teams(struct req *r)
         rc |= buf_puts(&b, "<li class=\"empty\">You are in no team yet: an "
                        "admin adds members.</li>");
     rc |= buf_puts(&b, "</ul>");
-    return send_page(r, MHD_HTTP_OK, &b, rc);
+    return html_send(r, MHD_HTTP_OK, &b, rc);
 }
 
 /* /teams/ID */
@@ -280,7 +253,7 @@ page_team(struct req *r)
     rc |= buf_puts(&b, "<h1>");
     rc |= html_escape(&b, ti.name);
     rc |= buf_puts(&b, "</h1>");
-    rc |= notice(&b, r);
+    rc |= html_notice_of(&b, r, notices, N_NOTICES);
     rc |= buf_puts(&b, "<p class=\"lead\">What members shared with the "
                    "team, newest first. Share items from your <a "
                    "href=\"/today\">Today</a> page.</p><ol class=\"shared\">");
@@ -292,7 +265,7 @@ page_team(struct req *r)
     if (s.n == 0)
         rc |= buf_puts(&b, "<li class=\"empty\">Nothing shared yet.</li>");
     rc |= buf_puts(&b, "</ol>");
-    return send_page(r, MHD_HTTP_OK, &b, rc);
+    return html_send(r, MHD_HTTP_OK, &b, rc);
 }
 
 /* /teams/share */
@@ -352,7 +325,7 @@ share_render(struct req *r, unsigned status, long long item,
                        "</form>");
     }
     buf_free(&opts);
-    return send_page(r, status, &b, rc);
+    return html_send(r, status, &b, rc);
 }
 
 /* Why a note is refused, or NULL. One line of at most TEAM_NOTE_MAX
@@ -525,12 +498,8 @@ admin_render(struct req *r, unsigned status, const char *name,
     rc = html_open(&b, r, "Teams", "admin");
     rc |= buf_puts(&b, "<h1>Teams</h1>");
     rc |= ops_admin_nav(&b, "teams");
-    rc |= notice(&b, r);
-    if (error) {
-        rc |= buf_puts(&b, "<p class=\"error\" role=\"alert\">");
-        rc |= html_escape(&b, error);
-        rc |= buf_puts(&b, "</p>");
-    }
+    rc |= html_notice_of(&b, r, notices, N_NOTICES);
+    rc |= html_alert(&b, error);
     rc |= buf_puts(&b, "<section><h2>Make a team</h2><form class=\"row\" "
                    "method=\"post\" action=\"/admin/teams\">");
     rc |= html_csrf(&b, r);
@@ -544,7 +513,7 @@ admin_render(struct req *r, unsigned status, const char *name,
     if (v.n == 0)
         rc |= buf_puts(&b, "<p class=\"empty\">No teams yet.</p>");
     rc |= buf_puts(&b, "</section>");
-    return send_page(r, status, &b, rc);
+    return html_send(r, status, &b, rc);
 }
 
 /* Why a team name is refused, or NULL: 1 to 64 bytes, no control

@@ -9,34 +9,29 @@
  */
 #include "err.h"
 #include "html.h"
-#include "log.h"
 #include "score.h"
+#include "today_rows.h"
 #include "web.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#define NONE ((size_t)-1)
 /* A string literal appended without strlen(): the hot path of the page. */
 #define PUT(b, lit) buf_append((b), (lit), sizeof(lit) - 1)
-#define TODAY_MAX_GOALS 16
 #define SNIPPET_MAX 240
 
+/* What the page shows of a row beside its key (today_rows.h): strings
+ * are offsets into the keys' arena. */
 struct trow {
-    long long item_id, feed_id, group, published;
+    long long item_id, feed_id, published;
     double score;
-    int verdict, saved, folded;
+    int verdict, saved;
     size_t title, link, feed, snippet, gem_editor, gem_note, reasons;
-    int gem;
-    size_t goal;            /* offset of the goal name, or NONE */
 };
 
 struct today {
-    struct buf arena;       /* every string of every row, NUL-ended */
-    struct trow *rows;
-    size_t n, cap;
-    int rc;
+    struct today_rows g;    /* keys, sections, trows and their strings */
+    const struct trow *rows;    /* g.rows, once all are read */
     const struct buf *share;    /* the user's teams as <option>s, read
                                    once; NULL: in no team */
 };
@@ -44,53 +39,25 @@ struct today {
 static size_t
 keep(struct today *t, const char *s)
 {
-    if (s == NULL)
-        return NONE;
-    size_t at = t->arena.len;
-    if (buf_append(&t->arena, s, strlen(s) + 1) != CUR_OK) {
-        t->rc = CUR_ENOMEM;
-        return NONE;
-    }
-    return at;
-}
-
-static size_t
-keep_n(struct today *t, const char *s, size_t n)
-{
-    size_t at = t->arena.len;
-    if (buf_append(&t->arena, s, n) != CUR_OK
-        || buf_append(&t->arena, "", 1) != CUR_OK) {
-        t->rc = CUR_ENOMEM;
-        return NONE;
-    }
-    return at;
+    return today_rows_keep(&t->g, s);
 }
 
 static const char *
 str(const struct today *t, size_t at)
 {
-    return at == NONE ? NULL : t->arena.data + at;
+    return today_rows_str(&t->g, at);
 }
 
 static int
 today_row(void *ctx, const struct store_ranked *s)
 {
     struct today *t = ctx;
-    struct trow *r;
+    struct trow *r = today_rows_add(&t->g, s);
 
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        struct trow *v = realloc(t->rows, cap * sizeof *v);
-        if (v == NULL)
-            return t->rc = CUR_ENOMEM;
-        t->rows = v;
-        t->cap = cap;
-    }
-    r = &t->rows[t->n++];
-    memset(r, 0, sizeof *r);
+    if (r == NULL)
+        return t->g.rc;
     r->item_id = s->item_id;
     r->feed_id = s->feed_id;
-    r->group = s->dup_of ? s->dup_of : s->item_id;
     r->published = s->published ? s->published : s->fetched;
     r->score = s->score;
     r->verdict = s->verdict;
@@ -103,32 +70,7 @@ today_row(void *ctx, const struct store_ranked *s)
     r->gem_editor = keep(t, s->gem_editor);
     r->gem_note = keep(t, s->gem_note);
     r->reasons = keep(t, s->reasons);
-    r->goal = NONE;
-    /* The group: a gem for this user (the gems filter, which weighs the
-     * gem's tags and audience, counted it for them), else the goal the
-     * first keyword reason names ("... (goal: NAME)"), as the digest
-     * decides. A live gem meant for others is an ordinary item here. */
-    r->gem = 0;
-    for (const char *p = s->reasons; p && *p;) {
-        const char *eol = strchr(p, '\n');
-        const char *end = eol ? eol : p + strlen(p);
-        if (strncmp(p, "gems\t", 5) == 0 && strtod(p + 5, NULL) > 0)
-            r->gem = 1;
-        const char *g = strstr(p, "(goal: ");
-        if (r->goal == NONE && g != NULL && g < end) {
-            const char *e = memchr(g + 7, ')', (size_t)(end - g - 7));
-            if (e != NULL && e > g + 7)
-                r->goal = keep_n(t, g + 7, (size_t)(e - g - 7));
-        }
-        p = eol ? eol + 1 : NULL;
-    }
-    /* A near-copy folds into the better row already kept. */
-    for (size_t i = 0; i + 1 < t->n; i++)
-        if (t->rows[i].group == r->group && !t->rows[i].folded) {
-            r->folded = 1;
-            break;
-        }
-    return t->rc;
+    return t->g.rc;
 }
 
 static int
@@ -234,7 +176,7 @@ render_row(struct buf *b, const struct today *t, size_t i)
     rc |= PUT(b, " &middot; <a href=\"/item/");
     rc |= html_int(b, w->item_id);
     rc |= PUT(b, "\">Read here</a></p>");
-    if (w->gem) {
+    if (t->g.keys[i].gem) {
         rc |= PUT(b, "<p class=\"gem\">Editor&#39;s pick");
         if (str(t, w->gem_editor)) {
             rc |= PUT(b, " by ");
@@ -254,9 +196,8 @@ render_row(struct buf *b, const struct today *t, size_t i)
     }
     rc |= render_reasons(b, str(t, w->reasons));
     int also = 0;
-    for (size_t j = i + 1; j < t->n; j++) {
-        if (t->rows[j].group != w->group || !t->rows[j].folded)
-            continue;
+    for (size_t j = today_rows_also(&t->g, i, i); j < t->g.n;
+         j = today_rows_also(&t->g, i, j)) {
         rc |= buf_puts(b, also++ ? ", " : "<p class=\"also\">Also in: ");
         rc |= html_escape(b, str(t, t->rows[j].feed));
     }
@@ -269,54 +210,25 @@ render_row(struct buf *b, const struct today *t, size_t i)
     return rc ? CUR_ENOMEM : CUR_OK;
 }
 
+/* The rows section by section (today_rows.h), as the digest groups
+ * them. */
 static int
-render_sections(struct buf *b, const struct today *t)
+render_sections(struct buf *b, struct today *t)
 {
-    const char *goals[TODAY_MAX_GOALS];
-    size_t n_goals = 0;
+    size_t n_sections = today_rows_sections(&t->g);
     int rc = CUR_OK;
 
-    for (size_t i = 0; i < t->n; i++) {
-        const char *g = t->rows[i].gem || t->rows[i].folded
-                        ? NULL : str(t, t->rows[i].goal);
-        int known = g == NULL;
-        for (size_t k = 0; !known && k < n_goals; k++)
-            known = strcmp(goals[k], g) == 0;
-        if (!known && n_goals < TODAY_MAX_GOALS)
-            goals[n_goals++] = g;
-    }
-    /* Pass 0: gems; 1..n_goals: each goal; last: the rest. */
-    for (size_t pass = 0; pass <= n_goals + 1 && rc == CUR_OK; pass++) {
+    for (size_t s = 0; s < n_sections && rc == CUR_OK; s++) {
         int open = 0;
-        for (size_t i = 0; i < t->n; i++) {
-            const struct trow *w = &t->rows[i];
-            const char *g = str(t, w->goal);
-            int mine;
-            if (w->folded)
-                continue;
-            if (pass == 0) {
-                mine = w->gem;
-            } else if (pass <= n_goals) {
-                mine = !w->gem && g && strcmp(g, goals[pass - 1]) == 0;
-            } else {
-                int known = 0;
-                for (size_t k = 0; !known && k < n_goals; k++)
-                    known = g && strcmp(g, goals[k]) == 0;
-                mine = !w->gem && !known;
-            }
-            if (!mine)
+        for (size_t i = 0; i < t->g.n; i++) {
+            if (t->g.keys[i].section != s)
                 continue;
             if (!open) {
+                const char *heading, *goal;
+                today_rows_section(&t->g, s, &heading, &goal);
                 rc |= buf_puts(b, "<section class=\"group\"><h2>");
-                if (pass == 0) {
-                    rc |= buf_puts(b, "Editor picks");
-                } else if (pass <= n_goals) {
-                    rc |= buf_puts(b, "Goal: ");
-                    rc |= html_escape(b, goals[pass - 1]);
-                } else {
-                    rc |= buf_puts(b, n_goals ? "More for you"
-                                              : "For you");
-                }
+                rc |= buf_puts(b, heading);
+                rc |= html_escape(b, goal);
                 rc |= buf_puts(b, "</h2><ol class=\"ranked\">\n");
                 open = 1;
             }
@@ -331,7 +243,7 @@ render_sections(struct buf *b, const struct today *t)
 enum MHD_Result
 page_today(struct req *r)
 {
-    struct today t = { .n = 0 };
+    struct today t = { .rows = NULL };
     struct buf b, teams;
     int limit = (int)r->w->page_items;
     const char *more = web_query(r, "more");
@@ -339,26 +251,27 @@ page_today(struct req *r)
 
     if (more != NULL && strcmp(more, "1") == 0)
         limit = 200;
-    buf_init(&t.arena, 0);
+    today_rows_init(&t.g, sizeof(struct trow));
     rc = store_ranked(r->st, r->sess.user_id, r->now - r->w->window, r->now,
                       limit, today_row, &t);
     if (rc == CUR_OK)
-        rc = t.rc;
+        rc = t.g.rc;
+    t.rows = t.g.rows;
     buf_init(&teams, 1u << 20);
-    if (rc == CUR_OK && t.n > 0)
+    if (rc == CUR_OK && t.g.n > 0)
         rc = team_share_options(r, &teams);
     if (teams.len > 0)
         t.share = &teams;
     buf_init(&b, WEB_PAGE_MAX);
     if (rc == CUR_OK)       /* one allocation */
-        rc = buf_reserve(&b, 2048 + t.n * (1200 + (t.share ? 700
-                                                   + teams.len : 0)));
+        rc = buf_reserve(&b, 2048 + t.g.n * (1200 + (t.share ? 700
+                                                     + teams.len : 0)));
     if (rc == CUR_OK) {
         rc = html_open(&b, r, "Today", "today");
         rc |= buf_printf(&b, "<h1>Today</h1><p class=\"lead\">Ranked for you "
                          "from the last %ld days: %zu item%s.</p>",
-                         r->w->window / 86400, t.n, t.n == 1 ? "" : "s");
-        if (t.n == 0)
+                         r->w->window / 86400, t.g.n, t.g.n == 1 ? "" : "s");
+        if (t.g.n == 0)
             rc |= buf_puts(&b, "<p class=\"empty\">Nothing ranked yet. Add "
                            "<a href=\"/interests\">goals and interests</a> "
                            "and <a href=\"/sources\">sources</a>; items are "
@@ -373,26 +286,17 @@ page_today(struct req *r)
             rc |= render_sections(&b, &t);
             rc |= buf_puts(&b, "</form>");
             /* Each item's share form, outside the page's form. */
-            for (size_t i = 0; t.share && i < t.n; i++)
-                if (!t.rows[i].folded)
+            for (size_t i = 0; t.share && i < t.g.n; i++)
+                if (!t.g.keys[i].folded)
                     rc |= team_share_form(&b, r, t.rows[i].item_id);
         }
-        if ((int)t.n == limit && limit < 200)
+        if ((int)t.g.n == limit && limit < 200)
             rc |= buf_puts(&b, "<p><a href=\"/today?more=1\">Show more</a>"
                            "</p>");
-        rc |= html_close(&b);
     }
-    buf_free(&t.arena);
+    today_rows_free(&t.g);
     buf_free(&teams);
-    free(t.rows);
-    if (rc != CUR_OK) {
-        buf_free(&b);
-        log_err("web page failed route=/today user=%lld err=\"%s\"",
-                r->sess.user_id, cur_strerror(rc));
-        return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
-                         "The page could not be built.");
-    }
-    return web_send(r, MHD_HTTP_OK, "text/html; charset=utf-8", &b);
+    return html_send(r, MHD_HTTP_OK, &b, rc);
 }
 
 /* A positive whole number from a form or query value, else 0. */
@@ -553,15 +457,9 @@ page_item(struct req *r)
         rc = p.rc;
     if (rc == CUR_OK)
         rc = render_actions(&b, r, id, 0, 0, "item");
-    if (rc == CUR_OK)
-        rc = html_close(&b);
-    if (rc != CUR_OK) {
-        buf_free(&b);
-        return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",
-                         "The page could not be built.");
-    }
+    /* Should the page fail, the error page sets its own policy. */
     r->csp = "default-src 'none'; style-src 'self'; img-src 'self' https: "
              "data:; media-src https:; base-uri 'none'; form-action 'self'; "
              "frame-ancestors 'none'";
-    return web_send(r, MHD_HTTP_OK, "text/html; charset=utf-8", &b);
+    return html_send(r, MHD_HTTP_OK, &b, rc);
 }

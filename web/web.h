@@ -264,6 +264,17 @@ enum MHD_Result page_editor_reach(struct req *r);
 enum MHD_Result page_editor_collections(struct req *r);
 enum MHD_Result page_collection_opml(struct req *r);
 int editor_nav(struct buf *b, const char *current);
+/* pages_sources.c, for the Sources page and the API alike: whether
+ * 'url' is a feed address they take (absolute http or https with a
+ * host, printable, at most 2048 bytes; NULL is not); and subscribing a
+ * user to it, the feed added with origin "web" when new and
+ * 'title' (may be NULL), both in one write (nested in the caller's
+ * transaction if there is one). *feed_id gets the feed and *had whether
+ * the user was subscribed already (either may be NULL). CUR_OK or the
+ * store's error. */
+int sources_url_ok(const char *url);
+int sources_subscribe(struct store *st, long long user_id, const char *url,
+                      const char *title, long long *feed_id, int *had);
 /* pages_admin.c: a gem's topic tags and audience as typed, checked and
  * made what the store keeps: comma-joined into 'out', tags lowercased,
  * "team:NAME" entries (prefix in any case) naming existing teams. At

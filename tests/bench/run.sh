@@ -87,37 +87,51 @@ export -f tool_loop
 export CURATOR=$curator
 
 failed=0
-# measure RUNS CMD...: sets secs (best wall time) and peak_kb (largest
-# peak RSS, of the command and its children). Returns the command's status.
+# measure RUNS CMD...: sets secs (best wall time), cpu (least CPU time,
+# user and system, of the command and its children: what a machine busy
+# with other work disturbs least) and peak_kb (largest peak RSS). Returns
+# the command's status.
 measure() {
-    local runs=$1 r t0 t1 s k best=
+    local runs=$1 r t0 t1 s c k best='' best_cpu=''
     shift
     peak_kb=0
     for ((r = 0; r < runs; r++)); do
         t0=$EPOCHREALTIME
-        /usr/bin/time -f '%M' -o "$tmp/rss" "$@" || return 1
+        /usr/bin/time -f '%M %U %S' -o "$tmp/rss" "$@" || return 1
         t1=$EPOCHREALTIME
         s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
-        k=$(tail -n1 "$tmp/rss")
+        read -r k c < <(tail -n1 "$tmp/rss" | awk '{ print $1, $2 + $3 }')
         if [ -z "$best" ] || awk -v a="$s" -v b="$best" \
                 'BEGIN { exit !(a < b) }'; then
             best=$s
         fi
+        if [ -z "$best_cpu" ] || awk -v a="$c" -v b="$best_cpu" \
+                'BEGIN { exit !(a < b) }'; then
+            best_cpu=$c
+        fi
         ((k > peak_kb)) && peak_kb=$k
     done
     secs=$best
+    cpu=$best_cpu
 }
 
-# report NAME TOOL SECS BYTES ITEMS PEAK_KB [NOTE]: one line, and remember
-# the throughput for the ratios.
-declare -A mbs
+# report NAME TOOL SECS CPU BYTES ITEMS PEAK_KB [NOTE]: one line, and
+# remember the throughputs (by wall and, unless CPU is -, by CPU time)
+# for the ratios.
+declare -A mbs mbs_cpu
 report() {
     local line
-    line=$(awk -v s="$3" -v b="$4" -v i="$5" -v k="$6" 'BEGIN {
+    line=$(awk -v s="$3" -v c="$4" -v b="$5" -v i="$6" -v k="$7" 'BEGIN {
         printf "%.2f s, %.1f MB/s, %.0f items/s, peak %.1f MB",
-               s, b / 1e6 / s, i / s, k * 1024 / 1e6 }')
-    echo "bench $1 $2: $line${7:+ ($7)}"
-    mbs[$1 $2]=$(awk -v s="$3" -v b="$4" 'BEGIN { print b / 1e6 / s }')
+               s, b / 1e6 / s, i / s, k * 1024 / 1e6
+        if (c != "-" && c > 0)
+            printf "; CPU %.2f s, %.1f MB/s", c, b / 1e6 / c }')
+    echo "bench $1 $2: $line${8:+ ($8)}"
+    mbs[$1 $2]=$(awk -v s="$3" -v b="$5" 'BEGIN { print b / 1e6 / s }')
+    if [ "$4" != - ]; then
+        mbs_cpu[$1 $2]=$(awk -v c="$4" -v b="$5" \
+            'BEGIN { if (c > 0) print b / 1e6 / c }')
+    fi
 }
 
 fail() {
@@ -128,7 +142,8 @@ fail() {
 # (a) the 50 MB feed.
 for tool in curator xmllint sfeed; do
     if measure 3 bash -c 'tool_loop "$@"' _ "$tool" "$big"; then
-        report parse_50mb "$tool" "$secs" "$big_bytes" "$big_items" "$peak_kb"
+        report parse_50mb "$tool" "$secs" "$cpu" "$big_bytes" "$big_items" \
+            "$peak_kb"
         [ "$tool" = curator ] && curator_peak_kb=$peak_kb
     else
         fail parse_50mb "$tool"
@@ -138,7 +153,7 @@ if measure 1 $py -c '
 import sys, feedparser
 d = feedparser.parse(sys.argv[1])
 open(sys.argv[2], "w").write("%d\n" % len(d.entries))' "$big" "$tmp/fp-n"; then
-    report parse_50mb feedparser "$secs" "$big_bytes" "$big_items" \
+    report parse_50mb feedparser "$secs" "$cpu" "$big_bytes" "$big_items" \
         "$peak_kb" "1 run"
     fp_items=$(cat "$tmp/fp-n")
 else
@@ -166,7 +181,7 @@ echo "bench parse_corpus process spawn alone (/bin/true per file):" \
            " a lower peak cannot show)", s, s * 1e3 / n, k * 1024 / 1e6 }')"
 for tool in curator xmllint sfeed; do
     if measure 3 bash -c 'tool_loop "$@"' _ "$tool" "${files[@]}"; then
-        report parse_corpus "$tool" "$secs" "$corpus_bytes" \
+        report parse_corpus "$tool" "$secs" "$cpu" "$corpus_bytes" \
             "$corpus_items" "$peak_kb" "one process per file"
     else
         fail parse_corpus "$tool"
@@ -187,7 +202,7 @@ open(sys.argv[1], "w").write("%f\n" % (time.perf_counter() - t0))' \
     note="${#subset[@]}-file subset, $(awk -v b="$sub_bytes" \
         'BEGIN { printf "%.1f", b / 1e6 }') MB, $sub_items items,"
     note="$note in one process, scaled to the corpus by bytes"
-    report parse_corpus feedparser "$s" "$corpus_bytes" "$i" "$peak_kb" \
+    report parse_corpus feedparser "$s" - "$corpus_bytes" "$i" "$peak_kb" \
         "$note"
 else
     fail parse_corpus feedparser
@@ -196,16 +211,25 @@ fi
 # --- Against the targets ---------------------------------------------------
 ratio() { # NAME: curator's throughput over xmllint's and over feedparser's
     local c=${mbs[$1 curator]:-} x=${mbs[$1 xmllint]:-} \
-        f=${mbs[$1 feedparser]:-} label=$2
+        f=${mbs[$1 feedparser]:-} label=$2 \
+        cc=${mbs_cpu[$1 curator]:-} xc=${mbs_cpu[$1 xmllint]:-} \
+        fc=${mbs_cpu[$1 feedparser]:-}
     if [ -n "$c" ] && [ -n "$x" ]; then
-        awk -v c="$c" -v x="$x" -v l="$label" 'BEGIN {
-            printf "curator vs xmllint --stream%s: %.0f%% of its throughput" \
-                   " (target >= 75%%)\n", l, 100 * c / x }'
+        awk -v c="$c" -v x="$x" -v cc="$cc" -v xc="$xc" -v l="$label" '
+        BEGIN {
+            printf "curator vs xmllint --stream%s: %.0f%% of its throughput",
+                   l, 100 * c / x
+            if (cc != "" && xc != "")
+                printf " (by CPU time: %.0f%%)", 100 * cc / xc
+            printf " (target >= 75%%)\n" }'
     fi
     if [ -n "$c" ] && [ -n "$f" ]; then
-        awk -v c="$c" -v f="$f" -v l="$label" 'BEGIN {
-            printf "curator vs feedparser%s: %.1fx (target >= 50x)\n",
-                   l, c / f }'
+        awk -v c="$c" -v f="$f" -v cc="$cc" -v fc="$fc" -v l="$label" '
+        BEGIN {
+            printf "curator vs feedparser%s: %.1fx", l, c / f
+            if (cc != "" && fc != "")
+                printf " (by CPU time: %.1fx)", cc / fc
+            printf " (target >= 50x)\n" }'
     fi
 }
 ratio parse_50mb ""

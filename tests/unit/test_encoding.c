@@ -701,6 +701,60 @@ test_invalid_utf8(void **state)
     }
 }
 
+/* Each kind of sequence after every length of ASCII run from 0 to 40
+ * bytes, so that it falls at every place of the 16- and 8-byte paths,
+ * and with ASCII after it. */
+static void
+test_utf8_fast_paths(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *want;
+        size_t in_len, want_len, invalid;
+    } cases[] = {
+#define C(i, w, n) { i, w, sizeof(i) - 1, sizeof(w) - 1, n }
+        C("\xC3\xA9", "\xC3\xA9", 0),
+        C("\xDF\xBF", "\xDF\xBF", 0),
+        C("\xC2\xA0", "\xC2\xA0", 0),
+        C("\xC2\x80", "\xE2\x82\xAC", 0),              /* C1 as cp1252 */
+        C("\xC2\x81", "\xC2\x81", 0),                  /* none there */
+        C("\xE2\x80\x99", "\xE2\x80\x99", 0),
+        C("\xE0\xA0\x80", "\xE0\xA0\x80", 0),
+        C("\xED\x9F\xBF", "\xED\x9F\xBF", 0),
+        C("\xEF\xBF\xBF", "\xEF\xBF\xBF", 0),
+        C("\xF0\x9F\x92\xA9", "\xF0\x9F\x92\xA9", 0),
+        C("\xED\xA0\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD", 3),
+        C("\xE2\x80", "\xEF\xBF\xBD", 2),
+        C("\xC3", "\xEF\xBF\xBD", 1),
+        C("\x80", "\xEF\xBF\xBD", 1),
+        C("\0", "", 0),
+#undef C
+    };
+    char in[128], want[128];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (size_t run = 0; run <= 40; run++) {
+            size_t n = 0, m = 0;
+            memcpy(in, "<a>", 3);
+            memset(in + 3, 'x', run);
+            n = 3 + run;
+            memcpy(in + n, cases[i].in, cases[i].in_len);
+            n += cases[i].in_len;
+            memcpy(in + n, "yyyyyyyyyyyyyyyyyyyy</a>", 24);
+            n += 24;
+            memcpy(want, in, 3 + run);
+            m = 3 + run;
+            memcpy(want + m, cases[i].want, cases[i].want_len);
+            m += cases[i].want_len;
+            memcpy(want + m, "yyyyyyyyyyyyyyyyyyyy</a>", 24);
+            m += 24;
+            struct encoding_info info = expect_conv(in, n, NULL, want, m);
+            if (info.invalid_bytes != cases[i].invalid)
+                fail_msg("case %zu after %zu: %zu invalid bytes", i, run,
+                         info.invalid_bytes);
+        }
+    }
+}
+
 static void
 test_nul_removed(void **state)
 {
@@ -1778,6 +1832,7 @@ main(void)
         cmocka_unit_test(test_refused_source),
         cmocka_unit_test(test_label_length),
         cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_utf8_fast_paths),
         cmocka_unit_test(test_nul_removed),
         cmocka_unit_test(test_c1),
         cmocka_unit_test(test_leading_space),

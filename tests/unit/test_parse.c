@@ -437,6 +437,92 @@ test_parse_recovery_and_detail(void **state)
     feed_free(f);
 }
 
+/* repair_push() on 'in' cut into chunks of at most 'step' bytes (and,
+ * when 'cut' is not 0, first at byte 'cut'): each chunk NUL-terminated
+ * as the parser hands it over. The repaired text, in a new string. */
+static char *
+repair_in_chunks(const char *in, size_t cut, size_t step, struct repair *r)
+{
+    struct buf out, chunk;
+    size_t len = strlen(in), off = 0;
+
+    buf_init(&out, 0);
+    buf_init(&chunk, 0);
+    repair_init(r);
+    while (off < len) {
+        size_t n = cut > off ? cut - off : step;
+        if (n > len - off)
+            n = len - off;
+        buf_reset(&chunk);
+        assert_int_equal(buf_append(&chunk, in + off, n), CUR_OK);
+        off += n;
+        assert_int_equal(repair_push(r, chunk.data, n, off == len, &out),
+                         CUR_OK);
+    }
+    buf_free(&chunk);
+    char *s = buf_steal(&out);
+    assert_non_null(s);
+    return s;
+}
+
+/* The repair before the XML parser: references XML lacks become
+ * numeric ones, bare '&' literal ones, the rest untouched, however the
+ * input is cut (a reference cut by a chunk end is held). */
+static void
+test_parse_repair_chunks(void **state)
+{
+    static const char in[] =
+        "<a x=\"1&2\" y='&lt;'>T&amp;A &lt; &gt; &quot; &apos; &#65; "
+        "&#x41; &#X41; &#150; &#x96; &#129; &#0; &#xD800; &nbsp; &hellip; "
+        "& &bogus; &#12345678901; &#-5;</a><!-- a & b -- -> -->"
+        "<![CDATA[ x & y ]] ]> ]]><?pi & ?>&copy;&lt";
+    static const char want[] =
+        "<a x=\"1&amp;2\" y='&lt;'>T&amp;A &lt; &gt; &quot; &apos; &#65; "
+        "&#x41; &#65; &#8211; &#8211; &#129; &#xFFFD; &#xFFFD; &#160; "
+        "&#8230; &amp; &amp;bogus; &#xFFFD; &#xFFFD;</a><!-- a & b -- -> -->"
+        "<![CDATA[ x & y ]] ]> ]]><?pi & ?>&#169;&amp;lt";
+    struct repair r;
+    (void)state;
+
+    char *got = repair_in_chunks(in, 0, sizeof in, &r);
+    assert_string_equal(got, want);
+    assert_int_equal(r.fixed_entities, 8);
+    assert_int_equal(r.fixed_amps, 4);
+    assert_string_equal(r.first_entity, "&");
+    free(got);
+    for (size_t step = 1; step <= 5; step++) {
+        got = repair_in_chunks(in, 0, step, &r);
+        assert_string_equal(got, want);
+        assert_int_equal(r.fixed_entities, 8);
+        assert_int_equal(r.fixed_amps, 4);
+        free(got);
+    }
+    for (size_t cut = 1; cut < sizeof in - 1; cut++) {
+        got = repair_in_chunks(in, cut, sizeof in, &r);
+        if (strcmp(got, want) != 0)
+            fail_msg("cut at %zu: [%s]", cut, got);
+        free(got);
+    }
+}
+
+/* Text inside XHTML content is escaped again as it is written back. */
+static void
+test_parse_xhtml_text(void **state)
+{
+    const char *atom =
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>A</title>"
+        "<entry><id>1</id><title>t</title><content type=\"xhtml\">"
+        "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>a &lt; b &amp; c "
+        "&gt; d</p>x&lt;y<br/>&amp;</div></content></entry></feed>";
+    struct feed *f;
+    (void)state;
+    assert_int_equal(parse_feed(atom, strlen(atom), NULL, &f, NULL, 0),
+                     CUR_OK);
+    assert_string_equal(f->items[0].content_html,
+                        "<p>a &lt; b &amp; c &gt; d</p>x&lt;y<br>&amp;");
+    feed_free(f);
+}
+
 static void
 test_parse_option_mask(void **state)
 {
@@ -468,6 +554,8 @@ main(void)
         cmocka_unit_test(test_parse_limits),
         cmocka_unit_test(test_parse_resolve_url),
         cmocka_unit_test(test_parse_recovery_and_detail),
+        cmocka_unit_test(test_parse_repair_chunks),
+        cmocka_unit_test(test_parse_xhtml_text),
         cmocka_unit_test(test_parse_option_mask),
     };
     return cmocka_run_group_tests_name("parse", tests, NULL, NULL);

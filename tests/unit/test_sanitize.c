@@ -32,6 +32,7 @@
 #include "support.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <strings.h>
 
 #define NO_LIMIT ((size_t)1 << 20)
@@ -195,6 +196,16 @@ test_whitespace(void **state)
     /* Non-ASCII bytes are never taken for white space. */
     check_squeeze(" \xc3\xa9\xc2\xa0\xc3\xa9 ", NO_LIMIT,
                   "\xc3\xa9\xc2\xa0\xc3\xa9");
+    /* Runs longer than a word of eight bytes, moved or in place; other
+     * controls are not white space. */
+    check_squeeze("abcdefghijklmnop qrstuvwxyz0123456789", NO_LIMIT,
+                  "abcdefghijklmnop qrstuvwxyz0123456789");
+    check_squeeze("\t\tabcdefghijklmnop \n\n qrstuvwxyz\r\n0123456789  ",
+                  NO_LIMIT, "abcdefghijklmnop qrstuvwxyz 0123456789");
+    check_squeeze("abcdefgh\x01ijklmnop\x7fq  r", NO_LIMIT,
+                  "abcdefgh\x01ijklmnop\x7fq r");
+    check_squeeze("  abcdefghijklmnop  qrstuvwxyz  ", 20,
+                  "abcdefghijklmnop...");
 }
 
 static void
@@ -867,6 +878,94 @@ test_deep_and_large(void **state)
     free(in);
 }
 
+/* The walk follows libxml2's parser events as its tree builder would:
+ * a namespace prefix cut from an element name, a comment or processing
+ * instruction splitting the text around it (a DOCTYPE does not), text
+ * after the wrapper closed, boolean attributes, the element past 257
+ * open ones refused and the parse stopped there. */
+static void
+test_parser_events(void **state)
+{
+    (void)state;
+    check_html("<o:p>x</o:p><x:b:i>w</x:b:i><p:>v</p:>", "<p>x</p>wv");
+    check_html("<ul> y</ul>", "<ul><li> y</li></ul>");
+    check_html("<ul> <!--c--> y</ul>", "<ul> <li> y</li></ul>");
+    check_html("<ul> <?pi x?> y</ul>", "<ul> <li> y</li></ul>");
+    check_html("<table> <!--c--> x</table>",
+               "<table> <tbody><tr><td> x</td></tr></tbody></table>");
+    check_html("<p>a<!DOCTYPE html>b</p><ul> <!DOCTYPE x> y</ul>",
+               "<p>ab</p><ul><li>  y</li></ul>");
+    check_html("</div>after close<b>x</b> more <p>para</p>",
+               "<p>after close<b>x</b> more </p><p>para</p>");
+    check_html("<ul><li>a</ul> tail</div><ul> t </ul>",
+               "<ul><li>a</li></ul> tail<ul><li> t </li></ul>");
+    check_html("<ol reversed compact><li>x</ol><td nowrap>c</td>",
+               "<ol reversed=\"\"><li>x</li></ol><div>c</div>");
+    check_html("<script>a</script>b<style>c</style>", "b");
+
+    /* With the wrapper <div>, 250 open elements; b0 to b6 make 257,
+     * b7 is refused and nothing after it read. */
+    char in[2048], *p = in;
+    for (int i = 0; i < 249; i++)
+        p += sprintf(p, "<x>");
+    for (int i = 0; i < 8; i++)
+        p += sprintf(p, "<b>%d", i);
+    strcpy(p, "end<i>after</i>");
+    check_html(in, "<b>0<b>1<b>2<b>3<b>4<b>5<b>6</b></b></b></b></b></b>"
+               "</b>");
+}
+
+/* Each thread keeps a parser between calls; one grown too big is
+ * replaced; many threads at once do not disturb each other. */
+#define SAN_THREADS 4
+
+static void *
+sanitize_thread(void *arg)
+{
+    const char *in = arg;
+    struct sanitize_opts o;
+    vector_opts(&o, SANITIZE_WEB);
+    for (int i = 0; i < 200; i++) {
+        char *out = NULL;
+        if (sanitize_html(in, strlen(in), &o, &out) != 0 || out == NULL
+            || strcmp(out, "<p>a <a href=\"https://example.org/x\" rel=\""
+                      "noopener noreferrer nofollow\">b</a></p>") != 0) {
+            free(out);
+            return (void *)1;
+        }
+        free(out);
+    }
+    return NULL;
+}
+
+static void
+test_parser_reuse(void **state)
+{
+    (void)state;
+    /* Ten thousand element names: more than a kept parser may learn. */
+    size_t n = 10000, len = 0;
+    char *in = malloc(n * 24 + 1);
+    assert_non_null(in);
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)sprintf(in + len, "<e%zu>w</e%zu>", i, i);
+    char *got = web(in);
+    assert_int_equal(strlen(got), n);   /* "w" each, unwrapped */
+    free(got);
+    free(in);
+    check_html("<p>x<i>y</i></p>", "<p>x<i>y</i></p>");
+
+    pthread_t t[SAN_THREADS];
+    static char doc[] = "<p onclick=\"x\">a <a href=\"/x\">b</a></p>";
+    for (int i = 0; i < SAN_THREADS; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, sanitize_thread, doc),
+                         0);
+    for (int i = 0; i < SAN_THREADS; i++) {
+        void *r;
+        assert_int_equal(pthread_join(t[i], &r), 0);
+        assert_null(r);
+    }
+}
+
 static void
 test_text_html(void **state)
 {
@@ -1125,6 +1224,8 @@ main(void)
         cmocka_unit_test(test_mail_profile),
         cmocka_unit_test(test_text_html),
         cmocka_unit_test(test_deep_and_large),
+        cmocka_unit_test(test_parser_events),
+        cmocka_unit_test(test_parser_reuse),
         cmocka_unit_test(test_feedparser_sanitize),
         cmocka_unit_test(test_cli_sanitize),
     };

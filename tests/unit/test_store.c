@@ -1578,6 +1578,62 @@ test_feed_refresh(void **state)
                      CUR_EINVAL);
 }
 
+static int
+count_recent(void *ctx, const struct store_recent *r)
+{
+    (void)r;
+    ++*(int *)ctx;
+    return 0;
+}
+
+/* Recent search hits for 'typed'. */
+static int
+search_hits(struct store *st, const char *typed)
+{
+    char q[256];
+    int n = 0;
+    assert_true(store_recent_query(typed, q, sizeof q) > 0);
+    struct store_recent_filter f = { .query = q, .limit = 100 };
+    assert_int_equal(store_recent(st, &f, count_recent, &n), CUR_OK);
+    return n;
+}
+
+/* The search index takes new items in bulk, in slices; items deleted
+ * before or after being indexed leave it consistent. */
+static void
+test_search_catch_up(void **state)
+{
+    struct fx *fx = *state;
+    long long a = add_feed(fx->st, "https://example.org/a"), n = -1;
+    long long b = add_feed(fx->st, "https://example.org/b");
+
+    assert_int_equal(poll_items(fx->st, a, "a", 1, 3, 100), 3);
+    assert_int_equal(search_hits(fx->st, "summary"), 0);
+    assert_int_equal(store_search_catch_up(fx->st, 2, &n), CUR_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(search_hits(fx->st, "summary"), 2);
+    assert_int_equal(store_search_catch_up(fx->st, 10, &n), CUR_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(store_search_catch_up(fx->st, 10, &n), CUR_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(search_hits(fx->st, "summary"), 3);
+    assert_int_equal(search_hits(fx->st, "\"title a 2\""), 1);
+
+    /* Not indexed yet, then gone: nothing to take out, nothing left. */
+    assert_int_equal(poll_items(fx->st, b, "b", 1, 2, 100), 2);
+    assert_int_equal(store_feed_remove(fx->st, b), CUR_OK);
+    assert_int_equal(store_search_catch_up(fx->st, 10, &n), CUR_OK);
+    assert_int_equal(n, 0);
+    /* Indexed, then gone: the trigger takes them out. */
+    assert_int_equal(store_feed_remove(fx->st, a), CUR_OK);
+    assert_int_equal(search_hits(fx->st, "summary"), 0);
+    assert_int_equal(poll_items(fx->st, add_feed(fx->st, "https://x.org/"),
+                                "c", 1, 1, 100), 1);
+    assert_int_equal(store_search_catch_up(fx->st, 10, &n), CUR_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(search_hits(fx->st, "summary"), 1);
+}
+
 /* Inside a caller's transaction, a failed poll undoes only itself. */
 static void
 test_polled_savepoint(void **state)
@@ -1739,6 +1795,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_feed_import_move_spread,
                                         setup_mem, teardown),
         cmocka_unit_test_setup_teardown(test_feed_refresh, setup_mem,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_search_catch_up, setup_mem,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_polled_savepoint, setup_mem,
                                         teardown),

@@ -1,10 +1,10 @@
-// Helpers shared by the browser tests that drive the real curatord in
-// Debian's Chromium with playwright-core: cmocka-style result lines, a
-// free port of 127.0.0.1, waiting on a condition, the fixed password and
-// its hash, Chromium's flags, desktop and phone screenshots with the
-// phone's sideways-scrolling check, and a watch on a browser context
-// (console messages, responses without a Content-Security-Policy,
-// requests to anything but our daemons).
+// Helpers shared by the browser tests, which drive Debian's Chromium with
+// playwright-core (all but sanitize.mjs against the real curatord):
+// cmocka-style result lines, a free port of 127.0.0.1, waiting on a
+// condition, the fixed password and its hash, Chromium's flags, desktop
+// and phone screenshots with the phone's sideways-scrolling check, and a
+// watch on a browser context (console messages, responses without a
+// Content-Security-Policy, requests to anything but our daemons).
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -85,7 +85,8 @@ export function setPasswords(db, names) {
         if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(n))
             throw new Error(`not a user name: ${n}`);
     const list = names.map(n => `'${n}'`).join(', ');
-    const r = spawnSync('sqlite3', [db,
+    // The daemon may be writing: wait for its lock rather than fail.
+    const r = spawnSync('sqlite3', ['-cmd', '.timeout 15000', db,
         `UPDATE users SET password_hash = '${HASH}' WHERE name IN (${list});`
         + ' SELECT changes();'], { encoding: 'utf8' });
     return r.status === 0 && Number(r.stdout.trim()) === names.length;

@@ -24,36 +24,13 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM_ARGS, check, summary } from './lib.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const build = resolve(process.env.CURATOR_BUILD || 'build');
 const curator = join(build, 'curator');
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const vectorsPath = resolve(here, '../fixtures/sanitize/vectors.tsv');
-
-let passed = 0;
-const failures = [];
-
-function check(name, ok, detail) {
-    if (ok) {
-        passed++;
-        console.log(`[       OK ] ${name}`);
-    } else {
-        failures.push(name);
-        console.log(`[  FAILED  ] ${name}${detail ? `: ${detail}` : ''}`);
-    }
-}
-
-function summary() {
-    console.log(`[==========] ${passed + failures.length} test(s) run.`);
-    console.log(`[  PASSED  ] ${passed} test(s).`);
-    if (failures.length) {
-        console.log(`[  FAILED  ] ${failures.length} test(s), listed below:`);
-        for (const f of failures)
-            console.log(`[  FAILED  ] ${f}`);
-    }
-    process.exitCode = failures.length ? 1 : 0;
-}
 
 // The TSV escapes: \t \n \r \\ \xHH (bytes; the vectors' \x bytes are
 // ASCII controls or invalid UTF-8, kept as bytes here).
@@ -157,9 +134,7 @@ async function main() {
     const context = await chromium.launchPersistentContext(profile, {
         executablePath: chromiumPath,
         headless: true,
-        args: ['--headless', '--no-sandbox', '--disable-gpu',
-               '--disable-background-networking', '--disable-component-update',
-               '--disable-sync', '--no-first-run', '--disable-quic'],
+        args: CHROMIUM_ARGS,
         viewport: { width: 1200, height: 900 },
     });
     try {

@@ -11,7 +11,7 @@
  * with nothing stored, and tokens kept only hashed. The first test
  * drives store_api.c directly on a ":memory:" store.
  */
-#define _GNU_SOURCE     /* asprintf, memmem, strcasestr */
+#define _GNU_SOURCE     /* asprintf, memmem */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,21 +28,18 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "buf.h"
 #include "err.h"
 #include "feed.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
 #include "support.h"
+#include "webclient.h"
 
-#define PW "correct horse battery"
 #define JSON_CT "application/json"
 
 struct inst {
-    char *dir, *db;
-    struct web *web;
-    unsigned port;
+    struct t_web srv;
     long long alice, eve, ed, ad;   /* subscriber x2, editor, admin */
     long long feed1, feed2, goal;
     long long item[6];
@@ -52,109 +49,23 @@ struct inst {
     char t_ad[STORE_API_TOKEN_LEN + 1];
 };
 
-struct resp {
-    long status;
-    struct buf body, hdr;
-    json_t *json;               /* the body parsed, when it is JSON */
-};
-
 static struct inst *shared;
 
 /* HTTP. */
-
-static size_t
-collect(char *data, size_t size, size_t n, void *user)
-{
-    return buf_append(user, data, size * n) == CUR_OK ? size * n : 0;
-}
-
-static void
-resp_free(struct resp *r)
-{
-    buf_free(&r->body);
-    buf_free(&r->hdr);
-    json_decref(r->json);
-    r->json = NULL;
-}
-
-static CURL *
-client(void)
-{
-    CURL *c = curl_easy_init();
-    curl_easy_setopt(c, CURLOPT_COOKIEFILE, "");
-    curl_easy_setopt(c, CURLOPT_PROXY, "");
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    return c;
-}
-
-/* One request of 'len' bytes of body (none when body is NULL) with the
- * content type and extra headers (NULL-ended) given. */
-static long
-http(CURL *c, const char *method, const char *path, const char *body,
-     size_t len, const char *ctype, const char *const *headers,
-     struct resp *out)
-{
-    char *url;
-    struct curl_slist *h = NULL;
-
-    assert_true(asprintf(&url, "http://127.0.0.1:%u%s", shared->port,
-                         path) > 0);
-    buf_init(&out->body, 0);
-    buf_init(&out->hdr, 0);
-    buf_puts(&out->body, "");
-    buf_puts(&out->hdr, "");
-    out->json = NULL;
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->hdr);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    if (body != NULL) {
-        curl_easy_setopt(c, CURLOPT_POST, 1L);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-    } else {
-        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-    }
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST,
-                     strcmp(method, "GET") && strcmp(method, "POST")
-                     ? method : NULL);
-    curl_easy_setopt(c, CURLOPT_NOBODY, strcmp(method, "HEAD") == 0);
-    if (ctype != NULL) {
-        char line[256];
-        snprintf(line, sizeof line, "Content-Type: %s", ctype);
-        h = curl_slist_append(h, line);
-    }
-    for (size_t i = 0; headers && headers[i]; i++)
-        h = curl_slist_append(h, headers[i]);
-    h = curl_slist_append(h, "Expect:");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    out->status = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-    curl_easy_setopt(c, CURLOPT_NOBODY, 0L);
-    curl_slist_free_all(h);
-    free(url);
-    if (out->body.len > 0)
-        out->json = json_loadb(out->body.data, out->body.len, 0, NULL);
-    return out->status;
-}
 
 /* An API call with 'token' (NULL: no Authorization header) and a JSON
  * body (NULL: none). */
 static long
 api(const char *token, const char *method, const char *path,
-    const char *json, struct resp *out)
+    const char *json, struct t_resp *out)
 {
     char auth[128];
     const char *hs[] = { auth, NULL };
-    CURL *c = client();
+    CURL *c = t_web_client(shared->srv.port);
     snprintf(auth, sizeof auth, "Authorization: Bearer %s",
              token ? token : "");
-    long st = http(c, method, path, json, json ? strlen(json) : 0,
-                   json ? JSON_CT : NULL, token ? hs : NULL, out);
+    long st = t_web_http(c, method, path, json, json ? strlen(json) : 0,
+                         json ? JSON_CT : NULL, token ? hs : NULL, out);
     curl_easy_cleanup(c);
     return st;
 }
@@ -164,19 +75,13 @@ static void
 api_expect(const char *token, const char *method, const char *path,
            const char *json, long want)
 {
-    struct resp r;
+    struct t_resp r;
     long got = api(token, method, path, json, &r);
     if (got != want)
         fprintf(stderr, "%s %s %s -> %ld (want %ld): %s\n", method, path,
                 json ? json : "", got, want, r.body.data);
     assert_int_equal(got, want);
-    resp_free(&r);
-}
-
-static int
-hdr_has(const struct resp *r, const char *needle)
-{
-    return r->hdr.data && strcasestr(r->hdr.data, needle) != NULL;
+    t_web_free(&r);
 }
 
 /* The JSON string at 'key' of the body object, or NULL. */
@@ -189,12 +94,13 @@ jget_str(const json_t *o, const char *key)
 /* An error answer: JSON with an "error" string, the API's type, and
  * (when field is not NULL) naming the field. */
 static void
-assert_error(const struct resp *r, const char *field)
+assert_error(const struct t_resp *r, const char *field)
 {
     assert_non_null(r->json);
     assert_true(json_is_object(r->json));
     assert_non_null(jget_str(r->json, "error"));
-    assert_true(hdr_has(r, "Content-Type: application/json; charset=utf-8"));
+    assert_true(t_web_hdr_has(r,
+                              "Content-Type: application/json; charset=utf-8"));
     if (field != NULL) {
         assert_non_null(jget_str(r->json, "field"));
         assert_string_equal(jget_str(r->json, "field"), field);
@@ -235,19 +141,6 @@ seed_feed(struct store *st, const char *url, const char *title,
     return fid;
 }
 
-static long long
-seed_user(struct store *st, const char *name, const char *role, int pw)
-{
-    long long id;
-    char email[128];
-    snprintf(email, sizeof email, "%s@example.org", name);
-    assert_int_equal(store_user_add(st, name, email, &id), CUR_OK);
-    assert_int_equal(store_user_set_role(st, id, role), CUR_OK);
-    if (pw)
-        assert_int_equal(store_user_set_password(st, id, PW), CUR_OK);
-    return id;
-}
-
 static void
 seed(struct inst *in)
 {
@@ -263,11 +156,11 @@ seed(struct inst *in)
         "Coaching copy elsewhere",
         "Leadership notes",
     };
-    assert_int_equal(store_open(in->db, &st), CUR_OK);
-    in->alice = seed_user(st, "alice", "subscriber", 1);
-    in->eve = seed_user(st, "eve", "subscriber", 0);
-    in->ed = seed_user(st, "ed", "editor", 0);
-    in->ad = seed_user(st, "ad", "admin", 0);
+    st = t_web_store(&in->srv);
+    in->alice = t_web_user(st, "alice", "subscriber", T_WEB_PW);
+    in->eve = t_web_user(st, "eve", "subscriber", NULL);
+    in->ed = t_web_user(st, "ed", "editor", NULL);
+    in->ad = t_web_user(st, "ad", "admin", NULL);
     in->feed1 = seed_feed(st, "https://a.example/feed", "Alpha <News>", t1,
                           3, now, in->item);
     in->feed2 = seed_feed(st, "https://b.example/feed", "Beta", t2, 3, now,
@@ -314,35 +207,19 @@ inst_new(int allow_private)
 {
     struct inst *in = calloc(1, sizeof *in);
     assert_non_null(in);
-    in->dir = t_mkdtemp();
-    assert_non_null(in->dir);
-    assert_true(asprintf(&in->db, "%s/curator.db", in->dir) > 0);
+    t_web_init(&in->srv);
     seed(in);
-    struct web_cfg wc = {
-        .address = "127.0.0.1", .port = 0, .threads = 2,
-        .page_items = 50, .store_path = in->db, .allow_private = allow_private,
-    };
-    assert_int_equal(web_start(&wc, &in->web), CUR_OK);
-    in->port = web_port(in->web);
+    struct web_cfg wc = t_web_cfg();
+    wc.allow_private = allow_private;
+    t_web_start(&in->srv, &wc);
     return in;
 }
 
 static void
 inst_free(struct inst *in)
 {
-    web_stop(in->web);
-    t_rmtree(in->dir);
-    free(in->dir);
-    free(in->db);
+    t_web_stop(&in->srv);
     free(in);
-}
-
-static struct store *
-inst_store(void)
-{
-    struct store *st;
-    assert_int_equal(store_open(shared->db, &st), CUR_OK);
-    return st;
 }
 
 /* What a user has: counted through a second store handle. */
@@ -427,7 +304,7 @@ static struct counts
 counts_of(long long uid)
 {
     struct counts n;
-    struct store *st = inst_store();
+    struct store *st = t_web_store(&shared->srv);
     memset(&n, 0, sizeof n);
     assert_int_equal(store_goal_list(st, uid, c_goal, &n), CUR_OK);
     assert_int_equal(store_interest_rows(st, uid, c_interest, &n), CUR_OK);
@@ -595,33 +472,34 @@ static void
 test_auth(void **state)
 {
     (void)state;
-    struct resp r;
+    struct t_resp r;
     char bad[STORE_API_TOKEN_LEN + 1];
 
     /* No token. */
     assert_int_equal(api(NULL, "GET", "/api/v1/me", NULL, &r), 401);
     assert_error(&r, NULL);
-    assert_true(hdr_has(&r, "WWW-Authenticate: Bearer realm=\"curator\""));
-    assert_true(hdr_has(&r, "X-Content-Type-Options: nosniff"));
-    assert_true(hdr_has(&r, "Cache-Control: no-store"));
-    resp_free(&r);
+    assert_true(t_web_hdr_has(&r,
+                              "WWW-Authenticate: Bearer realm=\"curator\""));
+    assert_true(t_web_hdr_has(&r, "X-Content-Type-Options: nosniff"));
+    assert_true(t_web_hdr_has(&r, "Cache-Control: no-store"));
+    t_web_free(&r);
     /* Unknown, malformed, wrong scheme. */
     snprintf(bad, sizeof bad, "%s", shared->t_alice);
     bad[STORE_API_TOKEN_LEN - 1] = bad[STORE_API_TOKEN_LEN - 1] == 'A'
                                    ? 'B' : 'A';
     assert_int_equal(api(bad, "GET", "/api/v1/me", NULL, &r), 401);
     assert_error(&r, NULL);
-    assert_true(hdr_has(&r, "error=\"invalid_token\""));
-    resp_free(&r);
+    assert_true(t_web_hdr_has(&r, "error=\"invalid_token\""));
+    t_web_free(&r);
     api_expect("cur_short", "GET", "/api/v1/me", NULL, 401);
     api_expect("", "GET", "/api/v1/me", NULL, 401);
     char basic[128];
     snprintf(basic, sizeof basic, "Authorization: Basic %s", shared->t_alice);
     const char *hs[] = { basic, NULL };
-    CURL *c = client();
-    assert_int_equal(http(c, "GET", "/api/v1/me", NULL, 0, NULL, hs, &r),
+    CURL *c = t_web_client(shared->srv.port);
+    assert_int_equal(t_web_http(c, "GET", "/api/v1/me", NULL, 0, NULL, hs, &r),
                      401);
-    resp_free(&r);
+    t_web_free(&r);
     curl_easy_cleanup(c);
     /* Also unauthenticated: paths that do not exist say 401 first. */
     api_expect(NULL, "GET", "/api/v1/nothing", NULL, 401);
@@ -630,25 +508,25 @@ test_auth(void **state)
     /* A good token: who it is. */
     assert_int_equal(api(shared->t_alice, "GET", "/api/v1/me", NULL, &r),
                      200);
-    assert_true(hdr_has(&r, "Content-Type: application/json; "
-                            "charset=utf-8"));
+    assert_true(t_web_hdr_has(&r, "Content-Type: application/json; "
+                                  "charset=utf-8"));
     assert_non_null(r.json);
     assert_int_equal(json_integer_value(json_object_get(r.json, "id")),
                      shared->alice);
     assert_string_equal(jget_str(r.json, "name"), "alice");
     assert_string_equal(jget_str(r.json, "email"), "alice@example.org");
     assert_string_equal(jget_str(r.json, "role"), "subscriber");
-    resp_free(&r);
+    t_web_free(&r);
     /* Scheme case and extra spaces are tolerated, as RFC 6750 reads. */
     char lower[128];
     snprintf(lower, sizeof lower, "Authorization: bearer   %s",
              shared->t_eve);
     const char *hl[] = { lower, NULL };
-    c = client();
-    assert_int_equal(http(c, "GET", "/api/v1/me", NULL, 0, NULL, hl, &r),
+    c = t_web_client(shared->srv.port);
+    assert_int_equal(t_web_http(c, "GET", "/api/v1/me", NULL, 0, NULL, hl, &r),
                      200);
     assert_string_equal(jget_str(r.json, "name"), "eve");
-    resp_free(&r);
+    t_web_free(&r);
     curl_easy_cleanup(c);
 }
 
@@ -657,34 +535,19 @@ static void
 test_cookie_not_accepted(void **state)
 {
     (void)state;
-    struct resp r, p;
-    CURL *c = client();
-    char *form;
+    struct t_resp r;
 
     /* Sign in through the page. */
-    assert_int_equal(http(c, "GET", "/login", NULL, 0, NULL, NULL, &p), 200);
-    const char *at = strstr(p.body.data, "name=\"csrf\" value=\"");
-    assert_non_null(at);
-    at += strlen("name=\"csrf\" value=\"");
-    assert_true(asprintf(&form, "csrf=%.*s&name=alice&password=%s",
-                         (int)strcspn(at, "\""), at,
-                         "correct+horse+battery") > 0);
-    resp_free(&p);
-    assert_int_equal(http(c, "POST", "/login", form, strlen(form),
-                          "application/x-www-form-urlencoded", NULL, &r),
-                     303);
-    resp_free(&r);
-    free(form);
-    assert_int_equal(http(c, "GET", "/today", NULL, 0, NULL, NULL, &r), 200);
-    resp_free(&r);
+    CURL *c = t_web_signed_in(shared->srv.port, "alice");
+    assert_int_equal(t_web_get(c, "/today", &r), 200);
+    t_web_free(&r);
     /* The same client on the API, with its cookie: 401. */
     struct counts before = counts_of(shared->alice);
-    assert_int_equal(http(c, "GET", "/api/v1/me", NULL, 0, NULL, NULL, &r),
-                     401);
-    resp_free(&r);
-    assert_int_equal(http(c, "POST", "/api/v1/goals", "{\"name\":\"x\"}", 12,
-                          JSON_CT, NULL, &r), 401);
-    resp_free(&r);
+    assert_int_equal(t_web_get(c, "/api/v1/me", &r), 401);
+    t_web_free(&r);
+    assert_int_equal(t_web_http(c, "POST", "/api/v1/goals", "{\"name\":\"x\"}",
+                                12, JSON_CT, NULL, &r), 401);
+    t_web_free(&r);
     struct counts after = counts_of(shared->alice);
     assert_true(counts_equal(&before, &after));
     curl_easy_cleanup(c);
@@ -695,12 +558,12 @@ static void
 test_not_found_and_methods(void **state)
 {
     (void)state;
-    struct resp r;
+    struct t_resp r;
     const char *t = shared->t_alice;
 
     assert_int_equal(api(t, "GET", "/api/v1/nothing", NULL, &r), 404);
     assert_error(&r, NULL);
-    resp_free(&r);
+    t_web_free(&r);
     api_expect(t, "GET", "/api/v1/goals/", NULL, 404);
     api_expect(t, "GET", "/api/v1/me/", NULL, 404);
     api_expect(t, "GET", "/api/v1//me", NULL, 404);
@@ -717,34 +580,35 @@ test_not_found_and_methods(void **state)
 
     assert_int_equal(api(t, "PATCH", "/api/v1/goals", "{}", &r), 405);
     assert_error(&r, NULL);
-    assert_true(hdr_has(&r, "Allow: GET, HEAD, POST\r\n"));
-    resp_free(&r);
+    assert_true(t_web_hdr_has(&r, "Allow: GET, HEAD, POST\r\n"));
+    t_web_free(&r);
     assert_int_equal(api(t, "POST", "/api/v1/me", "{}", &r), 405);
-    assert_true(hdr_has(&r, "Allow: GET, HEAD\r\n"));
-    resp_free(&r);
+    assert_true(t_web_hdr_has(&r, "Allow: GET, HEAD\r\n"));
+    t_web_free(&r);
     assert_int_equal(api(t, "GET", "/api/v1/journal/1", NULL, &r), 404);
-    resp_free(&r);
+    t_web_free(&r);
     assert_int_equal(api(t, "POST", "/api/v1/journal/1", "{}", &r), 405);
-    assert_true(hdr_has(&r, "Allow: GET, HEAD, PUT, DELETE\r\n"));
-    resp_free(&r);
+    assert_true(t_web_hdr_has(&r, "Allow: GET, HEAD, PUT, DELETE\r\n"));
+    t_web_free(&r);
     assert_int_equal(api(t, "GET", "/api/v1/items/1/saved", NULL, &r), 405);
-    assert_true(hdr_has(&r, "Allow: PUT, DELETE\r\n"));
-    resp_free(&r);
+    assert_true(t_web_hdr_has(&r, "Allow: PUT, DELETE\r\n"));
+    t_web_free(&r);
     assert_int_equal(api(t, "OPTIONS", "/api/v1/today", NULL, &r), 405);
-    resp_free(&r);
+    t_web_free(&r);
     /* HEAD is GET without the body. */
     assert_int_equal(api(t, "HEAD", "/api/v1/me", NULL, &r), 200);
     assert_int_equal(r.body.len, 0);
-    resp_free(&r);
+    t_web_free(&r);
     /* The pages still refuse other methods with their own Allow. */
-    CURL *c = client();
-    assert_int_equal(http(c, "PUT", "/today", "x", 1, "text/plain", NULL,
-                          &r), 405);
-    assert_true(hdr_has(&r, "Allow: GET, HEAD\r\n"));
-    resp_free(&r);
-    assert_int_equal(http(c, "DELETE", "/journal", NULL, 0, NULL, NULL, &r),
+    CURL *c = t_web_client(shared->srv.port);
+    assert_int_equal(t_web_http(c, "PUT", "/today", "x", 1, "text/plain", NULL,
+                                &r), 405);
+    assert_true(t_web_hdr_has(&r, "Allow: GET, HEAD\r\n"));
+    t_web_free(&r);
+    assert_int_equal(t_web_http(c, "DELETE", "/journal", NULL, 0, NULL, NULL,
+                                &r),
                      405);
-    resp_free(&r);
+    t_web_free(&r);
     curl_easy_cleanup(c);
 }
 
@@ -784,7 +648,7 @@ test_route_matrix(void **state)
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
         long want[3] = { m[i].sub, m[i].editor, m[i].admin };
         for (int k = 0; k < 3; k++) {
-            struct resp r;
+            struct t_resp r;
             long got = api(tok[k], m[i].method, m[i].path, m[i].body, &r);
             if (got != want[k])
                 fprintf(stderr, "role %d %s %s -> %ld, want %ld\n", k,
@@ -792,7 +656,7 @@ test_route_matrix(void **state)
             assert_int_equal(got, want[k]);
             if (got != 200)
                 assert_error(&r, NULL);
-            resp_free(&r);
+            t_web_free(&r);
         }
     }
 }
@@ -814,7 +678,7 @@ static void
 test_today(void **state)
 {
     (void)state;
-    struct resp r;
+    struct t_resp r;
     size_t at_gems = 9, at_goal = 9, at_rest = 9;
 
     assert_int_equal(api(shared->t_alice, "GET", "/api/v1/today", NULL, &r),
@@ -879,18 +743,18 @@ test_today(void **state)
                      shared->item[1]);
     /* A javascript: link is not handed out. */
     assert_true(json_is_null(json_object_get(second, "link")));
-    resp_free(&r);
+    t_web_free(&r);
 
     /* limit: 1 to 200. */
     assert_int_equal(api(shared->t_alice, "GET", "/api/v1/today?limit=1",
                          NULL, &r), 200);
     assert_int_equal(json_integer_value(json_object_get(r.json, "count")),
                      1);
-    resp_free(&r);
+    t_web_free(&r);
     assert_int_equal(api(shared->t_alice, "GET", "/api/v1/today?limit=0",
                          NULL, &r), 400);
     assert_error(&r, "limit");
-    resp_free(&r);
+    t_web_free(&r);
     api_expect(shared->t_alice, "GET", "/api/v1/today?limit=201", NULL, 400);
     api_expect(shared->t_alice, "GET", "/api/v1/today?limit=x", NULL, 400);
     /* Another user sees only their own ranking. */
@@ -900,14 +764,14 @@ test_today(void **state)
                      1);
     assert_non_null(strstr(r.body.data, "Mentoring"));
     assert_null(strstr(r.body.data, "Coaching"));
-    resp_free(&r);
+    t_web_free(&r);
 }
 
 static void
 test_feedback(void **state)
 {
     (void)state;
-    struct resp r;
+    struct t_resp r;
     char path[96];
     const char *t = shared->t_alice;
 
@@ -917,20 +781,20 @@ test_feedback(void **state)
     /* Bad votes: nothing stored. */
     assert_int_equal(api(t, "POST", path, "{\"vote\":\"meh\"}", &r), 400);
     assert_error(&r, "vote");
-    resp_free(&r);
+    t_web_free(&r);
     assert_int_equal(api(t, "POST", path, "{\"vote\":1}", &r), 400);
     assert_error(&r, "vote");
-    resp_free(&r);
+    t_web_free(&r);
     assert_int_equal(api(t, "POST", path, "{}", &r), 400);
     assert_error(&r, "vote");
-    resp_free(&r);
+    t_web_free(&r);
     assert_int_equal(api(t, "POST", path, "", &r), 400);
     assert_error(&r, "vote");
-    resp_free(&r);
+    t_web_free(&r);
     assert_int_equal(api(t, "POST", path, "{\"vote\":\"up\",\"x\":1}", &r),
                      400);
     assert_error(&r, "x");
-    resp_free(&r);
+    t_web_free(&r);
     struct counts same = counts_of(shared->alice);
     assert_true(counts_equal(&before, &same));
 
@@ -938,7 +802,7 @@ test_feedback(void **state)
     assert_int_equal(json_integer_value(json_object_get(r.json, "item")),
                      shared->item[1]);
     assert_string_equal(jget_str(r.json, "vote"), "up");
-    resp_free(&r);
+    t_web_free(&r);
     struct counts n = counts_of(shared->alice);
     assert_int_equal(n.verdicts, before.verdicts + 1);
     assert_int_equal(n.last_verdict, 1);
@@ -949,7 +813,7 @@ test_feedback(void **state)
     /* The Today answer shows it. */
     assert_int_equal(api(t, "GET", "/api/v1/today", NULL, &r), 200);
     assert_non_null(strstr(r.body.data, "\"verdict\":\"down\""));
-    resp_free(&r);
+    t_web_free(&r);
     /* "less": half weight for the item's source. */
     assert_true(n.half == 1.0);
     api_expect(t, "POST", path, "{\"vote\":\"less\"}", 200);
@@ -963,7 +827,7 @@ test_feedback(void **state)
     assert_int_equal(api(shared->t_eve, "POST", path, "{\"vote\":\"up\"}",
                          &r), 404);
     assert_error(&r, NULL);
-    resp_free(&r);
+    t_web_free(&r);
     struct counts e1 = counts_of(shared->eve);
     assert_true(counts_equal(&e0, &e1));
 }
@@ -972,7 +836,7 @@ static void
 test_saved(void **state)
 {
     (void)state;
-    struct resp r;
+    struct t_resp r;
     char path[96];
     const char *t = shared->t_alice;
 
@@ -985,15 +849,15 @@ test_saved(void **state)
     memcpy(big + 10010, "\"}", 3);
     assert_int_equal(api(t, "PUT", path, big, &r), 400);
     assert_error(&r, "note");
-    resp_free(&r);
+    t_web_free(&r);
     free(big);
     assert_int_equal(api(t, "PUT", path, "{\"note\":[]}", &r), 400);
     assert_error(&r, "note");
-    resp_free(&r);
+    t_web_free(&r);
     assert_int_equal(api(t, "PUT", path, "{\"note\":\"a\\u0001b\"}", &r),
                      400);
     assert_error(&r, "note");
-    resp_free(&r);
+    t_web_free(&r);
     api_expect(t, "PUT", path, "{\"note\":\"a\\u0000b\"}", 400);
     struct counts same = counts_of(shared->alice);
     assert_true(counts_equal(&before, &same));
@@ -1014,14 +878,14 @@ test_saved(void **state)
                      shared->item[2]);
     assert_string_equal(jget_str(item, "title"),
                         "Onboarding in ninety days");
-    resp_free(&r);
+    t_web_free(&r);
     api_expect(t, "GET", "/api/v1/saved?limit=0", NULL, 400);
     api_expect(t, "GET", "/api/v1/saved?limit=1001", NULL, 400);
 
     /* eve: not her item, not her save. */
     assert_int_equal(api(shared->t_eve, "PUT", path, "{\"note\":\"x\"}",
                          &r), 404);
-    resp_free(&r);
+    t_web_free(&r);
     api_expect(shared->t_eve, "DELETE", path, NULL, 404);
     n = counts_of(shared->alice);
     assert_int_equal(n.saved, before.saved + 1);
@@ -1036,7 +900,7 @@ static void
 test_goals(void **state)
 {
     (void)state;
-    struct resp r;
+    struct t_resp r;
     char path[64];
     const char *t = shared->t_alice;
     struct counts before = counts_of(shared->alice);
@@ -1045,7 +909,7 @@ test_goals(void **state)
     assert_int_equal(api(t, "POST", "/api/v1/goals", "{\"name\":\"  \"}",
                          &r), 400);
     assert_error(&r, "name");
-    resp_free(&r);
+    t_web_free(&r);
     char big[200];
     snprintf(big, sizeof big, "{\"name\":\"%0128d\"}", 0);
     api_expect(t, "POST", "/api/v1/goals", big, 400);
@@ -1063,26 +927,26 @@ test_goals(void **state)
     snprintf(path, sizeof path, "/api/v1/goals/%lld", id);
     char loc[96];
     snprintf(loc, sizeof loc, "Location: %s\r\n", path);
-    assert_true(hdr_has(&r, loc));
-    resp_free(&r);
+    assert_true(t_web_hdr_has(&r, loc));
+    t_web_free(&r);
     /* The same name again (case aside): 409. */
     assert_int_equal(api(t, "POST", "/api/v1/goals",
                          "{\"name\":\"mentoring\"}", &r), 409);
     assert_error(&r, "name");
-    resp_free(&r);
+    t_web_free(&r);
 
     assert_int_equal(api(t, "GET", "/api/v1/goals", NULL, &r), 200);
     json_t *goals = json_object_get(r.json, "goals");
     assert_int_equal(json_array_size(goals), before.goals + 1);
     assert_string_equal(jget_str(json_array_get(goals, 0), "name"),
                         "Leadership");
-    resp_free(&r);
+    t_web_free(&r);
 
     /* Renamed; a clash is 409; eve cannot touch it. */
     assert_int_equal(api(t, "PUT", path, "{\"name\":\"Mentoring well\"}",
                          &r), 200);
     assert_string_equal(jget_str(r.json, "name"), "Mentoring well");
-    resp_free(&r);
+    t_web_free(&r);
     api_expect(t, "PUT", path, "{\"name\":\"Leadership\"}", 409);
     api_expect(shared->t_eve, "PUT", path, "{\"name\":\"Mine\"}", 404);
     api_expect(shared->t_eve, "DELETE", path, NULL, 404);
@@ -1107,13 +971,13 @@ static void
 test_interests(void **state)
 {
     (void)state;
-    struct resp r;
+    struct t_resp r;
     char body[256], path[64];
     const char *t = shared->t_alice;
     struct counts before = counts_of(shared->alice);
     long long eve_goal;
 
-    struct store *st = inst_store();
+    struct store *st = t_web_store(&shared->srv);
     assert_int_equal(store_goal_add(st, shared->eve, "Eve's", &eve_goal),
                      CUR_OK);
     store_close(st);
@@ -1142,13 +1006,13 @@ test_interests(void **state)
         assert_int_equal(api(t, "POST", "/api/v1/interests", bad[i].body,
                              &r), 400);
         assert_error(&r, bad[i].field);
-        resp_free(&r);
+        t_web_free(&r);
     }
     /* Another user's goal is not one of hers. */
     snprintf(body, sizeof body, "{\"term\":\"ok\",\"goal\":%lld}", eve_goal);
     assert_int_equal(api(t, "POST", "/api/v1/interests", body, &r), 400);
     assert_error(&r, "goal");
-    resp_free(&r);
+    t_web_free(&r);
     struct counts same = counts_of(shared->alice);
     assert_true(counts_equal(&before, &same));
 
@@ -1162,7 +1026,7 @@ test_interests(void **state)
     assert_string_equal(jget_str(json_object_get(r.json, "goal"), "name"),
                         "Leadership");
     long long id = json_integer_value(json_object_get(r.json, "id"));
-    resp_free(&r);
+    t_web_free(&r);
     /* Changed: 200, the goal dropped with null. */
     assert_int_equal(api(t, "POST", "/api/v1/interests",
                          "{\"term\":\"team rituals\",\"weight\":3,"
@@ -1170,7 +1034,7 @@ test_interests(void **state)
     assert_int_equal(json_integer_value(json_object_get(r.json, "id")), id);
     assert_true(json_is_null(json_object_get(r.json, "goal")));
     assert_true(json_number_value(json_object_get(r.json, "weight")) == 3);
-    resp_free(&r);
+    t_web_free(&r);
     api_expect(t, "POST", "/api/v1/interests",
                "{\"term\":\"retro\",\"phrase\":true}", 201);
 
@@ -1183,7 +1047,7 @@ test_interests(void **state)
                          json_object_get(c, "goal"), "id")), shared->goal);
     assert_true(json_is_true(json_object_get(interest_named(list, "retro"),
                                              "phrase")));
-    resp_free(&r);
+    t_web_free(&r);
 
     /* Removed by id; eve cannot. */
     snprintf(path, sizeof path, "/api/v1/interests/%lld", id);
@@ -1198,7 +1062,7 @@ static void
 test_subscriptions(void **state)
 {
     (void)state;
-    struct resp r;
+    struct t_resp r;
     char path[64];
     const char *t = shared->t_eve;
     struct counts before = counts_of(shared->eve);
@@ -1218,7 +1082,7 @@ test_subscriptions(void **state)
         assert_int_equal(api(t, "POST", "/api/v1/subscriptions", bad[i],
                              &r), 400);
         assert_error(&r, "url");
-        resp_free(&r);
+        t_web_free(&r);
     }
     struct counts same = counts_of(shared->eve);
     assert_true(counts_equal(&before, &same));
@@ -1230,7 +1094,7 @@ test_subscriptions(void **state)
     assert_true(fid > 0);
     assert_string_equal(jget_str(r.json, "url"),
                         "https://c.example/feed.xml");
-    resp_free(&r);
+    t_web_free(&r);
     /* Again: already subscribed, 200. An existing feed: 201 for her. */
     api_expect(t, "POST", "/api/v1/subscriptions",
                "{\"url\":\"https://c.example/feed.xml\"}", 200);
@@ -1238,7 +1102,7 @@ test_subscriptions(void **state)
                          "{\"url\":\"https://a.example/feed\"}", &r), 201);
     assert_int_equal(json_integer_value(json_object_get(r.json, "id")),
                      shared->feed1);
-    resp_free(&r);
+    t_web_free(&r);
 
     assert_int_equal(api(t, "GET", "/api/v1/subscriptions", NULL, &r), 200);
     json_t *subs = json_object_get(r.json, "subscriptions");
@@ -1254,7 +1118,7 @@ test_subscriptions(void **state)
         }
     }
     assert_true(seen_new);
-    resp_free(&r);
+    t_web_free(&r);
 
     /* Unsubscribing: only one's own. */
     snprintf(path, sizeof path, "/api/v1/subscriptions/%lld", fid);
@@ -1280,9 +1144,9 @@ test_subscriptions_private(void **state)
     struct inst *keep = shared;
     shared = inst_new(0);
     char *www, url[300], body[400];
-    struct resp r;
+    struct t_resp r;
 
-    assert_true(asprintf(&www, "%s/www", shared->dir) > 0);
+    assert_true(asprintf(&www, "%s/www", shared->srv.dir) > 0);
     assert_int_equal(mkdir(www, 0700), 0);
     char *fixture = t_read_file("tests/fixtures/rss2-basic.xml", NULL);
     assert_non_null(fixture);
@@ -1307,7 +1171,7 @@ test_subscriptions_private(void **state)
             fprintf(stderr, "%s -> %ld\n", url, st);
         assert_int_equal(st, 400);
         assert_error(&r, "url");
-        resp_free(&r);
+        t_web_free(&r);
     }
     assert_int_equal(t_http_requests(h), 0);
     struct counts after = counts_of(shared->eve);
@@ -1325,7 +1189,7 @@ static void
 test_journal(void **state)
 {
     (void)state;
-    struct resp r;
+    struct t_resp r;
     char body[256], path[64];
     const char *t = shared->t_alice;
     struct counts before = counts_of(shared->alice);
@@ -1341,7 +1205,7 @@ test_journal(void **state)
     snprintf(big, 20100, "{\"body\":\"%020001d\"}", 0);
     assert_int_equal(api(t, "POST", "/api/v1/journal", big, &r), 400);
     assert_error(&r, "body");
-    resp_free(&r);
+    t_web_free(&r);
     free(big);
     /* An item she cannot see: 404 naming it. */
     snprintf(body, sizeof body, "{\"body\":\"about it\",\"item\":%lld}",
@@ -1349,7 +1213,7 @@ test_journal(void **state)
     assert_int_equal(api(shared->t_ed, "POST", "/api/v1/journal", body, &r),
                      404);
     assert_error(&r, "item");
-    resp_free(&r);
+    t_web_free(&r);
     struct counts same = counts_of(shared->alice);
     assert_true(counts_equal(&before, &same));
 
@@ -1366,13 +1230,13 @@ test_journal(void **state)
     snprintf(path, sizeof path, "/api/v1/journal/%lld", id);
     char loc[96];
     snprintf(loc, sizeof loc, "Location: %s\r\n", path);
-    assert_true(hdr_has(&r, loc));
-    resp_free(&r);
+    assert_true(t_web_hdr_has(&r, loc));
+    t_web_free(&r);
     assert_int_equal(api(t, "POST", "/api/v1/journal",
                          "{\"body\":\"Unrelated note\",\"item\":null}", &r),
                      201);
     assert_true(json_is_null(json_object_get(r.json, "item")));
-    resp_free(&r);
+    t_web_free(&r);
 
     assert_int_equal(api(t, "GET", "/api/v1/journal?q=retro", NULL, &r),
                      200);
@@ -1380,21 +1244,21 @@ test_journal(void **state)
     assert_int_equal(json_array_size(entries), 1);
     assert_int_equal(json_integer_value(json_object_get(
                          json_array_get(entries, 0), "id")), id);
-    resp_free(&r);
+    t_web_free(&r);
     assert_int_equal(api(t, "GET", "/api/v1/journal", NULL, &r), 200);
     assert_int_equal(json_array_size(json_object_get(r.json, "entries")),
                      before.journal + 2);
-    resp_free(&r);
+    t_web_free(&r);
     char q[300] = "/api/v1/journal?q=";
     memset(q + strlen(q), 'a', 201);
     assert_int_equal(api(t, "GET", q, NULL, &r), 400);
     assert_error(&r, "q");
-    resp_free(&r);
+    t_web_free(&r);
 
     /* Read, changed, removed: only by her. */
     assert_int_equal(api(t, "GET", path, NULL, &r), 200);
     assert_int_equal(json_integer_value(json_object_get(r.json, "id")), id);
-    resp_free(&r);
+    t_web_free(&r);
     api_expect(shared->t_eve, "GET", path, NULL, 404);
     api_expect(shared->t_eve, "PUT", path, "{\"body\":\"mine now\"}", 404);
     api_expect(shared->t_eve, "DELETE", path, NULL, 404);
@@ -1402,7 +1266,7 @@ test_journal(void **state)
     api_expect(t, "PUT", path, "{\"body\":\"x\",\"item\":1}", 400);
     assert_int_equal(api(t, "PUT", path, "{\"body\":\"Edited\"}", &r), 200);
     assert_string_equal(jget_str(r.json, "body"), "Edited");
-    resp_free(&r);
+    t_web_free(&r);
     api_expect(t, "DELETE", path, NULL, 204);
     api_expect(t, "GET", path, NULL, 404);
     api_expect(t, "PUT", path, "{\"body\":\"gone\"}", 404);
@@ -1435,7 +1299,7 @@ gem_of(long long item)
 {
     struct gem_copy g;
     memset(&g, 0, sizeof g);
-    struct store *st = inst_store();
+    struct store *st = t_web_store(&shared->srv);
     assert_int_equal(store_scoring_item(st, item, (long long)time(NULL),
                                         gem_copy, &g), CUR_OK);
     store_close(st);
@@ -1446,7 +1310,7 @@ static void
 test_gems(void **state)
 {
     (void)state;
-    struct resp r;
+    struct t_resp r;
     char body[512];
     long long item = shared->item[1];
 
@@ -1455,7 +1319,7 @@ test_gems(void **state)
     assert_int_equal(api(shared->t_alice, "POST", "/api/v1/gems", body, &r),
                      403);
     assert_error(&r, NULL);
-    resp_free(&r);
+    t_web_free(&r);
     assert_false(gem_of(item).found);
 
     /* Refused fields. */
@@ -1486,7 +1350,7 @@ test_gems(void **state)
         assert_int_equal(api(shared->t_ed, "POST", "/api/v1/gems", body, &r),
                          400);
         assert_error(&r, bad[i].field);
-        resp_free(&r);
+        t_web_free(&r);
     }
     api_expect(shared->t_ed, "POST", "/api/v1/gems",
                "{\"item\":\"1\",\"note\":\"x\"}", 400);
@@ -1500,7 +1364,7 @@ test_gems(void **state)
     assert_int_equal(api(shared->t_ed, "POST", "/api/v1/gems",
                          "{\"item\":999999,\"note\":\"x\"}", &r), 404);
     assert_error(&r, "item");
-    resp_free(&r);
+    t_web_free(&r);
     assert_false(gem_of(item).found);
 
     /* An editor tags it; the answer says until when. */
@@ -1514,7 +1378,7 @@ test_gems(void **state)
                      item);
     long long exp = json_integer_value(json_object_get(r.json, "expires"));
     assert_true(exp >= now + 7 * 86400 && exp <= now + 7 * 86400 + 5);
-    resp_free(&r);
+    t_web_free(&r);
     struct gem_copy g = gem_of(item);
     assert_true(g.found);
     assert_string_equal(g.note, "Read this\nnow");
@@ -1527,7 +1391,7 @@ test_gems(void **state)
                      201);
     assert_int_equal(json_integer_value(json_object_get(r.json, "expires")),
                      0);
-    resp_free(&r);
+    t_web_free(&r);
     g = gem_of(item);
     assert_string_equal(g.note, "Again");
     assert_string_equal(g.audience, "Leadership");
@@ -1539,7 +1403,7 @@ static void
 test_hostile_json(void **state)
 {
     (void)state;
-    struct resp r;
+    struct t_resp r;
     const char *t = shared->t_alice;
     struct counts before = counts_of(shared->alice);
     char *deep = malloc(40000);
@@ -1550,7 +1414,7 @@ test_hostile_json(void **state)
     deep[10008] = '\0';
     assert_int_equal(api(t, "POST", "/api/v1/goals", deep, &r), 400);
     assert_error(&r, "body");
-    resp_free(&r);
+    t_web_free(&r);
     memset(deep, '[', 30000);
     memset(deep + 30000, ']', 9000);
     deep[39000] = '\0';
@@ -1560,12 +1424,12 @@ test_hostile_json(void **state)
                          "{\"name\":[[[[[[[[\"x\"]]]]]]]]}", &r), 400);
     assert_error(&r, "body");
     assert_non_null(strstr(jget_str(r.json, "error"), "nested more than 8"));
-    resp_free(&r);
+    t_web_free(&r);
     /* Brackets inside strings are text, not nesting. */
     assert_int_equal(api(t, "POST", "/api/v1/journal",
                          "{\"body\":\"[[[[[[[[[[{{{{{{{{{{\"}", &r), 201);
     long long jid = json_integer_value(json_object_get(r.json, "id"));
-    resp_free(&r);
+    t_web_free(&r);
     char path[64];
     snprintf(path, sizeof path, "/api/v1/journal/%lld", jid);
     api_expect(t, "DELETE", path, NULL, 204);
@@ -1616,28 +1480,28 @@ test_hostile_json(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t len = cases[i].len ? cases[i].len : strlen(cases[i].body);
-        CURL *c = client();
+        CURL *c = t_web_client(shared->srv.port);
         char auth[128];
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", t);
         const char *hs[] = { auth, NULL };
-        long st = http(c, "POST", "/api/v1/goals", cases[i].body, len,
-                       JSON_CT, hs, &r);
+        long st = t_web_http(c, "POST", "/api/v1/goals", cases[i].body, len,
+                             JSON_CT, hs, &r);
         curl_easy_cleanup(c);
         if (st != cases[i].status)
             fprintf(stderr, "case %zu -> %ld: %s\n", i, st, r.body.data);
         assert_int_equal(st, cases[i].status);
         assert_error(&r, cases[i].field ? cases[i].field : "body");
-        resp_free(&r);
+        t_web_free(&r);
     }
     /* A long unknown key is named, cut short. */
     char longkey[400];
     snprintf(longkey, sizeof longkey, "{\"name\":\"x\",\"%0300d\":1}", 0);
     assert_int_equal(api(t, "POST", "/api/v1/goals", longkey, &r), 400);
     assert_true(strlen(jget_str(r.json, "field")) <= 48);
-    resp_free(&r);
+    t_web_free(&r);
 
     /* Not JSON by its type: 415. */
-    CURL *c = client();
+    CURL *c = t_web_client(shared->srv.port);
     char auth[128];
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", t);
     const char *hs[] = { auth, NULL };
@@ -1646,19 +1510,20 @@ test_hostile_json(void **state)
         "application/jsonp", "multipart/form-data; boundary=x",
     };
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-        assert_int_equal(http(c, "POST", "/api/v1/goals",
-                              "{\"name\":\"x\"}", 12, types[i], hs, &r),
+        assert_int_equal(t_web_http(c, "POST", "/api/v1/goals",
+                                    "{\"name\":\"x\"}", 12, types[i], hs, &r),
                          415);
         assert_error(&r, NULL);
-        resp_free(&r);
+        t_web_free(&r);
     }
     /* With a charset parameter it is JSON. */
-    assert_int_equal(http(c, "POST", "/api/v1/goals",
-                          "{\"name\":\"Charset\"}", 18,
-                          "application/json; charset=utf-8", hs, &r), 201);
+    assert_int_equal(t_web_http(c, "POST", "/api/v1/goals",
+                                "{\"name\":\"Charset\"}", 18,
+                                "application/json; charset=utf-8", hs, &r),
+                     201);
     snprintf(path, sizeof path, "/api/v1/goals/%lld",
              json_integer_value(json_object_get(r.json, "id")));
-    resp_free(&r);
+    t_web_free(&r);
     curl_easy_cleanup(c);
     api_expect(t, "DELETE", path, NULL, 204);
 
@@ -1666,22 +1531,12 @@ test_hostile_json(void **state)
     assert_true(counts_equal(&before, &after));
 }
 
-static size_t
-zeros(char *out, size_t size, size_t n, void *user)
-{
-    size_t *left = user;
-    size_t k = size * n < *left ? size * n : *left;
-    memset(out, ' ', k);
-    *left -= k;
-    return k;
-}
-
 /* Bodies over the limit: 413 as JSON when the length is told. */
 static void
 test_too_large(void **state)
 {
     (void)state;
-    struct resp r;
+    struct t_resp r;
     size_t big = 2u << 20;
     char *body = malloc(big + 1);
     struct counts before = counts_of(shared->alice);
@@ -1689,49 +1544,27 @@ test_too_large(void **state)
     memset(body, ' ', big);
     memcpy(body, "{\"body\":\"x\"}", 12);
     body[big] = '\0';
-    CURL *c = client();
+    CURL *c = t_web_client(shared->srv.port);
     char auth[128];
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", shared->t_alice);
     const char *hs[] = { auth, NULL };
-    long st = http(c, "POST", "/api/v1/journal", body, big, JSON_CT, hs, &r);
+    long st = t_web_http(c, "POST", "/api/v1/journal", body, big, JSON_CT, hs,
+                         &r);
     /* The answer comes as soon as the length is known; a client still
      * sending may see the connection reset first on a slow build. */
     assert_true(st == 413 || st == 0);
     if (st == 413)
         assert_error(&r, NULL);
-    resp_free(&r);
+    t_web_free(&r);
     /* Chunked: counted as it arrives. */
-    size_t left = big;
-    char url[128];
-    struct curl_slist *h = curl_slist_append(NULL,
-                                             "Transfer-Encoding: chunked");
-    h = curl_slist_append(h, "Content-Type: application/json");
-    h = curl_slist_append(h, auth);
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/api/v1/journal",
-             shared->port);
-    buf_init(&r.body, 0);
-    buf_init(&r.hdr, 0);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
-    curl_easy_setopt(c, CURLOPT_READFUNCTION, zeros);
-    curl_easy_setopt(c, CURLOPT_READDATA, &left);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
-    long code = 0;
-    CURLcode cc = curl_easy_perform(c);
-    if (cc == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    const char *ch[] = { "Content-Type: application/json", auth, NULL };
+    CURLcode cc = t_web_chunked(c, "/api/v1/journal", big, ' ', ch, &r);
+    long code = r.status;
     assert_true(code == 413 || cc == CURLE_SEND_ERROR
                 || cc == CURLE_RECV_ERROR);
     if (code == 413)
         assert_non_null(strstr(r.body.data, "\"error\""));
-    buf_free(&r.body);
-    buf_free(&r.hdr);
-    curl_slist_free_all(h);
+    t_web_free(&r);
     curl_easy_cleanup(c);
     free(body);
     struct counts after = counts_of(shared->alice);
@@ -1763,36 +1596,20 @@ static void
 test_account_tokens(void **state)
 {
     (void)state;
-    struct resp r, p;
-    CURL *c = client();
+    struct t_resp r, p;
     char *form, csrf[64], token[STORE_API_TOKEN_LEN + 1];
+    const char *at;
 
     /* Sign in. */
-    assert_int_equal(http(c, "GET", "/login", NULL, 0, NULL, NULL, &p), 200);
-    const char *at = strstr(p.body.data, "name=\"csrf\" value=\"");
-    assert_non_null(at);
-    at += strlen("name=\"csrf\" value=\"");
-    assert_true(asprintf(&form, "csrf=%.*s&name=alice&password=%s",
-                         (int)strcspn(at, "\""), at,
-                         "correct+horse+battery") > 0);
-    resp_free(&p);
-    assert_int_equal(http(c, "POST", "/login", form, strlen(form),
-                          "application/x-www-form-urlencoded", NULL, &r),
-                     303);
-    resp_free(&r);
-    free(form);
+    CURL *c = t_web_signed_in(shared->srv.port, "alice");
 
     /* The section, with the seeded token listed by name. */
-    assert_int_equal(http(c, "GET", "/account", NULL, 0, NULL, NULL, &p),
-                     200);
+    assert_int_equal(t_web_get(c, "/account", &p), 200);
     assert_non_null(strstr(p.body.data, "<h2>API tokens</h2>"));
     assert_non_null(strstr(p.body.data, "alice&#39;s script"));
-    at = strstr(p.body.data, "name=\"csrf\" value=\"");
-    assert_non_null(at);
-    at += strlen("name=\"csrf\" value=\"");
-    snprintf(csrf, sizeof csrf, "%.*s", (int)strcspn(at, "\""), at);
+    assert_true(t_web_csrf_of(&p, csrf, sizeof csrf)[0] != '\0');
     assert_null(strstr(p.body.data, shared->t_alice));
-    resp_free(&p);
+    t_web_free(&p);
     struct counts before = counts_of(shared->alice);
 
     /* Bad names: the form again with the message, nothing made. */
@@ -1804,38 +1621,30 @@ test_account_tokens(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_true(asprintf(&form, "csrf=%s&act=create&%s", csrf, bad[i])
                     > 0);
-        assert_int_equal(http(c, "POST", "/account/tokens", form,
-                              strlen(form),
-                              "application/x-www-form-urlencoded", NULL,
-                              &r), 400);
+        assert_int_equal(t_web_post(c, "/account/tokens", form, &r), 400);
         assert_non_null(strstr(r.body.data, "token_name-error"));
         assert_null(strstr(r.body.data, "id=\"new-token\""));
-        resp_free(&r);
+        t_web_free(&r);
         free(form);
     }
     /* A control character is refused by the form parser itself. */
     assert_true(asprintf(&form, "csrf=%s&act=create&token_name=a%%01b",
                          csrf) > 0);
-    assert_int_equal(http(c, "POST", "/account/tokens", form, strlen(form),
-                          "application/x-www-form-urlencoded", NULL, &r),
-                     400);
-    resp_free(&r);
+    assert_int_equal(t_web_post(c, "/account/tokens", form, &r), 400);
+    t_web_free(&r);
     free(form);
     /* Without the CSRF token: 403. */
-    assert_int_equal(http(c, "POST", "/account/tokens",
-                          "act=create&token_name=x", 23,
-                          "application/x-www-form-urlencoded", NULL, &r),
+    assert_int_equal(t_web_post(c, "/account/tokens", "act=create&token_name=x",
+                                &r),
                      403);
-    resp_free(&r);
+    t_web_free(&r);
     struct counts same = counts_of(shared->alice);
     assert_true(counts_equal(&before, &same));
 
     /* Made: shown once. */
     assert_true(asprintf(&form, "csrf=%s&act=create&token_name=%s", csrf,
                          "My+%3Cphone%3E") > 0);
-    assert_int_equal(http(c, "POST", "/account/tokens", form, strlen(form),
-                          "application/x-www-form-urlencoded", NULL, &r),
-                     200);
+    assert_int_equal(t_web_post(c, "/account/tokens", form, &r), 200);
     free(form);
     at = strstr(r.body.data, "<code id=\"new-token\">");
     assert_non_null(at);
@@ -1844,18 +1653,18 @@ test_account_tokens(void **state)
     snprintf(token, sizeof token, "%.*s", STORE_API_TOKEN_LEN, at);
     assert_int_equal(strncmp(token, "cur_", 4), 0);
     assert_non_null(strstr(r.body.data, "My &lt;phone&gt;"));
-    assert_true(hdr_has(&r, "Cache-Control: no-store"));
-    resp_free(&r);
+    assert_true(t_web_hdr_has(&r, "Cache-Control: no-store"));
+    t_web_free(&r);
     struct counts n = counts_of(shared->alice);
     assert_int_equal(n.tokens, before.tokens + 1);
 
     /* It works, and is kept only as a hash. */
     assert_int_equal(api(token, "GET", "/api/v1/me", NULL, &r), 200);
     assert_string_equal(jget_str(r.json, "name"), "alice");
-    resp_free(&r);
+    t_web_free(&r);
     sqlite3 *db;
     sqlite3_stmt *s;
-    assert_int_equal(sqlite3_open_v2(shared->db, &db, SQLITE_OPEN_READONLY,
+    assert_int_equal(sqlite3_open_v2(shared->srv.db, &db, SQLITE_OPEN_READONLY,
                                      NULL), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(db, "SELECT token_hash, name,"
                                         " last_used FROM api_tokens"
@@ -1879,12 +1688,11 @@ test_account_tokens(void **state)
     sqlite3_close(db);
     assert_int_equal(rows, n.tokens);
     assert_true(mine);
-    assert_false(db_holds(shared->db, token + 4));
-    assert_false(db_holds(shared->db, shared->t_alice + 4));
+    assert_false(db_holds(shared->srv.db, token + 4));
+    assert_false(db_holds(shared->srv.db, shared->t_alice + 4));
 
     /* Not shown again; listed with its last use. */
-    assert_int_equal(http(c, "GET", "/account", NULL, 0, NULL, NULL, &p),
-                     200);
+    assert_int_equal(t_web_get(c, "/account", &p), 200);
     assert_null(strstr(p.body.data, token));
     assert_null(strstr(p.body.data, "id=\"new-token\""));
     assert_non_null(strstr(p.body.data, "My &lt;phone&gt;"));
@@ -1892,10 +1700,10 @@ test_account_tokens(void **state)
     at = strstr(p.body.data, "name=\"id\" value=\"");
     assert_non_null(at);
     long long tid = atoll(at + strlen("name=\"id\" value=\""));
-    resp_free(&p);
+    t_web_free(&p);
 
     /* Another user's token cannot be revoked from here. */
-    struct store *st = inst_store();
+    struct store *st = t_web_store(&shared->srv);
     char other[STORE_API_TOKEN_LEN + 1];
     long long other_id;
     assert_int_equal(store_api_token_create(st, shared->eve, "eve 2",
@@ -1904,38 +1712,33 @@ test_account_tokens(void **state)
     store_close(st);
     assert_true(asprintf(&form, "csrf=%s&act=revoke&id=%lld", csrf,
                          other_id) > 0);
-    assert_int_equal(http(c, "POST", "/account/tokens", form, strlen(form),
-                          "application/x-www-form-urlencoded", NULL, &r),
-                     404);
-    resp_free(&r);
+    assert_int_equal(t_web_post(c, "/account/tokens", form, &r), 404);
+    t_web_free(&r);
     free(form);
     api_expect(other, "GET", "/api/v1/me", NULL, 200);
 
     /* Revoked: 401 at once. */
     assert_true(asprintf(&form, "csrf=%s&act=revoke&id=%lld", csrf, tid)
                 > 0);
-    assert_int_equal(http(c, "POST", "/account/tokens", form, strlen(form),
-                          "application/x-www-form-urlencoded", NULL, &r),
-                     303);
-    assert_true(hdr_has(&r, "Location: /account?done=token-revoked"));
-    resp_free(&r);
+    assert_int_equal(t_web_post(c, "/account/tokens", form, &r), 303);
+    assert_true(t_web_hdr_has(&r, "Location: /account?done=token-revoked"));
+    t_web_free(&r);
     free(form);
     assert_int_equal(api(token, "GET", "/api/v1/me", NULL, &r), 401);
     assert_error(&r, NULL);
-    assert_true(hdr_has(&r, "error=\"invalid_token\""));
-    resp_free(&r);
+    assert_true(t_web_hdr_has(&r, "error=\"invalid_token\""));
+    t_web_free(&r);
     api_expect(token, "POST", "/api/v1/goals", "{\"name\":\"after\"}", 401);
     n = counts_of(shared->alice);
     assert_int_equal(n.tokens, before.tokens);
     assert_int_equal(n.goals, before.goals);
-    assert_int_equal(http(c, "GET", "/account?done=token-revoked", NULL, 0,
-                          NULL, NULL, &p), 200);
+    assert_int_equal(t_web_get(c, "/account?done=token-revoked", &p), 200);
     assert_non_null(strstr(p.body.data, "Token revoked."));
     assert_null(strstr(p.body.data, "My &lt;phone&gt;"));
-    resp_free(&p);
+    t_web_free(&p);
 
     /* The cap: 20 a user, then the form says so. */
-    st = inst_store();
+    st = t_web_store(&shared->srv);
     for (int i = n.tokens; i < STORE_API_TOKENS_MAX; i++)
         assert_int_equal(store_api_token_create(st, shared->alice, "filler",
                                                 (long long)time(NULL), other,
@@ -1943,11 +1746,9 @@ test_account_tokens(void **state)
     store_close(st);
     assert_true(asprintf(&form, "csrf=%s&act=create&token_name=one+more",
                          csrf) > 0);
-    assert_int_equal(http(c, "POST", "/account/tokens", form, strlen(form),
-                          "application/x-www-form-urlencoded", NULL, &r),
-                     400);
+    assert_int_equal(t_web_post(c, "/account/tokens", form, &r), 400);
     assert_non_null(strstr(r.body.data, "revoke one first"));
-    resp_free(&r);
+    t_web_free(&r);
     free(form);
     curl_easy_cleanup(c);
 }
@@ -1962,7 +1763,7 @@ test_role_change_and_delete(void **state)
     long long uid;
     char tok[STORE_API_TOKEN_LEN + 1], body[128];
 
-    st = inst_store();
+    st = t_web_store(&shared->srv);
     assert_int_equal(store_user_add(st, "temp", "temp@example.org", &uid),
                      CUR_OK);
     assert_int_equal(store_api_token_create(st, uid, "t",
@@ -1972,15 +1773,15 @@ test_role_change_and_delete(void **state)
     snprintf(body, sizeof body, "{\"item\":%lld,\"note\":\"x\"}",
              shared->item[3]);
     api_expect(tok, "POST", "/api/v1/gems", body, 403);
-    st = inst_store();
+    st = t_web_store(&shared->srv);
     assert_int_equal(store_user_set_role(st, uid, "editor"), CUR_OK);
     store_close(st);
     api_expect(tok, "POST", "/api/v1/gems", body, 201);
-    st = inst_store();
+    st = t_web_store(&shared->srv);
     assert_int_equal(store_user_set_role(st, uid, "subscriber"), CUR_OK);
     store_close(st);
     api_expect(tok, "POST", "/api/v1/gems", body, 403);
-    st = inst_store();
+    st = t_web_store(&shared->srv);
     assert_int_equal(store_user_delete(st, uid), CUR_OK);
     store_close(st);
     api_expect(tok, "GET", "/api/v1/me", NULL, 401);

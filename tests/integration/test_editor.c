@@ -24,7 +24,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
 #include "config.h"
 #include "err.h"
 #include "feed.h"
@@ -34,15 +33,13 @@
 #include "server.h"
 #include "store.h"
 #include "support.h"
+#include "webclient.h"
 
-#define PW "correct horse battery"
 #define DAY 86400LL
 #define N_BULK 60               /* items in the third feed, for paging */
 
 struct inst {
-    char *dir, *db;
-    struct web *web;
-    unsigned port;
+    struct t_web srv;
     long long alice, eve, sam, ed, ed2, ad, team;
     long long feed1, feed2, feed3;
     long long coaching, feedback, onboarding, mentoring, budget;
@@ -51,161 +48,7 @@ struct inst {
 
 static struct inst *in;
 
-struct resp {
-    long status;
-    struct buf body, hdr;
-};
-
 /* ---- HTTP. ---- */
-
-static size_t
-collect(char *data, size_t size, size_t n, void *user)
-{
-    return buf_append(user, data, size * n) == CUR_OK ? size * n : 0;
-}
-
-static void
-resp_free(struct resp *r)
-{
-    buf_free(&r->body);
-    buf_free(&r->hdr);
-}
-
-static CURL *
-client(void)
-{
-    CURL *c = curl_easy_init();
-    curl_easy_setopt(c, CURLOPT_COOKIEFILE, "");
-    curl_easy_setopt(c, CURLOPT_PROXY, "");
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    return c;
-}
-
-/* One request; body NULL for GET. */
-static long
-http(CURL *c, const char *path, const char *body, struct resp *out)
-{
-    char *url;
-    struct curl_slist *h = NULL;
-
-    assert_true(asprintf(&url, "http://127.0.0.1:%u%s", in->port, path)
-                > 0);
-    buf_init(&out->body, 0);
-    buf_init(&out->hdr, 0);
-    buf_puts(&out->body, "");
-    buf_puts(&out->hdr, "");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->hdr);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    if (body != NULL) {
-        curl_easy_setopt(c, CURLOPT_POST, 1L);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-                         (curl_off_t)strlen(body));
-        h = curl_slist_append(h, "Content-Type: "
-                              "application/x-www-form-urlencoded");
-    } else {
-        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-    }
-    h = curl_slist_append(h, "Expect:");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    out->status = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-    curl_slist_free_all(h);
-    free(url);
-    return out->status;
-}
-
-static long
-get(CURL *c, const char *path, struct resp *out)
-{
-    return http(c, path, NULL, out);
-}
-
-/* GET a path and forget the answer but its status. */
-static long
-status_of(CURL *c, const char *path)
-{
-    struct resp r;
-    long st = get(c, path, &r);
-    resp_free(&r);
-    return st;
-}
-
-static int
-has(const struct resp *r, const char *needle)
-{
-    return r->body.data && strstr(r->body.data, needle) != NULL;
-}
-
-static int
-hdr_has(const struct resp *r, const char *needle)
-{
-    return r->hdr.data && strcasestr(r->hdr.data, needle) != NULL;
-}
-
-static const char *
-csrf_of(const struct resp *r)
-{
-    static char tok[64];
-    const char *p = r->body.data ? strstr(r->body.data, "name=\"csrf\" "
-                                          "value=\"") : NULL;
-    tok[0] = '\0';
-    if (p != NULL) {
-        p += strlen("name=\"csrf\" value=\"");
-        size_t n = strcspn(p, "\"");
-        if (n < sizeof tok)
-            snprintf(tok, sizeof tok, "%.*s", (int)n, p);
-    }
-    return tok;
-}
-
-/* GET 'page' for its CSRF token, then POST the NULL-ended pairs to
- * 'action' with it. */
-static long
-submit(CURL *c, const char *page, const char *action, struct resp *out,
-       ...)
-{
-    struct resp p;
-    struct buf b;
-    va_list ap;
-    const char *k;
-
-    get(c, page, &p);
-    buf_init(&b, 0);
-    char *tok = curl_easy_escape(c, csrf_of(&p), 0);
-    buf_printf(&b, "csrf=%s", tok);
-    curl_free(tok);
-    resp_free(&p);
-    va_start(ap, out);
-    while ((k = va_arg(ap, const char *)) != NULL) {
-        const char *v = va_arg(ap, const char *);
-        char *ek = curl_easy_escape(c, k, 0), *ev = curl_easy_escape(c, v, 0);
-        buf_printf(&b, "&%s=%s", ek, ev);
-        curl_free(ek);
-        curl_free(ev);
-    }
-    va_end(ap);
-    long st = http(c, action, b.data, out);
-    buf_free(&b);
-    return st;
-}
-
-static CURL *
-signed_in(const char *name)
-{
-    CURL *c = client();
-    struct resp r;
-    assert_int_equal(submit(c, "/login", "/login", &r, "name", name,
-                            "password", PW, (char *)NULL), 303);
-    resp_free(&r);
-    return c;
-}
 
 /* A path with one query argument percent-encoded. */
 static char *
@@ -269,18 +112,6 @@ seed_feed(struct store *st, const char *url, const char *title,
     }
 }
 
-static long long
-seed_user(struct store *st, const char *name, const char *role)
-{
-    long long id;
-    char email[128];
-    snprintf(email, sizeof email, "%s@example.org", name);
-    assert_int_equal(store_user_add(st, name, email, &id), CUR_OK);
-    assert_int_equal(store_user_set_role(st, id, role), CUR_OK);
-    assert_int_equal(store_user_set_password(st, id, PW), CUR_OK);
-    return id;
-}
-
 static void
 seed(void)
 {
@@ -298,13 +129,13 @@ seed(void)
     char titles[N_BULK][48];
     long long ids[N_BULK];
 
-    assert_int_equal(store_open(in->db, &st), CUR_OK);
-    in->alice = seed_user(st, "alice", "subscriber");
-    in->eve = seed_user(st, "eve", "subscriber");
-    in->sam = seed_user(st, "sam", "subscriber");
-    in->ed = seed_user(st, "ed", "editor");
-    in->ed2 = seed_user(st, "ed2", "editor");
-    in->ad = seed_user(st, "ad", "admin");
+    st = t_web_store(&in->srv);
+    in->alice = t_web_user(st, "alice", "subscriber", T_WEB_PW);
+    in->eve = t_web_user(st, "eve", "subscriber", T_WEB_PW);
+    in->sam = t_web_user(st, "sam", "subscriber", T_WEB_PW);
+    in->ed = t_web_user(st, "ed", "editor", T_WEB_PW);
+    in->ed2 = t_web_user(st, "ed2", "editor", T_WEB_PW);
+    in->ad = t_web_user(st, "ad", "admin", T_WEB_PW);
     seed_feed(st, "https://a.example/feed", "Alpha", one, 3, &in->feed1,
               ids);
     in->coaching = ids[0];
@@ -342,16 +173,9 @@ group_setup(void **state)
     in = calloc(1, sizeof *in);
     assert_non_null(in);
     in->now = (long long)time(NULL);
-    in->dir = t_mkdtemp();
-    assert_non_null(in->dir);
-    assert_true(asprintf(&in->db, "%s/curator.db", in->dir) > 0);
+    t_web_init(&in->srv);
     seed();
-    struct web_cfg wc = {
-        .address = "127.0.0.1", .port = 0, .threads = 2,
-        .page_items = 50, .store_path = in->db, .allow_private = 1,
-    };
-    assert_int_equal(web_start(&wc, &in->web), CUR_OK);
-    in->port = web_port(in->web);
+    t_web_start(&in->srv, NULL);
     return 0;
 }
 
@@ -359,20 +183,9 @@ static int
 group_teardown(void **state)
 {
     (void)state;
-    web_stop(in->web);
-    t_rmtree(in->dir);
-    free(in->dir);
-    free(in->db);
+    t_web_stop(&in->srv);
     free(in);
     return 0;
-}
-
-static struct store *
-open_store(void)
-{
-    struct store *st;
-    assert_int_equal(store_open(in->db, &st), CUR_OK);
-    return st;
 }
 
 /* ---- Roles. ---- */
@@ -385,46 +198,50 @@ test_routes(void **state)
         "/editor", "/editor?q=coaching", "/editor/reach",
         "/editor/collections", "/gems",
     };
-    CURL *anon = client(), *alice = signed_in("alice");
-    CURL *ed = signed_in("ed"), *ad = signed_in("ad");
-    struct resp r;
+    CURL *anon = t_web_client(in->srv.port);
+    CURL *alice = t_web_signed_in(in->srv.port, "alice");
+    CURL *ed = t_web_signed_in(in->srv.port, "ed");
+    CURL *ad = t_web_signed_in(in->srv.port, "ad");
+    struct t_resp r;
 
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
-        assert_int_equal(get(anon, paths[i], &r), 303);
-        assert_true(hdr_has(&r, "Location: /login?next=/"));
-        resp_free(&r);
-        assert_int_equal(get(alice, paths[i], &r), 403);
-        assert_false(has(&r, "Coaching tips"));
-        resp_free(&r);
-        assert_int_equal(status_of(ed, paths[i]), 200);
-        assert_int_equal(status_of(ad, paths[i]), 200);
+        assert_int_equal(t_web_get(anon, paths[i], &r), 303);
+        assert_true(t_web_hdr_has(&r, "Location: /login?next=/"));
+        t_web_free(&r);
+        assert_int_equal(t_web_get(alice, paths[i], &r), 403);
+        assert_false(t_web_has(&r, "Coaching tips"));
+        t_web_free(&r);
+        assert_int_equal(t_web_status(ed, paths[i]), 200);
+        assert_int_equal(t_web_status(ad, paths[i]), 200);
     }
     /* Posts: anonymous, without a token, and as a subscriber with one. */
     static const char *const posts[] = { "/editor/collections", "/gems" };
     for (size_t i = 0; i < sizeof posts / sizeof *posts; i++) {
-        assert_int_equal(http(anon, posts[i], "act=create&name=x", &r), 403);
-        resp_free(&r);
-        assert_int_equal(http(ed, posts[i], "act=create&name=x", &r), 403);
-        resp_free(&r);
-        assert_int_equal(submit(alice, "/today", posts[i], &r, "act",
-                                "create", "name", "x", "item",
-                                num(in->coaching), "note", "x",
-                                (char *)NULL), 403);
-        resp_free(&r);
+        assert_int_equal(t_web_post(anon, posts[i], "act=create&name=x", &r),
+                         403);
+        t_web_free(&r);
+        assert_int_equal(t_web_post(ed, posts[i], "act=create&name=x", &r),
+                         403);
+        t_web_free(&r);
+        assert_int_equal(t_web_submit(alice, "/today", posts[i], &r, "act",
+                                      "create", "name", "x", "item",
+                                      num(in->coaching), "note", "x",
+                                      (char *)NULL), 403);
+        t_web_free(&r);
     }
     /* The editors' pages read but never take GET-only paths by POST. */
-    assert_int_equal(submit(ed, "/editor", "/editor", &r, "q", "x",
-                            (char *)NULL), 405);
-    resp_free(&r);
-    struct store *st = open_store();
+    assert_int_equal(t_web_submit(ed, "/editor", "/editor", &r, "q", "x",
+                                  (char *)NULL), 405);
+    t_web_free(&r);
+    struct store *st = t_web_store(&in->srv);
     assert_int_equal(store_collection_find(st, "x", &(long long){ 0 }),
                      CUR_ENOTFOUND);
     store_close(st);
     /* The nav links the editors' pages to each other. */
-    assert_int_equal(get(ed, "/editor/reach", &r), 200);
-    assert_true(has(&r, "href=\"/editor/collections\""));
-    assert_true(has(&r, "href=\"/editor\""));
-    resp_free(&r);
+    assert_int_equal(t_web_get(ed, "/editor/reach", &r), 200);
+    assert_true(t_web_has(&r, "href=\"/editor/collections\""));
+    assert_true(t_web_has(&r, "href=\"/editor\""));
+    t_web_free(&r);
     curl_easy_cleanup(anon);
     curl_easy_cleanup(alice);
     curl_easy_cleanup(ed);
@@ -434,12 +251,12 @@ test_routes(void **state)
 /* ---- Recent. ---- */
 
 static void
-recent(CURL *c, const char *query, long want, struct resp *r)
+recent(CURL *c, const char *query, long want, struct t_resp *r)
 {
     char *path;
     assert_true(asprintf(&path, "/editor%s%s", query[0] ? "?" : "", query)
                 > 0);
-    long got = get(c, path, r);
+    long got = t_web_get(c, path, r);
     if (got != want)
         fail_msg("GET %s: %ld, want %ld", path, got, want);
     free(path);
@@ -458,8 +275,8 @@ static void
 test_recent(void **state)
 {
     (void)state;
-    CURL *ed = signed_in("ed");
-    struct resp r;
+    CURL *ed = t_web_signed_in(in->srv.port, "ed");
+    struct t_resp r;
     char q[256], d1[16], d2[16];
 
     /* Everything, newest first: the newest item leads. */
@@ -470,81 +287,81 @@ test_recent(void **state)
     assert_non_null(m);
     assert_non_null(co);
     assert_true(m < co);
-    assert_true(has(&r, "Beta &lt;News&gt;"));
-    assert_false(has(&r, "<you>"));
+    assert_true(t_web_has(&r, "Beta &lt;News&gt;"));
+    assert_false(t_web_has(&r, "<you>"));
     snprintf(q, sizeof q, "href=\"/gems?item=%lld\"", in->coaching);
-    assert_true(has(&r, q));
+    assert_true(t_web_has(&r, q));
     /* 65 items: a next page. */
-    assert_true(has(&r, "rel=\"next\""));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "rel=\"next\""));
+    t_web_free(&r);
     recent(ed, "page=2", 200, &r);
-    assert_true(has(&r, "Cluster note"));
-    assert_true(has(&r, "rel=\"prev\""));
-    assert_false(has(&r, "rel=\"next\""));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "Cluster note"));
+    assert_true(t_web_has(&r, "rel=\"prev\""));
+    assert_false(t_web_has(&r, "rel=\"next\""));
+    t_web_free(&r);
 
     /* Words in the title, prefixes, phrases, exclusions. */
     recent(ed, "q=coaching", 200, &r);
-    assert_true(has(&r, "Coaching tips"));
-    assert_false(has(&r, "Mentoring"));
-    assert_false(has(&r, "Feedback that lands"));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "Coaching tips"));
+    assert_false(t_web_has(&r, "Mentoring"));
+    assert_false(t_web_has(&r, "Feedback that lands"));
+    t_web_free(&r);
     recent(ed, "q=COACH%2A", 200, &r);
-    assert_true(has(&r, "Coaching tips"));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "Coaching tips"));
+    t_web_free(&r);
     recent(ed, "q=%22ninety+days%22", 200, &r);
-    assert_true(has(&r, "Onboarding in ninety days"));
-    assert_false(has(&r, "Coaching tips"));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "Onboarding in ninety days"));
+    assert_false(t_web_has(&r, "Coaching tips"));
+    t_web_free(&r);
     recent(ed, "q=%22days+ninety%22", 200, &r);
-    assert_true(has(&r, "Nothing matches"));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "Nothing matches"));
+    t_web_free(&r);
     recent(ed, "q=subject+-coaching", 200, &r);
-    assert_false(has(&r, "Coaching tips"));
-    assert_true(has(&r, "Feedback that lands"));
-    resp_free(&r);
+    assert_false(t_web_has(&r, "Coaching tips"));
+    assert_true(t_web_has(&r, "Feedback that lands"));
+    t_web_free(&r);
 
     /* Feed, tag (a category, any case; or a gem's tag) and dates. */
     snprintf(q, sizeof q, "feed=%lld", in->feed2);
     recent(ed, q, 200, &r);
-    assert_true(has(&r, "Mentoring"));
-    assert_true(has(&r, "Quarterly budget"));
-    assert_false(has(&r, "Coaching tips"));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "Mentoring"));
+    assert_true(t_web_has(&r, "Quarterly budget"));
+    assert_false(t_web_has(&r, "Coaching tips"));
+    t_web_free(&r);
     snprintf(q, sizeof q, "q=coaching&feed=%lld", in->feed2);
     recent(ed, q, 200, &r);
-    assert_true(has(&r, "Nothing matches"));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "Nothing matches"));
+    t_web_free(&r);
     recent(ed, "tag=LEADERSHIP", 200, &r);
-    assert_true(has(&r, "Coaching tips"));
-    assert_false(has(&r, "Feedback that lands"));
-    resp_free(&r);
-    struct store *st = open_store();
+    assert_true(t_web_has(&r, "Coaching tips"));
+    assert_false(t_web_has(&r, "Feedback that lands"));
+    t_web_free(&r);
+    struct store *st = t_web_store(&in->srv);
     assert_int_equal(store_gem_put(st, in->budget, in->ed, "Numbers",
                                    "budgeting,finance-101", "", 0), CUR_OK);
     store_close(st);
     recent(ed, "tag=Budgeting", 200, &r);
-    assert_true(has(&r, "Quarterly budget"));
-    assert_true(has(&r, "<strong>gem</strong>"));
-    assert_false(has(&r, "Coaching tips"));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "Quarterly budget"));
+    assert_true(t_web_has(&r, "<strong>gem</strong>"));
+    assert_false(t_web_has(&r, "Coaching tips"));
+    t_web_free(&r);
     recent(ed, "tag=budget", 200, &r);
-    assert_true(has(&r, "Nothing matches"));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "Nothing matches"));
+    t_web_free(&r);
     day(in->now - 12 * DAY, d1, sizeof d1);
     day(in->now - 8 * DAY, d2, sizeof d2);
     snprintf(q, sizeof q, "from=%s&to=%s", d1, d2);
     recent(ed, q, 200, &r);
-    assert_true(has(&r, "Onboarding in ninety days"));
-    assert_false(has(&r, "Coaching tips"));
-    assert_false(has(&r, "Cluster note"));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "Onboarding in ninety days"));
+    assert_false(t_web_has(&r, "Coaching tips"));
+    assert_false(t_web_has(&r, "Cluster note"));
+    t_web_free(&r);
     /* The last day counts whole. */
     day(in->now - 10 * DAY, d1, sizeof d1);
     snprintf(q, sizeof q, "from=%s&to=%s", d1, d1);
     recent(ed, q, 200, &r);
-    assert_true(has(&r, "Onboarding in ninety days"));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "Onboarding in ninety days"));
+    t_web_free(&r);
     curl_easy_cleanup(ed);
 }
 
@@ -552,7 +369,7 @@ static void
 test_recent_hostile(void **state)
 {
     (void)state;
-    CURL *ed = signed_in("ed");
+    CURL *ed = t_web_signed_in(in->srv.port, "ed");
     static const char *const hostile[] = {
         "\"", "\"\"", "AND OR", "OR", "NOT", "*", "**", "NEAR(", "NEAR(a b",
         "a NEAR/2 b", "title:coaching", "{title}: x", "^coaching", "a + b",
@@ -560,38 +377,39 @@ test_recent_hostile(void **state)
         "'; DROP TABLE items;--", "\\", "%", "_", "a\"b\"c", "x -y -z",
         "caf\xc3\xa9", "\xe2\x80\x94", "\xf0\x9f\x98\x80*",
     };
-    struct resp r;
+    struct t_resp r;
     char *path;
 
     for (size_t i = 0; i < sizeof hostile / sizeof *hostile; i++) {
         path = with_arg(ed, "/editor", "q", hostile[i]);
-        long st = get(ed, path, &r);
-        if (st != 200 && !(st == 400 && has(&r, "id=\"q-error\"")))
+        long st = t_web_get(ed, path, &r);
+        if (st != 200 && !(st == 400 && t_web_has(&r, "id=\"q-error\"")))
             fail_msg("q=%s: %ld", hostile[i], st);
-        resp_free(&r);
+        t_web_free(&r);
         free(path);
     }
     /* Only exclusions, or nothing searchable: 400 with the reason. */
     recent(ed, "q=-coaching", 400, &r);
-    assert_true(has(&r, "not only what to leave out"));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "not only what to leave out"));
+    t_web_free(&r);
     recent(ed, "q=%2A%22%28", 400, &r);
-    assert_true(has(&r, "Nothing to search for"));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "Nothing to search for"));
+    t_web_free(&r);
     /* Long (ten times the limit): 400, and not shown back. */
     char *long_q = malloc(10001);
     assert_non_null(long_q);
     memset(long_q, 'a', 2000);
     long_q[2000] = '\0';
     path = with_arg(ed, "/editor", "q", long_q);
-    assert_int_equal(get(ed, path, &r), 400);
-    assert_true(has(&r, "at most 200 bytes"));
-    assert_false(has(&r, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
-    resp_free(&r);
+    assert_int_equal(t_web_get(ed, path, &r), 400);
+    assert_true(t_web_has(&r, "at most 200 bytes"));
+    assert_false(t_web_has(&r,
+                           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+    t_web_free(&r);
     free(path);
     /* 199 bytes of many words: 16 are kept, 200 answered. */
     memset(long_q, 0, 10001);
@@ -599,17 +417,17 @@ test_recent_hostile(void **state)
         strcat(long_q, "ab ");
     long_q[199] = '\0';
     path = with_arg(ed, "/editor", "q", long_q);
-    assert_int_equal(status_of(ed, path), 200);
+    assert_int_equal(t_web_status(ed, path), 200);
     free(path);
     free(long_q);
     /* Bytes that are not UTF-8, and controls. */
     recent(ed, "q=%FF%FE", 400, &r);
-    assert_true(has(&r, "id=\"q-error\""));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "id=\"q-error\""));
+    t_web_free(&r);
     recent(ed, "q=a%01b", 400, &r);
-    resp_free(&r);
+    t_web_free(&r);
     recent(ed, "tag=%FF", 400, &r);
-    resp_free(&r);
+    t_web_free(&r);
 
     /* Bad filters: the reason beside the field. */
     static const struct {
@@ -627,21 +445,21 @@ test_recent_hostile(void **state)
         recent(ed, bad[i].query, 400, &r);
         char id[40];
         snprintf(id, sizeof id, "id=\"%s\"", bad[i].field);
-        if (!has(&r, id))
+        if (!t_web_has(&r, id))
             fail_msg("%s: no %s", bad[i].query, id);
-        assert_false(has(&r, "Coaching tips"));
-        resp_free(&r);
+        assert_false(t_web_has(&r, "Coaching tips"));
+        t_web_free(&r);
     }
     static const char *const pages[] = { "page=0", "page=abc", "page=1001",
                                          "page=-2", "page=99999999999999" };
     for (size_t i = 0; i < sizeof pages / sizeof *pages; i++) {
         recent(ed, pages[i], 400, &r);
-        resp_free(&r);
+        t_web_free(&r);
     }
     /* A page far past the end is just empty. */
     recent(ed, "page=1000", 200, &r);
-    assert_true(has(&r, "Nothing matches"));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "Nothing matches"));
+    t_web_free(&r);
     curl_easy_cleanup(ed);
 }
 
@@ -671,7 +489,7 @@ static struct gem_seen
 gem_of(long long item)
 {
     struct gem_seen s = { 0 };
-    struct store *st = open_store();
+    struct store *st = t_web_store(&in->srv);
     int rc = store_gem_get(st, item, gem_cb, &s);
     assert_true(rc == CUR_OK || rc == CUR_ENOTFOUND);
     store_close(st);
@@ -696,21 +514,21 @@ static void
 test_gem_tagging(void **state)
 {
     (void)state;
-    CURL *ed = signed_in("ed");
-    struct resp r;
+    CURL *ed = t_web_signed_in(in->srv.port, "ed");
+    struct t_resp r;
     char page[64], *long_tag;
     char item[32];
     snprintf(item, sizeof item, "%lld", in->coaching);
 
     snprintf(page, sizeof page, "/gems?item=%lld", in->coaching);
-    assert_int_equal(get(ed, page, &r), 200);
-    assert_true(has(&r, "Coaching tips for new leads"));
-    assert_false(has(&r, "Feedback that lands"));
-    assert_true(has(&r, "name=\"tags\""));
-    assert_true(has(&r, "team:NAME"));
-    resp_free(&r);
-    assert_int_equal(status_of(ed, "/gems?item=999999"), 404);
-    assert_int_equal(status_of(ed, "/gems?item=abc"), 404);
+    assert_int_equal(t_web_get(ed, page, &r), 200);
+    assert_true(t_web_has(&r, "Coaching tips for new leads"));
+    assert_false(t_web_has(&r, "Feedback that lands"));
+    assert_true(t_web_has(&r, "name=\"tags\""));
+    assert_true(t_web_has(&r, "team:NAME"));
+    t_web_free(&r);
+    assert_int_equal(t_web_status(ed, "/gems?item=999999"), 404);
+    assert_int_equal(t_web_status(ed, "/gems?item=abc"), 404);
 
     /* Bad fields: the form back with the reason, nothing stored. */
     long_tag = calloc(1, 80);
@@ -740,37 +558,37 @@ test_gem_tagging(void **state)
         const char *aud = strcmp(bad[i].field, "audience") == 0 ? v : "";
         const char *days = strcmp(bad[i].field, "days") == 0 ? v : "7";
         char id[48];
-        assert_int_equal(submit(ed, page, "/gems", &r, "item", item, "note",
-                                note, "tags", tags, "audience", aud, "days",
-                                days, (char *)NULL), 400);
+        assert_int_equal(t_web_submit(ed, page, "/gems", &r, "item", item,
+                                      "note", note, "tags", tags, "audience",
+                                      aud, "days", days, (char *)NULL), 400);
         snprintf(id, sizeof id, "id=\"%s-%s-error\"", bad[i].error, item);
-        if (!has(&r, id) || !has(&r, bad[i].text))
+        if (!t_web_has(&r, id) || !t_web_has(&r, bad[i].text))
             fail_msg("%s=%s: no %s / %s", bad[i].field, v, id,
                      bad[i].text);
-        resp_free(&r);
+        t_web_free(&r);
         assert_int_equal(gem_of(in->coaching).found, 0);
     }
     free(long_tag);
-    assert_int_equal(submit(ed, page, "/gems", &r, "item", "999999", "note",
-                            "x", (char *)NULL), 404);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(ed, page, "/gems", &r, "item", "999999",
+                                  "note", "x", (char *)NULL), 404);
+    t_web_free(&r);
     /* Typed values come back escaped. */
-    assert_int_equal(submit(ed, page, "/gems", &r, "item", item, "note",
-                            "<script>x</script>", "tags", "a", "audience",
-                            "team:<b>", "days", "1", (char *)NULL), 400);
-    assert_true(has(&r, "&lt;script&gt;x&lt;/script&gt;"));
-    assert_false(has(&r, "<script>x"));
-    assert_false(has(&r, "<b>"));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(ed, page, "/gems", &r, "item", item, "note",
+                                  "<script>x</script>", "tags", "a", "audience",
+                                  "team:<b>", "days", "1", (char *)NULL), 400);
+    assert_true(t_web_has(&r, "&lt;script&gt;x&lt;/script&gt;"));
+    assert_false(t_web_has(&r, "<script>x"));
+    assert_false(t_web_has(&r, "<b>"));
+    t_web_free(&r);
 
     /* A good one: tags lowercased, the team checked, expiry in days. */
-    assert_int_equal(submit(ed, page, "/gems", &r, "item", item, "note",
-                            "Every new lead should read it", "tags",
-                            " Coaching , One-on-Ones,,", "audience",
-                            "Leadership, TEAM: platform", "days", "7",
-                            (char *)NULL), 303);
-    assert_true(hdr_has(&r, "Location: /gems?done=gem"));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(ed, page, "/gems", &r, "item", item, "note",
+                                  "Every new lead should read it", "tags",
+                                  " Coaching , One-on-Ones,,", "audience",
+                                  "Leadership, TEAM: platform", "days", "7",
+                                  (char *)NULL), 303);
+    assert_true(t_web_hdr_has(&r, "Location: /gems?done=gem"));
+    t_web_free(&r);
     struct gem_seen g = gem_of(in->coaching);
     assert_int_equal(g.found, 1);
     assert_string_equal(g.note, "Every new lead should read it");
@@ -780,14 +598,14 @@ test_gem_tagging(void **state)
     assert_true(g.expires >= now + 7 * DAY - 60
                 && g.expires <= now + 7 * DAY + 60);
     /* The form shows it back for editing. */
-    assert_int_equal(get(ed, page, &r), 200);
-    assert_true(has(&r, "Every new lead should read it"));
-    assert_true(has(&r, "value=\"coaching,one-on-ones\""));
-    assert_true(has(&r, "value=\"7\""));
-    resp_free(&r);
+    assert_int_equal(t_web_get(ed, page, &r), 200);
+    assert_true(t_web_has(&r, "Every new lead should read it"));
+    assert_true(t_web_has(&r, "value=\"coaching,one-on-ones\""));
+    assert_true(t_web_has(&r, "value=\"7\""));
+    t_web_free(&r);
 
     /* It reaches the team member with the interest, not the other. */
-    struct store *st = open_store();
+    struct store *st = t_web_store(&in->srv);
     struct config_filter cf = { .name = "gems", .weight = 1.0 };
     struct scorer *sc;
     struct scorer_stats stats = { 0 };
@@ -810,10 +628,10 @@ test_gem_tagging(void **state)
     store_close(st);
 
     /* Tagging again replaces; 0 days never expires. */
-    assert_int_equal(submit(ed, page, "/gems", &r, "item", item, "note",
-                            "Still worth it", "days", "0", (char *)NULL),
+    assert_int_equal(t_web_submit(ed, page, "/gems", &r, "item", item, "note",
+                                  "Still worth it", "days", "0", (char *)NULL),
                      303);
-    resp_free(&r);
+    t_web_free(&r);
     g = gem_of(in->coaching);
     assert_string_equal(g.note, "Still worth it");
     assert_string_equal(g.tags, "");
@@ -827,9 +645,9 @@ static void
 test_reach(void **state)
 {
     (void)state;
-    CURL *ed = signed_in("ed");
-    struct store *st = open_store();
-    struct resp r;
+    CURL *ed = t_web_signed_in(in->srv.port, "ed");
+    struct store *st = t_web_store(&in->srv);
+    struct t_resp r;
     long long now = (long long)time(NULL);
     char want[160];
 
@@ -855,7 +673,7 @@ test_reach(void **state)
                      CUR_OK);
     store_close(st);
 
-    assert_int_equal(get(ed, "/editor/reach", &r), 200);
+    assert_int_equal(t_web_get(ed, "/editor/reach", &r), 200);
     snprintf(want, sizeof want, "<tr id=\"gem-%lld\">", in->feedback);
     const char *row = strstr(r.body.data, want);
     assert_non_null(row);
@@ -876,11 +694,11 @@ test_reach(void **state)
     assert_true(strstr(row, "<td class=\"liked\">1</td>")
                 < strstr(row, "</tr>"));
     /* Counts only: no reader is named. */
-    assert_false(has(&r, "alice"));
-    assert_false(has(&r, ">eve<"));
-    assert_false(has(&r, ">sam<"));
-    assert_false(has(&r, "<script"));
-    resp_free(&r);
+    assert_false(t_web_has(&r, "alice"));
+    assert_false(t_web_has(&r, ">eve<"));
+    assert_false(t_web_has(&r, ">sam<"));
+    assert_false(t_web_has(&r, "<script"));
+    t_web_free(&r);
     curl_easy_cleanup(ed);
 }
 
@@ -905,7 +723,7 @@ static int
 subscribed(long long user, long long feed)
 {
     struct subs x = { 0 };
-    struct store *st = open_store();
+    struct store *st = t_web_store(&in->srv);
     assert_int_equal(store_subscription_list(st, user, sub_cb, &x), CUR_OK);
     store_close(st);
     for (int i = 0; i < x.n && i < 16; i++)
@@ -918,7 +736,7 @@ static long long
 collection_id(const char *name)
 {
     long long id = 0;
-    struct store *st = open_store();
+    struct store *st = t_web_store(&in->srv);
     int rc = store_collection_find(st, name, &id);
     store_close(st);
     return rc == CUR_OK ? id : 0;
@@ -936,7 +754,7 @@ static int
 n_collections(void)
 {
     int n = 0;
-    struct store *st = open_store();
+    struct store *st = t_web_store(&in->srv);
     assert_int_equal(store_collection_list(st, 0, count_colls, &n), CUR_OK);
     store_close(st);
     return n;
@@ -946,10 +764,12 @@ static void
 test_collections(void **state)
 {
     (void)state;
-    CURL *ed = signed_in("ed"), *ed2 = signed_in("ed2");
-    CURL *ad = signed_in("ad"), *sam = signed_in("sam");
+    CURL *ed = t_web_signed_in(in->srv.port, "ed");
+    CURL *ed2 = t_web_signed_in(in->srv.port, "ed2");
+    CURL *ad = t_web_signed_in(in->srv.port, "ad");
+    CURL *sam = t_web_signed_in(in->srv.port, "sam");
     const char *cp = "/editor/collections";
-    struct resp r;
+    struct t_resp r;
     char page[96], loc[128];
 
     /* Names: checked, unique whatever the case, shown escaped. */
@@ -958,45 +778,46 @@ test_collections(void **state)
         "01234567890123456789012345",
     };
     for (size_t i = 0; i < sizeof bad_names / sizeof *bad_names; i++) {
-        assert_int_equal(submit(ed, cp, cp, &r, "act", "create", "name",
-                                bad_names[i], (char *)NULL), 400);
-        assert_true(has(&r, "id=\"name-error\""));
-        resp_free(&r);
+        assert_int_equal(t_web_submit(ed, cp, cp, &r, "act", "create", "name",
+                                      bad_names[i], (char *)NULL), 400);
+        assert_true(t_web_has(&r, "id=\"name-error\""));
+        t_web_free(&r);
     }
     /* Other controls the server refuses before the page sees them. */
-    assert_int_equal(submit(ed, cp, cp, &r, "act", "create", "name",
-                            "a\x01", (char *)NULL), 400);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(ed, cp, cp, &r, "act", "create", "name",
+                                  "a\x01", (char *)NULL), 400);
+    t_web_free(&r);
     assert_int_equal(n_collections(), 0);
-    assert_int_equal(submit(ed, cp, cp, &r, "act", "create", "name",
-                            " Leading <reads> ", (char *)NULL), 303);
+    assert_int_equal(t_web_submit(ed, cp, cp, &r, "act", "create", "name",
+                                  " Leading <reads> ", (char *)NULL), 303);
     long long cid = collection_id("Leading <reads>");
     assert_true(cid > 0);
     snprintf(loc, sizeof loc, "Location: /editor/collections?id=%lld&"
              "done=created", cid);
-    assert_true(hdr_has(&r, loc));
-    resp_free(&r);
-    assert_int_equal(submit(ed, cp, cp, &r, "act", "create", "name",
-                            "LEADING <READS>", (char *)NULL), 400);
-    assert_true(has(&r, "exists"));
-    resp_free(&r);
+    assert_true(t_web_hdr_has(&r, loc));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(ed, cp, cp, &r, "act", "create", "name",
+                                  "LEADING <READS>", (char *)NULL), 400);
+    assert_true(t_web_has(&r, "exists"));
+    t_web_free(&r);
     assert_int_equal(n_collections(), 1);
-    assert_int_equal(get(ed, cp, &r), 200);
-    assert_true(has(&r, "Leading &lt;reads&gt;"));
-    assert_false(has(&r, "<reads>"));
-    resp_free(&r);
+    assert_int_equal(t_web_get(ed, cp, &r), 200);
+    assert_true(t_web_has(&r, "Leading &lt;reads&gt;"));
+    assert_false(t_web_has(&r, "<reads>"));
+    t_web_free(&r);
 
     /* Feeds in: from the list, or by the address of a known feed. */
     snprintf(page, sizeof page, "%s?id=%lld", cp, cid);
     char c[32];
     snprintf(c, sizeof c, "%lld", cid);
-    assert_int_equal(submit(ed, page, cp, &r, "act", "add", "collection", c,
-                            "feed", num(in->feed1), (char *)NULL), 303);
-    resp_free(&r);
-    assert_int_equal(submit(ed, page, cp, &r, "act", "add", "collection", c,
-                            "feed", "", "url", "https://b.example/feed",
-                            (char *)NULL), 303);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(ed, page, cp, &r, "act", "add", "collection",
+                                  c, "feed", num(in->feed1), (char *)NULL),
+                     303);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(ed, page, cp, &r, "act", "add", "collection",
+                                  c, "feed", "", "url",
+                                  "https://b.example/feed", (char *)NULL), 303);
+    t_web_free(&r);
     static const struct {
         const char *feed, *url, *text;
     } bad_feeds[] = {
@@ -1007,71 +828,77 @@ test_collections(void **state)
         { "", "", "Choose a feed" },
     };
     for (size_t i = 0; i < sizeof bad_feeds / sizeof *bad_feeds; i++) {
-        assert_int_equal(submit(ed, page, cp, &r, "act", "add", "collection",
-                                c, "feed", bad_feeds[i].feed, "url",
-                                bad_feeds[i].url, (char *)NULL), 400);
-        assert_true(has(&r, "id=\"url-error\""));
-        assert_true(has(&r, bad_feeds[i].text));
-        resp_free(&r);
+        assert_int_equal(t_web_submit(ed, page, cp, &r, "act", "add",
+                                      "collection", c, "feed",
+                                      bad_feeds[i].feed, "url",
+                                      bad_feeds[i].url, (char *)NULL), 400);
+        assert_true(t_web_has(&r, "id=\"url-error\""));
+        assert_true(t_web_has(&r, bad_feeds[i].text));
+        t_web_free(&r);
     }
-    assert_int_equal(submit(ed, page, cp, &r, "act", "add", "collection",
-                            "999999", "feed", num(in->feed1), (char *)NULL),
+    assert_int_equal(t_web_submit(ed, page, cp, &r, "act", "add", "collection",
+                                  "999999", "feed", num(in->feed1),
+                                  (char *)NULL),
                      404);
-    resp_free(&r);
+    t_web_free(&r);
 
     /* Another editor reads it but may not change it; an admin may. */
-    assert_int_equal(get(ed2, page, &r), 200);
-    assert_true(has(&r, "Only its editor or an admin"));
-    assert_false(has(&r, "value=\"delete\""));
-    resp_free(&r);
-    assert_int_equal(submit(ed2, page, cp, &r, "act", "add", "collection", c,
-                            "feed", num(in->feed3), (char *)NULL), 403);
-    resp_free(&r);
-    assert_int_equal(submit(ed2, page, cp, &r, "act", "delete",
-                            "collection", c, (char *)NULL), 403);
-    resp_free(&r);
-    assert_int_equal(submit(ed, page, cp, &r, "act", "frobnicate",
-                            "collection", c, (char *)NULL), 400);
-    resp_free(&r);
+    assert_int_equal(t_web_get(ed2, page, &r), 200);
+    assert_true(t_web_has(&r, "Only its editor or an admin"));
+    assert_false(t_web_has(&r, "value=\"delete\""));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(ed2, page, cp, &r, "act", "add", "collection",
+                                  c, "feed", num(in->feed3), (char *)NULL),
+                     403);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(ed2, page, cp, &r, "act", "delete",
+                                  "collection", c, (char *)NULL), 403);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(ed, page, cp, &r, "act", "frobnicate",
+                                  "collection", c, (char *)NULL), 400);
+    t_web_free(&r);
 
     /* A subscriber follows it from Sources: subscribed to both feeds. */
-    assert_int_equal(get(sam, "/sources", &r), 200);
-    assert_true(has(&r, "Leading &lt;reads&gt;"));
-    assert_true(has(&r, "value=\"follow\""));
-    resp_free(&r);
+    assert_int_equal(t_web_get(sam, "/sources", &r), 200);
+    assert_true(t_web_has(&r, "Leading &lt;reads&gt;"));
+    assert_true(t_web_has(&r, "value=\"follow\""));
+    t_web_free(&r);
     assert_false(subscribed(in->sam, in->feed1));
-    assert_int_equal(submit(sam, "/sources", "/sources", &r, "act", "follow",
-                            "collection", c, (char *)NULL), 303);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(sam, "/sources", "/sources", &r, "act",
+                                  "follow", "collection", c, (char *)NULL),
+                     303);
+    t_web_free(&r);
     assert_true(subscribed(in->sam, in->feed1));
     assert_true(subscribed(in->sam, in->feed2));
     assert_false(subscribed(in->sam, in->feed3));
-    assert_int_equal(submit(sam, "/sources", "/sources", &r, "act", "follow",
-                            "collection", "999999", (char *)NULL), 404);
-    resp_free(&r);
-    assert_int_equal(get(sam, "/sources", &r), 200);
-    assert_true(has(&r, "value=\"unfollow\""));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(sam, "/sources", "/sources", &r, "act",
+                                  "follow", "collection", "999999",
+                                  (char *)NULL), 404);
+    t_web_free(&r);
+    assert_int_equal(t_web_get(sam, "/sources", &r), 200);
+    assert_true(t_web_has(&r, "value=\"unfollow\""));
+    t_web_free(&r);
     /* The follower count, never who. */
-    assert_int_equal(get(ed, page, &r), 200);
-    assert_true(has(&r, "2 feeds &middot; 1 follower "));
-    assert_false(has(&r, ">sam<"));
-    resp_free(&r);
+    assert_int_equal(t_web_get(ed, page, &r), 200);
+    assert_true(t_web_has(&r, "2 feeds &middot; 1 follower "));
+    assert_false(t_web_has(&r, ">sam<"));
+    t_web_free(&r);
 
     /* A feed added later (by an admin) reaches the follower. */
-    assert_int_equal(submit(ad, page, cp, &r, "act", "add", "collection", c,
-                            "feed", num(in->feed3), (char *)NULL), 303);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(ad, page, cp, &r, "act", "add", "collection",
+                                  c, "feed", num(in->feed3), (char *)NULL),
+                     303);
+    t_web_free(&r);
     assert_true(subscribed(in->sam, in->feed3));
 
     /* OPML, for anyone signed in; read back with the OPML parser. */
     char opml[64];
     snprintf(opml, sizeof opml, "/collections/%lld.opml", cid);
-    CURL *anon = client();
-    assert_int_equal(status_of(anon, opml), 303);
+    CURL *anon = t_web_client(in->srv.port);
+    assert_int_equal(t_web_status(anon, opml), 303);
     curl_easy_cleanup(anon);
-    assert_int_equal(get(sam, opml, &r), 200);
-    assert_true(hdr_has(&r, "Content-Type: text/x-opml"));
+    assert_int_equal(t_web_get(sam, opml, &r), 200);
+    assert_true(t_web_hdr_has(&r, "Content-Type: text/x-opml"));
     struct opml_doc doc = { 0 };
     char err[256];
     assert_int_equal(opml_parse(r.body.data, r.body.len, &doc, err,
@@ -1086,68 +913,77 @@ test_collections(void **state)
     }
     assert_int_equal(seen, 7);
     opml_doc_free(&doc);
-    resp_free(&r);
+    t_web_free(&r);
     static const char *const bad_opml[] = {
         "/collections/999999.opml", "/collections/x.opml",
         "/collections/1.xml", "/collections/1.opml.opml", "/collections/1",
     };
     for (size_t i = 0; i < sizeof bad_opml / sizeof *bad_opml; i++)
-        assert_int_equal(status_of(sam, bad_opml[i]), 404);
+        assert_int_equal(t_web_status(sam, bad_opml[i]), 404);
 
     /* Out of the collection: nobody is unsubscribed. */
-    assert_int_equal(submit(ed, page, cp, &r, "act", "remove", "collection",
-                            c, "feed", num(in->feed3), (char *)NULL), 303);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(ed, page, cp, &r, "act", "remove",
+                                  "collection", c, "feed", num(in->feed3),
+                                  (char *)NULL), 303);
+    t_web_free(&r);
     assert_true(subscribed(in->sam, in->feed3));
-    assert_int_equal(submit(ed, page, cp, &r, "act", "remove", "collection",
-                            c, "feed", num(in->feed3), (char *)NULL), 404);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(ed, page, cp, &r, "act", "remove",
+                                  "collection", c, "feed", num(in->feed3),
+                                  (char *)NULL), 404);
+    t_web_free(&r);
 
     /* Unfollowing keeps the feeds; with "drop", the collection's go
      * (but not one another followed collection holds, nor feed 3). */
-    assert_int_equal(submit(sam, "/sources", "/sources", &r, "act",
-                            "unfollow", "collection", c, (char *)NULL), 303);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(sam, "/sources", "/sources", &r, "act",
+                                  "unfollow", "collection", c, (char *)NULL),
+                     303);
+    t_web_free(&r);
     assert_true(subscribed(in->sam, in->feed1));
-    assert_int_equal(submit(sam, "/sources", "/sources", &r, "act",
-                            "unfollow", "collection", c, (char *)NULL), 404);
-    resp_free(&r);
-    assert_int_equal(submit(ed, cp, cp, &r, "act", "create", "name",
-                            "Beta only", (char *)NULL), 303);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(sam, "/sources", "/sources", &r, "act",
+                                  "unfollow", "collection", c, (char *)NULL),
+                     404);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(ed, cp, cp, &r, "act", "create", "name",
+                                  "Beta only", (char *)NULL), 303);
+    t_web_free(&r);
     long long beta = collection_id("Beta only");
     char bpage[96];
     snprintf(bpage, sizeof bpage, "%s?id=%lld", cp, beta);
-    assert_int_equal(submit(ed, bpage, cp, &r, "act", "add", "collection",
-                            num(beta), "feed", num(in->feed2), (char *)NULL),
+    assert_int_equal(t_web_submit(ed, bpage, cp, &r, "act", "add", "collection",
+                                  num(beta), "feed", num(in->feed2),
+                                  (char *)NULL),
                      303);
-    resp_free(&r);
-    assert_int_equal(submit(sam, "/sources", "/sources", &r, "act", "follow",
-                            "collection", c, (char *)NULL), 303);
-    resp_free(&r);
-    assert_int_equal(submit(sam, "/sources", "/sources", &r, "act", "follow",
-                            "collection", num(beta), (char *)NULL), 303);
-    resp_free(&r);
-    assert_int_equal(submit(sam, "/sources", "/sources", &r, "act",
-                            "unfollow-drop", "collection", c, (char *)NULL),
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(sam, "/sources", "/sources", &r, "act",
+                                  "follow", "collection", c, (char *)NULL),
                      303);
-    resp_free(&r);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(sam, "/sources", "/sources", &r, "act",
+                                  "follow", "collection", num(beta),
+                                  (char *)NULL), 303);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(sam, "/sources", "/sources", &r, "act",
+                                  "unfollow-drop", "collection", c,
+                                  (char *)NULL),
+                     303);
+    t_web_free(&r);
     assert_false(subscribed(in->sam, in->feed1));
     assert_true(subscribed(in->sam, in->feed2));
     assert_true(subscribed(in->sam, in->feed3));
 
     /* Deleted: gone, its follower keeps the feeds. */
-    assert_int_equal(submit(ed, bpage, cp, &r, "act", "delete", "collection",
-                            num(beta), (char *)NULL), 303);
-    assert_true(hdr_has(&r, "Location: /editor/collections?done=deleted"));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(ed, bpage, cp, &r, "act", "delete",
+                                  "collection", num(beta), (char *)NULL), 303);
+    assert_true(t_web_hdr_has(&r,
+                              "Location: /editor/collections?done=deleted"));
+    t_web_free(&r);
     assert_true(subscribed(in->sam, in->feed2));
-    assert_int_equal(status_of(ed, bpage), 404);
+    assert_int_equal(t_web_status(ed, bpage), 404);
     snprintf(opml, sizeof opml, "/collections/%lld.opml", beta);
-    assert_int_equal(status_of(sam, opml), 404);
-    assert_int_equal(submit(ed, cp, cp, &r, "act", "delete", "collection",
-                            num(beta), (char *)NULL), 404);
-    resp_free(&r);
+    assert_int_equal(t_web_status(sam, opml), 404);
+    assert_int_equal(t_web_submit(ed, cp, cp, &r, "act", "delete", "collection",
+                                  num(beta), (char *)NULL), 404);
+    t_web_free(&r);
     assert_int_equal(n_collections(), 1);
     curl_easy_cleanup(ed);
     curl_easy_cleanup(ed2);
@@ -1161,7 +997,7 @@ static void
 test_profile_teams(void **state)
 {
     (void)state;
-    struct store *st = open_store();
+    struct store *st = t_web_store(&in->srv);
     struct store_profile *p;
     long long t2;
 

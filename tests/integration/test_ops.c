@@ -10,7 +10,7 @@
  * (tests/plugins/slow.so) for longer than the stall limit (60 s with a
  * 1 s tick), then 200 again once it moves.
  */
-#define _GNU_SOURCE     /* asprintf, strcasestr */
+#define _GNU_SOURCE     /* asprintf */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,7 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
 #include "err.h"
 #include "feed.h"
 #include "filter.h"
@@ -36,13 +35,10 @@
 #include "server.h"
 #include "store.h"
 #include "support.h"
-
-#define PW "correct horse battery"
+#include "webclient.h"
 
 struct inst {
-    char *dir, *db;
-    struct web *web;
-    unsigned port;
+    struct t_web srv;
     long long alice, ed, ad;
     long long good, bad, fresh;     /* feeds */
     long long item;
@@ -50,176 +46,11 @@ struct inst {
 };
 
 static struct inst *in;
-static unsigned port;               /* the server requests go to */
 
-/* HTTP. */
-
-struct resp {
-    long status;
-    struct buf body, hdr;
-};
-
-static size_t
-collect(char *data, size_t size, size_t n, void *user)
-{
-    return buf_append(user, data, size * n) == CUR_OK ? size * n : 0;
-}
-
-static void
-resp_free(struct resp *r)
-{
-    buf_free(&r->body);
-    buf_free(&r->hdr);
-}
-
-static CURL *
-client(void)
-{
-    CURL *c = curl_easy_init();
-    curl_easy_setopt(c, CURLOPT_COOKIEFILE, "");
-    curl_easy_setopt(c, CURLOPT_PROXY, "");
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    return c;
-}
-
-/* GET when body is NULL, else a form POST; 'extra' is one more header
- * or NULL. */
-static long
-http_x(CURL *c, const char *path, const char *body, const char *extra,
-       struct resp *out)
-{
-    char url[512];
-    struct curl_slist *h = NULL;
-
-    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
-    buf_init(&out->body, 0);
-    buf_init(&out->hdr, 0);
-    buf_puts(&out->body, "");
-    buf_puts(&out->hdr, "");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->hdr);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    if (body != NULL) {
-        curl_easy_setopt(c, CURLOPT_POST, 1L);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-                         (curl_off_t)strlen(body));
-        h = curl_slist_append(h, "Content-Type: "
-                              "application/x-www-form-urlencoded");
-    } else {
-        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-    }
-    if (extra != NULL)
-        h = curl_slist_append(h, extra);
-    h = curl_slist_append(h, "Expect:");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    out->status = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-    curl_slist_free_all(h);
-    return out->status;
-}
-
-static long
-http(CURL *c, const char *path, const char *body, struct resp *out)
-{
-    return http_x(c, path, body, NULL, out);
-}
-
-static int
-has(const struct resp *r, const char *needle)
-{
-    return r->body.data && strstr(r->body.data, needle) != NULL;
-}
-
-static int
-hdr_has(const struct resp *r, const char *needle)
-{
-    return r->hdr.data && strcasestr(r->hdr.data, needle) != NULL;
-}
-
-/* The session's CSRF token, from the sign-out form of any page. */
-static void
-token(CURL *c, char *tok, size_t len)
-{
-    static const char mark[] = "name=\"csrf\" value=\"";
-    struct resp p;
-    http(c, "/teams", NULL, &p);
-    const char *at = p.body.data ? strstr(p.body.data, mark) : NULL;
-    tok[0] = '\0';
-    if (at != NULL) {
-        at += strlen(mark);
-        snprintf(tok, len, "%.*s", (int)strcspn(at, "\""), at);
-    }
-    resp_free(&p);
-}
-
-/* POST the pairs to 'action', with the session's token when 'csrf'. */
-static long
-submit(CURL *c, const char *action, int csrf, struct resp *out, ...)
-{
-    struct buf b;
-    va_list ap;
-    const char *k;
-    char tok[80] = "";
-
-    if (csrf)
-        token(c, tok, sizeof tok);
-    buf_init(&b, 0);
-    buf_puts(&b, "");
-    if (csrf)
-        buf_printf(&b, "csrf=%s", tok);
-    va_start(ap, out);
-    while ((k = va_arg(ap, const char *)) != NULL) {
-        const char *v = va_arg(ap, const char *);
-        char *ev = curl_easy_escape(c, v, 0);
-        buf_printf(&b, "%s%s=%s", b.len ? "&" : "", k, ev);
-        curl_free(ev);
-    }
-    va_end(ap);
-    long st = http(c, action, b.data, out);
-    buf_free(&b);
-    return st;
-}
-
-static CURL *
-signed_in(const char *name)
-{
-    CURL *c = client();
-    struct resp p, r;
-    static const char mark[] = "name=\"csrf\" value=\"";
-    char body[256], tok[80] = "";
-
-    assert_int_equal(http(c, "/login", NULL, &p), 200);
-    const char *at = strstr(p.body.data, mark);
-    assert_non_null(at);
-    at += strlen(mark);
-    snprintf(tok, sizeof tok, "%.*s", (int)strcspn(at, "\""), at);
-    resp_free(&p);
-    snprintf(body, sizeof body, "csrf=%s&name=%s&password=%s", tok, name,
-             "correct+horse+battery");
-    assert_int_equal(http(c, "/login", body, &r), 303);
-    resp_free(&r);
-    return c;
-}
+/* Asks /healthz for its JSON form. */
+static const char *const JSON[] = { "Accept: application/json", NULL };
 
 /* Seeding. */
-
-static long long
-seed_user(struct store *st, const char *name, const char *role)
-{
-    long long id;
-    char email[128];
-    snprintf(email, sizeof email, "%s@example.org", name);
-    assert_int_equal(store_user_add(st, name, email, &id), CUR_OK);
-    assert_int_equal(store_user_set_role(st, id, role), CUR_OK);
-    assert_int_equal(store_user_set_password(st, id, PW), CUR_OK);
-    return id;
-}
 
 /* A feed polled at 'when' with 'n' items (fetched then). */
 static long long
@@ -268,12 +99,11 @@ setup(void **state)
 
     in = calloc(1, sizeof *in);
     assert_non_null(in);
-    in->dir = t_mkdtemp();
-    assert_true(asprintf(&in->db, "%s/curator.db", in->dir) > 0);
-    assert_int_equal(store_open(in->db, &st), CUR_OK);
-    in->alice = seed_user(st, "alice", "subscriber");
-    in->ed = seed_user(st, "ed", "editor");
-    in->ad = seed_user(st, "ad", "admin");
+    t_web_init(&in->srv);
+    st = t_web_store(&in->srv);
+    in->alice = t_web_user(st, "alice", "subscriber", T_WEB_PW);
+    in->ed = t_web_user(st, "ed", "editor", T_WEB_PW);
+    in->ad = t_web_user(st, "ad", "admin", T_WEB_PW);
     /* Healthy with 3 items this week; failing twice with 2 items from
      * ten days ago; never polled. */
     in->good = seed_feed(st, "https://good.example/feed", "Good <feed>", 3,
@@ -312,12 +142,7 @@ setup(void **state)
     assert_int_equal(store_outbox_sent(st, in->sent, now), CUR_OK);
     store_close(st);
 
-    struct web_cfg wc = {
-        .address = "127.0.0.1", .port = 0, .threads = 2,
-        .page_items = 50, .store_path = in->db, .allow_private = 1,
-    };
-    assert_int_equal(web_start(&wc, &in->web), CUR_OK);
-    in->port = port = web_port(in->web);
+    t_web_start(&in->srv, NULL);
     return 0;
 }
 
@@ -325,20 +150,9 @@ static int
 teardown(void **state)
 {
     (void)state;
-    web_stop(in->web);
-    t_rmtree(in->dir);
-    free(in->dir);
-    free(in->db);
+    t_web_stop(&in->srv);
     free(in);
     return 0;
-}
-
-static struct store *
-db(void)
-{
-    struct store *st;
-    assert_int_equal(store_open(in->db, &st), CUR_OK);
-    return st;
 }
 
 /* The tests. */
@@ -365,49 +179,55 @@ test_route_matrix(void **state)
     static const char *const posts[] = {
         "/admin/feeds", "/admin/outbox", "/admin/teams", "/teams/share",
     };
-    CURL *c[4] = { client(), signed_in("alice"), signed_in("ed"),
-                   signed_in("ad") };
-    struct resp r;
+    CURL *c[4] = {
+        t_web_client(in->srv.port),
+        t_web_signed_in(in->srv.port, "alice"),
+        t_web_signed_in(in->srv.port, "ed"),
+        t_web_signed_in(in->srv.port, "ad"),
+    };
+    struct t_resp r;
 
-    port = in->port;
     for (size_t i = 0; i < sizeof gets / sizeof gets[0]; i++) {
         long want[4] = { gets[i].anon, gets[i].sub, gets[i].ed, gets[i].ad };
         for (int k = 0; k < 4; k++) {
-            long got = http(c[k], gets[i].path, NULL, &r);
+            long got = t_web_get(c[k], gets[i].path, &r);
             if (got != want[k])
                 fail_msg("GET %s as role %d: %ld, not %ld", gets[i].path, k,
                          got, want[k]);
             if (want[k] == 303)
-                assert_true(hdr_has(&r, "Location: /login?next="));
-            resp_free(&r);
+                assert_true(t_web_hdr_has(&r, "Location: /login?next="));
+            t_web_free(&r);
         }
     }
     /* Without the token every change is refused, whoever asks; with it,
      * a role below admin is still refused on the admin pages. */
     for (size_t i = 0; i < sizeof posts / sizeof posts[0]; i++) {
         for (int k = 0; k < 4; k++) {
-            assert_int_equal(submit(c[k], posts[i], 0, &r, "act", "retry",
-                                    "feed", "1", "id", "1", (char *)NULL),
+            assert_int_equal(t_web_form(c[k], posts[i], NULL, &r, "act",
+                                        "retry", "feed", "1", "id", "1",
+                                        (char *)NULL),
                              403);
-            resp_free(&r);
+            t_web_free(&r);
         }
         if (strncmp(posts[i], "/admin/", 7) != 0)
             continue;
         for (int k = 1; k < 3; k++) {
-            assert_int_equal(submit(c[k], posts[i], 1, &r, "act",
-                                    "retry-all", (char *)NULL), 403);
-            resp_free(&r);
+            assert_int_equal(t_web_submit(c[k], "/teams", posts[i], &r, "act",
+                                          "retry-all", (char *)NULL), 403);
+            t_web_free(&r);
         }
     }
     /* GET-only routes refuse POST. */
-    assert_int_equal(submit(c[3], "/admin/filters", 1, &r, (char *)NULL),
+    assert_int_equal(t_web_submit(c[3], "/teams", "/admin/filters", &r,
+                                  (char *)NULL),
                      405);
-    resp_free(&r);
-    assert_int_equal(submit(c[3], "/teams", 1, &r, (char *)NULL), 405);
-    resp_free(&r);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c[3], "/teams", "/teams", &r, (char *)NULL),
+                     405);
+    t_web_free(&r);
     /* Nothing was retried by the refused posts. */
     struct store_outbox_totals t;
-    struct store *st = db();
+    struct store *st = t_web_store(&in->srv);
     assert_int_equal(store_ops_outbox_totals(st, &t), CUR_OK);
     store_close(st);
     assert_int_equal(t.failed, 2);
@@ -420,24 +240,23 @@ static void
 test_health_without_daemon(void **state)
 {
     (void)state;
-    CURL *c = client();
-    struct resp r;
-    port = in->port;
-    assert_int_equal(http(c, "/healthz", NULL, &r), 200);
+    CURL *c = t_web_client(in->srv.port);
+    struct t_resp r;
+    assert_int_equal(t_web_get(c, "/healthz", &r), 200);
     assert_string_equal(r.body.data, "ok\n");
-    assert_true(hdr_has(&r, "Content-Type: text/plain"));
-    resp_free(&r);
-    assert_int_equal(http_x(c, "/healthz", NULL, "Accept: application/json",
-                            &r), 200);
+    assert_true(t_web_hdr_has(&r, "Content-Type: text/plain"));
+    t_web_free(&r);
+    assert_int_equal(t_web_http(c, "GET", "/healthz", NULL, 0, NULL, JSON,
+                                &r), 200);
     assert_string_equal(r.body.data, "{\"status\":\"ok\",\"store\":\"ok\","
                         "\"poller\":\"not applicable\"}\n");
-    assert_true(hdr_has(&r, "Content-Type: application/json"));
-    resp_free(&r);
+    assert_true(t_web_hdr_has(&r, "Content-Type: application/json"));
+    t_web_free(&r);
     curl_easy_cleanup(c);
-    c = signed_in("ad");
-    assert_int_equal(http(c, "/admin/filters", NULL, &r), 200);
-    assert_true(has(&r, "No daemon runs in this process"));
-    resp_free(&r);
+    c = t_web_signed_in(in->srv.port, "ad");
+    assert_int_equal(t_web_get(c, "/admin/filters", &r), 200);
+    assert_true(t_web_has(&r, "No daemon runs in this process"));
+    t_web_free(&r);
     curl_easy_cleanup(c);
 }
 
@@ -471,7 +290,7 @@ static struct feed_rows
 feed_rows(void)
 {
     struct feed_rows f = { .n = 0 };
-    struct store *st = db();
+    struct store *st = t_web_store(&in->srv);
     assert_int_equal(store_ops_feeds(st, (long long)time(NULL), 50, 0,
                                      feed_rows_cb, &f), CUR_OK);
     store_close(st);
@@ -491,12 +310,11 @@ static void
 test_feeds_page(void **state)
 {
     (void)state;
-    CURL *c = signed_in("ad");
-    struct resp r;
+    CURL *c = t_web_signed_in(in->srv.port, "ad");
+    struct t_resp r;
     char num[24], want[128];
     long long now = (long long)time(NULL);
 
-    port = in->port;
     /* The query: troubled first, the week's items counted per feed. */
     struct feed_rows f = feed_rows();
     assert_int_equal(f.n, 3);
@@ -507,7 +325,7 @@ test_feeds_page(void **state)
     assert_int_equal(f.week[1], 3);
     assert_int_equal(f.id[2], in->fresh);
     assert_int_equal(f.week[2], 0);
-    struct store *st = db();
+    struct store *st = t_web_store(&in->srv);
     struct store_feed_totals t;
     assert_int_equal(store_ops_feed_totals(st, &t), CUR_OK);
     assert_int_equal(t.feeds, 3);
@@ -518,89 +336,90 @@ test_feeds_page(void **state)
     store_close(st);
 
     /* The page: escaped, with the health columns. */
-    assert_int_equal(http(c, "/admin/feeds", NULL, &r), 200);
-    assert_true(has(&r, "3 feeds: 1 failing, 0 disabled."));
-    assert_true(has(&r, "HTTP 503 &lt;script&gt;x&lt;/script&gt;"));
-    assert_false(has(&r, "<script>"));
-    assert_true(has(&r, "Good &lt;feed&gt;"));
-    assert_true(has(&r, "<strong>Failing</strong> (HTTP 503)"));
-    assert_true(has(&r, "Not polled yet"));
-    assert_true(has(&r, "<td class=\"num\">3</td>"));
-    assert_true(has(&r, "<td class=\"num\">2</td>"));
-    assert_true(has(&r, "<th>Items per week</th>"));
-    assert_true(has(&r, "href=\"/admin/outbox\""));
-    resp_free(&r);
+    assert_int_equal(t_web_get(c, "/admin/feeds", &r), 200);
+    assert_true(t_web_has(&r, "3 feeds: 1 failing, 0 disabled."));
+    assert_true(t_web_has(&r, "HTTP 503 &lt;script&gt;x&lt;/script&gt;"));
+    assert_false(t_web_has(&r, "<script>"));
+    assert_true(t_web_has(&r, "Good &lt;feed&gt;"));
+    assert_true(t_web_has(&r, "<strong>Failing</strong> (HTTP 503)"));
+    assert_true(t_web_has(&r, "Not polled yet"));
+    assert_true(t_web_has(&r, "<td class=\"num\">3</td>"));
+    assert_true(t_web_has(&r, "<td class=\"num\">2</td>"));
+    assert_true(t_web_has(&r, "<th>Items per week</th>"));
+    assert_true(t_web_has(&r, "href=\"/admin/outbox\""));
+    t_web_free(&r);
 
     /* Retry: due now, failures kept. */
     snprintf(num, sizeof num, "%lld", in->bad);
-    assert_int_equal(submit(c, "/admin/feeds", 1, &r, "act", "retry", "feed",
-                            num, (char *)NULL), 303);
+    assert_int_equal(t_web_submit(c, "/teams", "/admin/feeds", &r, "act",
+                                  "retry", "feed", num, (char *)NULL), 303);
     snprintf(want, sizeof want, "Location: /admin/feeds?done=retry#feed-%s",
              num);
-    assert_true(hdr_has(&r, want));
-    resp_free(&r);
+    assert_true(t_web_hdr_has(&r, want));
+    t_web_free(&r);
     f = feed_rows();
     assert_int_equal(f.id[0], in->bad);
     assert_true(f.next[0] <= (long long)time(NULL));
     assert_true(f.next[0] >= now);
     assert_int_equal(f.failures[0], 2);
-    assert_int_equal(http(c, "/admin/feeds?done=retry", NULL, &r), 200);
-    assert_true(has(&r, "The feed is due now"));
-    resp_free(&r);
+    assert_int_equal(t_web_get(c, "/admin/feeds?done=retry", &r), 200);
+    assert_true(t_web_has(&r, "The feed is due now"));
+    t_web_free(&r);
 
     /* Disable: not due any more, the admin named; retry refused. */
-    assert_int_equal(submit(c, "/admin/feeds", 1, &r, "act", "disable",
-                            "feed", num, (char *)NULL), 303);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/teams", "/admin/feeds", &r, "act",
+                                  "disable", "feed", num, (char *)NULL), 303);
+    t_web_free(&r);
     f = feed_rows();
     assert_true(f.disabled[0] > 0);
     assert_string_equal(f.reason, "disabled by admin ad");
-    assert_int_equal(submit(c, "/admin/feeds", 1, &r, "act", "retry",
-                            "feed", num, (char *)NULL), 400);
-    assert_true(has(&r, "That feed is disabled"));
-    resp_free(&r);
-    assert_int_equal(http(c, "/admin/feeds", NULL, &r), 200);
-    assert_true(has(&r, "3 feeds: 0 failing, 1 disabled."));
-    assert_true(has(&r, "disabled by admin ad"));
-    assert_true(has(&r, "value=\"enable\">Enable</button>"));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/teams", "/admin/feeds", &r, "act",
+                                  "retry", "feed", num, (char *)NULL), 400);
+    assert_true(t_web_has(&r, "That feed is disabled"));
+    t_web_free(&r);
+    assert_int_equal(t_web_get(c, "/admin/feeds", &r), 200);
+    assert_true(t_web_has(&r, "3 feeds: 0 failing, 1 disabled."));
+    assert_true(t_web_has(&r, "disabled by admin ad"));
+    assert_true(t_web_has(&r, "value=\"enable\">Enable</button>"));
+    t_web_free(&r);
     /* The poller does not see it. */
     long long seen = 0;
-    st = db();
+    st = t_web_store(&in->srv);
     assert_int_equal(store_feed_due(st, (long long)time(NULL) + 1, due_cb,
                                     &seen), CUR_OK);
     store_close(st);
     assert_int_equal(seen, 0);
 
     /* Enable: due now, polled again. */
-    assert_int_equal(submit(c, "/admin/feeds", 1, &r, "act", "enable",
-                            "feed", num, (char *)NULL), 303);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/teams", "/admin/feeds", &r, "act",
+                                  "enable", "feed", num, (char *)NULL), 303);
+    t_web_free(&r);
     f = feed_rows();
     assert_int_equal(f.disabled[0], 0);
     assert_true(f.next[0] <= (long long)time(NULL));
 
     /* Bad input: nothing changes. */
-    assert_int_equal(submit(c, "/admin/feeds", 1, &r, "act", "retry", "feed",
-                            "abc", (char *)NULL), 400);
-    assert_true(has(&r, "That action names no feed."));
-    resp_free(&r);
-    assert_int_equal(submit(c, "/admin/feeds", 1, &r, "act", "explode",
-                            "feed", num, (char *)NULL), 400);
-    assert_true(has(&r, "That action is unknown."));
-    resp_free(&r);
-    assert_int_equal(submit(c, "/admin/feeds", 1, &r, "act", "disable",
-                            "feed", "999999", (char *)NULL), 404);
-    resp_free(&r);
-    assert_int_equal(http(c, "/admin/feeds?page=0", NULL, &r), 400);
-    resp_free(&r);
-    assert_int_equal(http(c, "/admin/feeds?page=2", NULL, &r), 200);
-    assert_true(has(&r, "No feeds here."));
-    assert_true(has(&r, "href=\"/admin/feeds?page=1\""));
-    resp_free(&r);
-    assert_int_equal(submit(c, "/admin/feeds", 0, &r, "act", "disable",
-                            "feed", num, (char *)NULL), 403);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/teams", "/admin/feeds", &r, "act",
+                                  "retry", "feed", "abc", (char *)NULL), 400);
+    assert_true(t_web_has(&r, "That action names no feed."));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/teams", "/admin/feeds", &r, "act",
+                                  "explode", "feed", num, (char *)NULL), 400);
+    assert_true(t_web_has(&r, "That action is unknown."));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/teams", "/admin/feeds", &r, "act",
+                                  "disable", "feed", "999999", (char *)NULL),
+                     404);
+    t_web_free(&r);
+    assert_int_equal(t_web_get(c, "/admin/feeds?page=0", &r), 400);
+    t_web_free(&r);
+    assert_int_equal(t_web_get(c, "/admin/feeds?page=2", &r), 200);
+    assert_true(t_web_has(&r, "No feeds here."));
+    assert_true(t_web_has(&r, "href=\"/admin/feeds?page=1\""));
+    t_web_free(&r);
+    assert_int_equal(t_web_form(c, "/admin/feeds", NULL, &r, "act", "disable",
+                                "feed", num, (char *)NULL), 403);
+    t_web_free(&r);
     f = feed_rows();
     assert_int_equal(f.disabled[0], 0);
     curl_easy_cleanup(c);
@@ -632,7 +451,7 @@ static struct msg_state
 message(long long id)
 {
     struct msg_state s = { id, "", 0, 0, 0 };
-    struct store *st = db();
+    struct store *st = t_web_store(&in->srv);
     assert_int_equal(store_outbox_list(st, 100, msg_cb, &s), CUR_OK);
     store_close(st);
     assert_true(s.found);
@@ -643,39 +462,38 @@ static void
 test_outbox_page(void **state)
 {
     (void)state;
-    CURL *c = signed_in("ad");
-    struct resp r;
+    CURL *c = t_web_signed_in(in->srv.port, "ad");
+    struct t_resp r;
     char num[24];
     long long now = (long long)time(NULL);
 
-    port = in->port;
-    assert_int_equal(http(c, "/admin/outbox", NULL, &r), 200);
-    assert_true(has(&r, "<dd id=\"n-queued\">1</dd>"));
-    assert_true(has(&r, "<dd id=\"n-retrying\">1</dd>"));
-    assert_true(has(&r, "<dd id=\"n-failed\">2</dd>"));
-    assert_true(has(&r, "<dd id=\"n-sent\">1</dd>"));
-    assert_true(has(&r, "550 &lt;mailbox&gt; unavailable"));
-    assert_false(has(&r, "<mailbox>"));
-    assert_true(has(&r, "554 rejected"));
-    assert_true(has(&r, "451 try later"));
-    assert_true(has(&r, "<td>Retrying</td>"));
-    assert_true(has(&r, "value=\"retry-all\""));
+    assert_int_equal(t_web_get(c, "/admin/outbox", &r), 200);
+    assert_true(t_web_has(&r, "<dd id=\"n-queued\">1</dd>"));
+    assert_true(t_web_has(&r, "<dd id=\"n-retrying\">1</dd>"));
+    assert_true(t_web_has(&r, "<dd id=\"n-failed\">2</dd>"));
+    assert_true(t_web_has(&r, "<dd id=\"n-sent\">1</dd>"));
+    assert_true(t_web_has(&r, "550 &lt;mailbox&gt; unavailable"));
+    assert_false(t_web_has(&r, "<mailbox>"));
+    assert_true(t_web_has(&r, "554 rejected"));
+    assert_true(t_web_has(&r, "451 try later"));
+    assert_true(t_web_has(&r, "<td>Retrying</td>"));
+    assert_true(t_web_has(&r, "value=\"retry-all\""));
     /* Failed first; queued and sent messages are not listed. */
     char *f1 = strstr(r.body.data, "554 rejected");
     char *f2 = strstr(r.body.data, "451 try later");
     assert_true(f1 != NULL && f2 != NULL && f1 < f2);
     snprintf(num, sizeof num, "id=\"msg-%lld\"", in->queued);
-    assert_false(has(&r, num));
+    assert_false(t_web_has(&r, num));
     snprintf(num, sizeof num, "id=\"msg-%lld\"", in->sent);
-    assert_false(has(&r, num));
-    resp_free(&r);
+    assert_false(t_web_has(&r, num));
+    t_web_free(&r);
 
     /* Retry one failed message: queued again, due now. */
     snprintf(num, sizeof num, "%lld", in->failed);
-    assert_int_equal(submit(c, "/admin/outbox", 1, &r, "act", "retry", "id",
-                            num, (char *)NULL), 303);
-    assert_true(hdr_has(&r, "Location: /admin/outbox?done=resend"));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/teams", "/admin/outbox", &r, "act",
+                                  "retry", "id", num, (char *)NULL), 303);
+    assert_true(t_web_hdr_has(&r, "Location: /admin/outbox?done=resend"));
+    t_web_free(&r);
     struct msg_state m = message(in->failed);
     assert_string_equal(m.status, "queued");
     assert_true(m.next >= now && m.next <= (long long)time(NULL));
@@ -684,64 +502,60 @@ test_outbox_page(void **state)
 
     /* A sent message is not sent again; bad ids and actions refused. */
     snprintf(num, sizeof num, "%lld", in->sent);
-    assert_int_equal(submit(c, "/admin/outbox", 1, &r, "act", "retry", "id",
-                            num, (char *)NULL), 404);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/teams", "/admin/outbox", &r, "act",
+                                  "retry", "id", num, (char *)NULL), 404);
+    t_web_free(&r);
     assert_string_equal(message(in->sent).status, "sent");
-    assert_int_equal(submit(c, "/admin/outbox", 1, &r, "act", "retry", "id",
-                            "-1", (char *)NULL), 400);
-    assert_true(has(&r, "That action names no message."));
-    resp_free(&r);
-    assert_int_equal(submit(c, "/admin/outbox", 1, &r, "act", "purge",
-                            (char *)NULL), 400);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/teams", "/admin/outbox", &r, "act",
+                                  "retry", "id", "-1", (char *)NULL), 400);
+    assert_true(t_web_has(&r, "That action names no message."));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/teams", "/admin/outbox", &r, "act",
+                                  "purge", (char *)NULL), 400);
+    t_web_free(&r);
 
     /* Fail it again, then retry every failed one. */
-    struct store *st = db();
+    struct store *st = t_web_store(&in->srv);
     assert_int_equal(store_outbox_failed(st, in->failed, 1, "550 again", 0),
                      CUR_OK);
     store_close(st);
-    assert_int_equal(submit(c, "/admin/outbox", 1, &r, "act", "retry-all",
-                            (char *)NULL), 303);
-    assert_true(hdr_has(&r, "Location: /admin/outbox?done=resend-all"));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/teams", "/admin/outbox", &r, "act",
+                                  "retry-all", (char *)NULL), 303);
+    assert_true(t_web_hdr_has(&r, "Location: /admin/outbox?done=resend-all"));
+    t_web_free(&r);
     assert_string_equal(message(in->failed).status, "queued");
     assert_string_equal(message(in->failed2).status, "queued");
     assert_string_equal(message(in->retrying).status, "queued");
     assert_true(message(in->retrying).next > (long long)time(NULL) + 600);
     assert_string_equal(message(in->sent).status, "sent");
-    assert_int_equal(http(c, "/admin/outbox?done=resend-all", NULL, &r),
-                     200);
-    assert_true(has(&r, "<dd id=\"n-failed\">0</dd>"));
-    assert_true(has(&r, "<dd id=\"n-queued\">1</dd>"));
-    assert_true(has(&r, "<dd id=\"n-retrying\">3</dd>"));
-    assert_true(has(&r, "The failed messages are queued again."));
-    assert_false(has(&r, "value=\"retry-all\""));
-    resp_free(&r);
+    assert_int_equal(t_web_get(c, "/admin/outbox?done=resend-all", &r), 200);
+    assert_true(t_web_has(&r, "<dd id=\"n-failed\">0</dd>"));
+    assert_true(t_web_has(&r, "<dd id=\"n-queued\">1</dd>"));
+    assert_true(t_web_has(&r, "<dd id=\"n-retrying\">3</dd>"));
+    assert_true(t_web_has(&r, "The failed messages are queued again."));
+    assert_false(t_web_has(&r, "value=\"retry-all\""));
+    t_web_free(&r);
     curl_easy_cleanup(c);
 }
 
 /* The real daemon. */
 
+/* GET 'path' from the server on port 'p' with a client of its own. */
 static long
-get_status_x(unsigned p, const char *path, const char *extra,
-             struct resp *r)
+get_status_x(unsigned p, const char *path, const char *const *headers,
+             struct t_resp *r)
 {
-    CURL *c = client();
-    port = p;
-    long st = http_x(c, path, NULL, extra, r);
+    CURL *c = t_web_client(p);
+    long st = t_web_http(c, "GET", path, NULL, 0, NULL, headers, r);
     curl_easy_cleanup(c);
     return st;
 }
 
 static long
-get_status(unsigned p, const char *path, struct resp *r)
+get_status(unsigned p, const char *path, struct t_resp *r)
 {
     return get_status_x(p, path, NULL, r);
 }
-
-#define JSON "Accept: application/json"
-
 
 /* An admin account in the daemon's store, made beside it. */
 static void
@@ -749,7 +563,7 @@ add_admin(const char *dbpath, const char *name)
 {
     struct store *st;
     assert_int_equal(store_open(dbpath, &st), CUR_OK);
-    seed_user(st, name, "admin");
+    t_web_user(st, name, "admin", T_WEB_PW);
     store_close(st);
 }
 
@@ -762,9 +576,9 @@ static int
 health_is(void *arg)
 {
     struct health_wait *h = arg;
-    struct resp r;
+    struct t_resp r;
     long st = get_status(h->port, "/healthz", &r);
-    resp_free(&r);
+    t_web_free(&r);
     return st == h->want;
 }
 
@@ -776,7 +590,7 @@ test_daemon_filters_page(void **state)
     (void)state;
     char *dir = t_mkdtemp(), cmd[8192], *db, *config, want[128];
     unsigned web = t_free_port();
-    struct resp r;
+    struct t_resp r;
 
     assert_non_null(dir);
     snprintf(cmd, sizeof cmd,
@@ -792,15 +606,15 @@ test_daemon_filters_page(void **state)
     struct health_wait hw = { web, 200 };
     assert_true(t_wait_for(health_is, &hw, 20000));
     assert_int_equal(get_status_x(web, "/healthz", JSON, &r), 200);
-    assert_true(has(&r, "{\"status\":\"ok\",\"store\":\"ok\","
-                    "\"poller\":\"alive\",\"poller_last_pass_seconds\":"));
-    assert_true(has(&r, ",\"poller_limit_seconds\":60}"));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "{\"status\":\"ok\",\"store\":\"ok\","
+                          "\"poller\":\"alive\","
+                          "\"poller_last_pass_seconds\":"));
+    assert_true(t_web_has(&r, ",\"poller_limit_seconds\":60}"));
+    t_web_free(&r);
 
     add_admin(db, "boss");
-    port = web;
-    CURL *c = signed_in("boss");
-    assert_int_equal(http(c, "/admin/filters", NULL, &r), 200);
+    CURL *c = t_web_signed_in(web, "boss");
+    assert_int_equal(t_web_get(c, "/admin/filters", &r), 200);
     static const char *const shipped[] = {
         "keyword", "mute", "source", "gems", "bayes", "recency", "dedupe",
     };
@@ -818,15 +632,15 @@ test_daemon_filters_page(void **state)
         assert_non_null(strstr(row, want));
         at = row + 1;
     }
-    assert_true(has(&r, "<td class=\"num\">1.00</td><td>Active</td>"));
-    assert_false(has(&r, "Suspended"));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "<td class=\"num\">1.00</td><td>Active</td>"));
+    assert_false(t_web_has(&r, "Suspended"));
+    t_web_free(&r);
     /* A reload hands the list over again. */
     assert_int_equal(kill(pid, SIGHUP), 0);
     t_sleep_ms(1500);
-    assert_int_equal(http(c, "/admin/filters", NULL, &r), 200);
-    assert_true(has(&r, "<tr><td>dedupe</td>"));
-    resp_free(&r);
+    assert_int_equal(t_web_get(c, "/admin/filters", &r), 200);
+    assert_true(t_web_has(&r, "<tr><td>dedupe</td>"));
+    t_web_free(&r);
     curl_easy_cleanup(c);
 
     assert_int_equal(kill(pid, SIGTERM), 0);
@@ -846,7 +660,7 @@ test_daemon_health_stalls(void **state)
     (void)state;
     char *dir = t_mkdtemp(), *www, *cfg, *config;
     unsigned web = t_free_port();
-    struct resp r;
+    struct t_resp r;
 
     assert_non_null(dir);
     assert_true(asprintf(&www, "%s/www", dir) > 0);
@@ -894,25 +708,26 @@ test_daemon_health_stalls(void **state)
     assert_true(t_wait_for(health_is, &hw, 90000));
     assert_true(t_now_ms() - t0 >= 55000);
     assert_int_equal(get_status(web, "/healthz", &r), 503);
-    assert_true(has(&r, "unhealthy\nstore: ok\npoller: stalled (last pass "));
-    assert_true(has(&r, "limit 60s)"));
-    resp_free(&r);
+    assert_true(t_web_has(&r,
+                          "unhealthy\nstore: ok\npoller: stalled (last pass "));
+    assert_true(t_web_has(&r, "limit 60s)"));
+    t_web_free(&r);
     assert_int_equal(get_status_x(web, "/healthz", JSON, &r), 503);
-    assert_true(has(&r, "{\"status\":\"unhealthy\",\"store\":\"ok\","
-                    "\"poller\":\"stalled\""));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "{\"status\":\"unhealthy\",\"store\":\"ok\","
+                          "\"poller\":\"stalled\""));
+    t_web_free(&r);
     /* Other pages still answer meanwhile. */
     assert_int_equal(get_status(web, "/login", &r), 200);
-    resp_free(&r);
+    t_web_free(&r);
     /* The call ends, the loop passes: alive again. */
     hw.want = 200;
     assert_true(t_wait_for(health_is, &hw, 200000));
     assert_int_equal(get_status(web, "/healthz", &r), 200);
     assert_string_equal(r.body.data, "ok\n");
-    resp_free(&r);
+    t_web_free(&r);
     assert_int_equal(get_status_x(web, "/healthz", JSON, &r), 200);
-    assert_true(has(&r, "\"poller\":\"alive\""));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "\"poller\":\"alive\""));
+    t_web_free(&r);
 
     /* It may be in the filter again: end it without waiting. */
     kill(pid, SIGKILL);

@@ -18,7 +18,6 @@
  * naming exactly what it takes. The table itself is checked for routes
  * that an earlier entry hides.
  */
-#define _GNU_SOURCE     /* strcasestr */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,16 +30,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
-#include "buf.h"
 #include "err.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
 #include "support.h"
 #include "web.h"
+#include "webclient.h"
 
 #define N_ROLES 4               /* enum web_role: ROLE_ANON..ROLE_ADMIN */
 #define BOGUS_TOKEN "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
@@ -68,13 +66,12 @@ static const struct {
 
 /* The server and who may talk to it. */
 struct inst {
-    char *dir, *db;
-    struct web *web;
-    unsigned port;
+    struct t_web srv;
     long long uid[N_ROLES];                     /* 0 for anonymous */
     char cookie[N_ROLES][STORE_TOKEN_LEN + 1];  /* "" for anonymous */
     char csrf[N_ROLES][STORE_TOKEN_LEN + 1];
-    CURL *curl;
+    CURL *curl;                 /* no cookie jar: each request names
+                                   its own */
 };
 
 static struct inst *in;
@@ -95,115 +92,41 @@ bad(const char *fmt, ...)
 
 /* HTTP. */
 
-struct resp {
-    long status;
-    struct buf body, hdr;
-};
-
-static size_t
-collect(char *data, size_t size, size_t n, void *user)
-{
-    return buf_append(user, data, size * n) == CUR_OK ? size * n : 0;
-}
-
-static void
-resp_free(struct resp *r)
-{
-    buf_free(&r->body);
-    buf_free(&r->hdr);
-}
-
 /* One request as role 'k' (its session cookie, unless 'cookie' says
  * otherwise). GET, HEAD, or with 'body' any other method. 'headers' is
  * a NULL-ended list or NULL. */
 static long
 request(int k, const char *method, const char *path, const char *body,
         const char *ctype, const char *cookie, const char *const *headers,
-        struct resp *out)
+        struct t_resp *out)
 {
-    CURL *c = in->curl;
-    char url[1024], line[512];
-    struct curl_slist *h = NULL;
+    const char *hs[16];
+    char line[512];
+    size_t n = 0;
 
-    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", in->port, path);
-    buf_init(&out->body, 0);
-    buf_init(&out->hdr, 0);
-    buf_puts(&out->body, "");
-    buf_puts(&out->hdr, "");
-    curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROXY, "");
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->hdr);
-    if (body != NULL) {
-        curl_easy_setopt(c, CURLOPT_POST, 1L);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-                         (curl_off_t)strlen(body));
-    } else {
-        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    line[0] = '\0';
+    if (cookie == NULL && in->cookie[k][0] != '\0')
+        snprintf(line, sizeof line, "Cookie: curator_session=%s",
+                 in->cookie[k]);
+    else if (cookie != NULL && cookie[0] != '\0')
+        snprintf(line, sizeof line, "Cookie: %s", cookie);
+    if (line[0] != '\0')
+        hs[n++] = line;
+    for (size_t i = 0; headers && headers[i]; i++) {
+        assert_true(n + 1 < sizeof hs / sizeof hs[0]);
+        hs[n++] = headers[i];
     }
-    if (strcmp(method, "HEAD") == 0)
-        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-    else if (strcmp(method, body ? "POST" : "GET") != 0)
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    if (cookie == NULL && in->cookie[k][0] != '\0') {
-        snprintf(line, sizeof line, "curator_session=%s", in->cookie[k]);
-        curl_easy_setopt(c, CURLOPT_COOKIE, line);
-    } else if (cookie != NULL && cookie[0] != '\0') {
-        curl_easy_setopt(c, CURLOPT_COOKIE, cookie);
-    }
-    if (ctype != NULL) {
-        snprintf(line, sizeof line, "Content-Type: %s", ctype);
-        h = curl_slist_append(h, line);
-    }
-    for (size_t i = 0; headers && headers[i]; i++)
-        h = curl_slist_append(h, headers[i]);
-    h = curl_slist_append(h, "Expect:");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    out->status = 0;
+    hs[n] = NULL;
     requests++;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-    curl_slist_free_all(h);
-    return out->status;
+    return t_web_http(in->curl, method, path, body, body ? strlen(body) : 0,
+                      ctype, hs, out);
 }
 
 static long
 form_post(int k, const char *path, const char *body, const char *cookie,
-          const char *const *headers, struct resp *out)
+          const char *const *headers, struct t_resp *out)
 {
-    return request(k, "POST", path, body,
-                   "application/x-www-form-urlencoded", cookie, headers,
-                   out);
-}
-
-static int
-has(const struct resp *r, const char *needle)
-{
-    return r->body.data && strstr(r->body.data, needle) != NULL;
-}
-
-/* The value of response header 'name' into out ("" when absent). */
-static void
-header_of(const struct resp *r, const char *name, char *out, size_t len)
-{
-    char want[64];
-    const char *p;
-
-    out[0] = '\0';
-    snprintf(want, sizeof want, "\n%s:", name);
-    p = r->hdr.data ? strcasestr(r->hdr.data, want) : NULL;
-    if (p == NULL)
-        return;
-    p += strlen(want);
-    p += strspn(p, " ");
-    snprintf(out, len, "%.*s", (int)strcspn(p, "\r\n"), p);
+    return request(k, "POST", path, body, T_WEB_FORM, cookie, headers, out);
 }
 
 /* The login redirect's target for 'path' as the router writes it:
@@ -232,10 +155,10 @@ login_next(const char *path, char *out, size_t len)
 /* What the router's refusals say, so that a refusal by a handler (a
  * signed link's bad token) is told from one by the role or CSRF check. */
 static int
-router_refusal(const struct resp *r)
+router_refusal(const struct t_resp *r)
 {
-    return has(r, "Not for you") || has(r, "Sign in first")
-           || has(r, "Form expired");
+    return t_web_has(r, "Not for you") || t_web_has(r, "Sign in first")
+           || t_web_has(r, "Form expired");
 }
 
 /* The database's content, table by table, to show that a refused
@@ -259,7 +182,7 @@ snapshot(struct snap *s)
     char sql[128];
 
     memset(s, 0, sizeof *s);
-    assert_int_equal(sqlite3_open_v2(in->db, &db, SQLITE_OPEN_READONLY,
+    assert_int_equal(sqlite3_open_v2(in->srv.db, &db, SQLITE_OPEN_READONLY,
                                      NULL), SQLITE_OK);
     sqlite3_busy_timeout(db, 5000);
     assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master"
@@ -385,16 +308,8 @@ decode(const char *path, char *out, size_t len)
 static long long
 seed_user(struct store *st, const char *name, const char *role, int k)
 {
-    long long id;
-    char email[128];
-    snprintf(email, sizeof email, "%s@example.org", name);
-    assert_int_equal(store_user_add(st, name, email, &id), CUR_OK);
-    assert_int_equal(store_user_set_role(st, id, role), CUR_OK);
-    store_token_new(in->cookie[k]);
-    store_token_new(in->csrf[k]);
-    assert_int_equal(store_session_add(st, in->cookie[k], id, in->csrf[k],
-                                       (long long)time(NULL), "127.0.0.1"),
-                     CUR_OK);
+    long long id = t_web_user(st, name, role, NULL);
+    t_web_session(st, id, in->cookie[k], in->csrf[k]);
     return id;
 }
 
@@ -404,7 +319,7 @@ seed(void)
     struct store *st;
     long long now = (long long)time(NULL), feed, item, team, coll;
 
-    assert_int_equal(store_open(in->db, &st), CUR_OK);
+    st = t_web_store(&in->srv);
     in->uid[ROLE_SUBSCRIBER] = seed_user(st, "sub", "subscriber",
                                          ROLE_SUBSCRIBER);
     in->uid[ROLE_EDITOR] = seed_user(st, "ed", "editor", ROLE_EDITOR);
@@ -440,22 +355,10 @@ group_setup(void **state)
     (void)state;
     in = calloc(1, sizeof *in);
     assert_non_null(in);
-    in->dir = t_mkdtemp();
-    assert_non_null(in->dir);
-    size_t n = strlen(in->dir) + sizeof "/curator.db";
-    in->db = malloc(n);
-    assert_non_null(in->db);
-    snprintf(in->db, n, "%s/curator.db", in->dir);
+    t_web_init(&in->srv);
     seed();
-    struct web_cfg wc = {
-        .address = "127.0.0.1", .port = 0, .threads = 2,
-        .page_items = 50, .store_path = in->db, .allow_signup = 0,
-        .allow_private = 1,
-    };
-    assert_int_equal(web_start(&wc, &in->web), CUR_OK);
-    in->port = web_port(in->web);
-    in->curl = curl_easy_init();
-    assert_non_null(in->curl);
+    t_web_start(&in->srv, NULL);
+    in->curl = t_web_client_nojar(in->srv.port);
     return 0;
 }
 
@@ -464,10 +367,7 @@ group_teardown(void **state)
 {
     (void)state;
     curl_easy_cleanup(in->curl);
-    web_stop(in->web);
-    t_rmtree(in->dir);
-    free(in->dir);
-    free(in->db);
+    t_web_stop(&in->srv);
     free(in);
     return 0;
 }
@@ -489,19 +389,19 @@ test_sessions_work(void **state)
         { "/editor", { 303, 403, 200, 200 } },
         { "/admin", { 303, 403, 403, 200 } },
     };
-    struct resp r;
+    struct t_resp r;
     char cookie[128];
 
     for (size_t i = 0; i < sizeof probe / sizeof probe[0]; i++)
         for (int k = 0; k < N_ROLES; k++) {
             assert_int_equal(request(k, "GET", probe[i].path, NULL, NULL,
                                      NULL, NULL, &r), probe[i].want[k]);
-            resp_free(&r);
+            t_web_free(&r);
         }
     snprintf(cookie, sizeof cookie, "curator_session=%s", BOGUS_TOKEN);
     assert_int_equal(request(ROLE_ANON, "GET", "/account", NULL, NULL,
                              cookie, NULL, &r), 303);
-    resp_free(&r);
+    t_web_free(&r);
 }
 
 /* The table is well formed, and no entry is hidden by an earlier one
@@ -556,7 +456,7 @@ test_table_shape(void **state)
 static void
 check_get(const struct route *rt, const char *path, int k)
 {
-    struct resp r;
+    struct t_resp r;
     char want[1024], loc[1024];
     long st = request(k, "GET", path, NULL, NULL, NULL, NULL, &r);
     int signed_link = (rt->flags & (RF_NO_CSRF | RF_JSON)) != 0;
@@ -571,12 +471,12 @@ check_get(const struct route *rt, const char *path, int k)
                 "token", path, role_name[k], st);
     } else if (k < rt->min_role && k == ROLE_ANON) {
         login_next(path, want, sizeof want);
-        header_of(&r, "Location", loc, sizeof loc);
+        t_web_header(&r, "Location", loc, sizeof loc);
         if (st != 303 || strcmp(loc, want) != 0)
             bad("GET %s as %s: %ld to \"%s\", want 303 to \"%s\"", path,
                 role_name[k], st, loc, want);
     } else if (k < rt->min_role) {
-        if (st != 403 || !has(&r, "Not for you"))
+        if (st != 403 || !t_web_has(&r, "Not for you"))
             bad("GET %s as %s: %ld, want the router's 403", path,
                 role_name[k], st);
     } else if (st == 405) {
@@ -594,14 +494,14 @@ check_get(const struct route *rt, const char *path, int k)
         bad("GET %s as %s: %ld, want 4xx for a made-up suffix", path,
             role_name[k], st);
     }
-    resp_free(&r);
+    t_web_free(&r);
 
     /* HEAD is GET without the body: the same status. */
     long head = request(k, "HEAD", path, NULL, NULL, NULL, NULL, &r);
     if (head != st)
         bad("HEAD %s as %s: %ld, GET gave %ld", path, role_name[k], head,
             st);
-    resp_free(&r);
+    t_web_free(&r);
 }
 
 static void
@@ -647,15 +547,15 @@ check_post_refused(const struct route *rt, const char *path, int k,
                    const char *what, const char *body, const char *cookie,
                    const char *const *headers)
 {
-    struct resp r;
+    struct t_resp r;
     const char *reason = k == ROLE_ANON && rt->min_role > ROLE_ANON
                          ? "Sign in first"
                          : k < rt->min_role ? "Not for you" : "Form expired";
     long st = form_post(k, path, body, cookie, headers, &r);
-    if (st != 403 || !has(&r, reason))
+    if (st != 403 || !t_web_has(&r, reason))
         bad("POST %s as %s %s: %ld, want 403 \"%s\"", path, role_name[k],
             what, st, reason);
-    resp_free(&r);
+    t_web_free(&r);
 }
 
 static void
@@ -781,7 +681,7 @@ test_unsigned_refused(void **state)
                                            "urlencoded";
                         const char *const *hs[] = { NULL, bearer, basic };
                         for (size_t h = 0; h < (json ? 3u : 1u); h++) {
-                            struct resp r;
+                            struct t_resp r;
                             long st = request(k, methods[m].name, path, b,
                                               ct, NULL, hs[h], &r);
                             if (st < 400 || st >= 500)
@@ -790,7 +690,7 @@ test_unsigned_refused(void **state)
                                     h == 1 ? " with a made-up bearer token"
                                     : h == 2 ? " with Basic auth" : "",
                                     st);
-                            resp_free(&r);
+                            t_web_free(&r);
                         }
                     }
                 }
@@ -812,7 +712,7 @@ test_unsigned_refused(void **state)
 static void
 check_allow(const char *path, int k, const char *method, unsigned allowed)
 {
-    struct resp r;
+    struct t_resp r;
     char allow[256];
     static const struct {
         unsigned bit;
@@ -823,7 +723,7 @@ check_allow(const char *path, int k, const char *method, unsigned allowed)
     };
     long st = request(k, method, path, strcmp(method, "GET") ? "x=1" : NULL,
                       "application/x-www-form-urlencoded", NULL, NULL, &r);
-    header_of(&r, "Allow", allow, sizeof allow);
+    t_web_header(&r, "Allow", allow, sizeof allow);
     if (st != 405) {
         bad("%s %s as %s: %ld, want 405", method, path, role_name[k], st);
     } else {
@@ -841,7 +741,7 @@ check_allow(const char *path, int k, const char *method, unsigned allowed)
                     names[i].name);
         }
     }
-    resp_free(&r);
+    t_web_free(&r);
 }
 
 static void
@@ -895,18 +795,18 @@ test_unknown_path(void **state)
         if (allowed_for(dec) != 0)
             continue;       /* someone made it a route since */
         for (int k = 0; k < N_ROLES; k++) {
-            struct resp r;
+            struct t_resp r;
             long st = request(k, "GET", paths[i], NULL, NULL, NULL, NULL,
                               &r);
             if (st != 404)
                 bad("GET %s as %s: %ld, want 404", paths[i], role_name[k],
                     st);
-            resp_free(&r);
+            t_web_free(&r);
             st = form_post(k, paths[i], "x=1", NULL, NULL, &r);
             if (st != 404)
                 bad("POST %s as %s: %ld, want 404", paths[i],
                     role_name[k], st);
-            resp_free(&r);
+            t_web_free(&r);
         }
     }
     if (failures)

@@ -8,7 +8,7 @@
  * export moved into a fresh instance. One test runs the real curatord
  * and signs in to it.
  */
-#define _GNU_SOURCE     /* asprintf, memmem */
+#define _GNU_SOURCE     /* asprintf, strcasestr */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,203 +42,17 @@
 #include "store.h"
 #include "support.h"
 #include "token.h"
-
-#define PW "correct horse battery"
+#include "webclient.h"
 
 /* One server on its own store. */
 struct inst {
-    char *dir, *db;
-    struct web *web;
-    unsigned port;
+    struct t_web srv;
     long long alice, eve, ed, ad;   /* subscriber x2, editor, admin */
     long long feed1, feed2;
     long long item[6];
     unsigned char key[TOKEN_KEY_LEN];
 };
 
-struct resp {
-    long status;
-    struct buf body, hdr;
-};
-
-static size_t
-collect(char *data, size_t size, size_t n, void *user)
-{
-    return buf_append(user, data, size * n) == CUR_OK ? size * n : 0;
-}
-
-static void
-resp_free(struct resp *r)
-{
-    buf_free(&r->body);
-    buf_free(&r->hdr);
-}
-
-/* A client with its own cookie jar. */
-static CURL *
-client(void)
-{
-    CURL *c = curl_easy_init();
-    curl_easy_setopt(c, CURLOPT_COOKIEFILE, "");
-    curl_easy_setopt(c, CURLOPT_PROXY, "");
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    return c;
-}
-
-/* One request; body NULL for GET. 'headers' is a NULL-ended list. */
-static long
-http(CURL *c, unsigned port, const char *method, const char *path,
-     const char *body, size_t len, const char *ctype,
-     const char *const *headers, struct resp *out)
-{
-    char *url;
-    struct curl_slist *h = NULL;
-
-    assert_true(asprintf(&url, "http://127.0.0.1:%u%s", port, path) > 0);
-    buf_init(&out->body, 0);
-    buf_init(&out->hdr, 0);
-    buf_puts(&out->body, "");
-    buf_puts(&out->hdr, "");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->hdr);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    if (strcmp(method, "POST") == 0) {
-        curl_easy_setopt(c, CURLOPT_POST, 1L);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-                         (curl_off_t)(body ? len : 0));
-    } else {
-        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-    }
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST,
-                     strcmp(method, "GET") && strcmp(method, "POST")
-                     ? method : NULL);
-    curl_easy_setopt(c, CURLOPT_NOBODY, strcmp(method, "HEAD") == 0);
-    if (ctype) {
-        char line[512];
-        snprintf(line, sizeof line, "Content-Type: %s", ctype);
-        h = curl_slist_append(h, line);
-    }
-    for (size_t i = 0; headers && headers[i]; i++)
-        h = curl_slist_append(h, headers[i]);
-    h = curl_slist_append(h, "Expect:");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    out->status = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-    curl_easy_setopt(c, CURLOPT_NOBODY, 0L);
-    curl_slist_free_all(h);
-    free(url);
-    return out->status;
-}
-
-static long
-get(CURL *c, unsigned port, const char *path, struct resp *out)
-{
-    return http(c, port, "GET", path, NULL, 0, NULL, NULL, out);
-}
-
-static long
-post(CURL *c, unsigned port, const char *path, const char *body,
-     struct resp *out)
-{
-    return http(c, port, "POST", path, body, strlen(body),
-                "application/x-www-form-urlencoded", NULL, out);
-}
-
-static int
-has(const struct resp *r, const char *needle)
-{
-    return r->body.data && strstr(r->body.data, needle) != NULL;
-}
-
-static int
-hdr_has(const struct resp *r, const char *needle)
-{
-    return r->hdr.data && strcasestr(r->hdr.data, needle) != NULL;
-}
-
-/* The value of the first name="csrf" field of a page (static buffer). */
-static const char *
-csrf_of(const struct resp *r)
-{
-    static char tok[64];
-    const char *p = r->body.data ? strstr(r->body.data, "name=\"csrf\" "
-                                          "value=\"") : NULL;
-    tok[0] = '\0';
-    if (p != NULL) {
-        p += strlen("name=\"csrf\" value=\"");
-        size_t n = strcspn(p, "\"");
-        if (n < sizeof tok)
-            snprintf(tok, sizeof tok, "%.*s", (int)n, p);
-    }
-    return tok;
-}
-
-/* A form body: pairs of name and value, percent-encoded. */
-static char *
-form(CURL *c, ...)
-{
-    va_list ap;
-    struct buf b;
-    const char *k;
-    buf_init(&b, 0);
-    buf_puts(&b, "");
-    va_start(ap, c);
-    while ((k = va_arg(ap, const char *)) != NULL) {
-        const char *v = va_arg(ap, const char *);
-        char *ek = curl_easy_escape(c, k, 0), *ev = curl_easy_escape(c, v, 0);
-        buf_printf(&b, "%s%s=%s", b.len ? "&" : "", ek, ev);
-        curl_free(ek);
-        curl_free(ev);
-    }
-    va_end(ap);
-    return buf_steal(&b);
-}
-
-/* GET a page for its CSRF token, then POST the pairs with it. */
-static long
-submit(CURL *c, unsigned port, const char *page, const char *action,
-       struct resp *out, ...)
-{
-    struct resp p;
-    struct buf b;
-    va_list ap;
-    const char *k;
-
-    get(c, port, page, &p);
-    buf_init(&b, 0);
-    char *tok = curl_easy_escape(c, csrf_of(&p), 0);
-    buf_printf(&b, "csrf=%s", tok);
-    curl_free(tok);
-    resp_free(&p);
-    va_start(ap, out);
-    while ((k = va_arg(ap, const char *)) != NULL) {
-        const char *v = va_arg(ap, const char *);
-        char *ek = curl_easy_escape(c, k, 0), *ev = curl_easy_escape(c, v, 0);
-        buf_printf(&b, "&%s=%s", ek, ev);
-        curl_free(ek);
-        curl_free(ev);
-    }
-    va_end(ap);
-    long st = post(c, port, action, b.data, out);
-    buf_free(&b);
-    return st;
-}
-
-static long
-login(CURL *c, unsigned port, const char *name, const char *pw)
-{
-    struct resp r;
-    long st = submit(c, port, "/login", "/login", &r, "name", name,
-                     "password", pw, (char *)NULL);
-    resp_free(&r);
-    return st;
-}
 
 
 static int
@@ -246,49 +60,6 @@ digest_cb(void *ctx, const struct store_digest_user *u)
 {
     *(long long *)ctx = u->email_on;
     return 0;
-}
-
-/* A multipart upload of one file field with the page's CSRF token. */
-static long
-upload(CURL *c, unsigned port, const char *page, const char *action,
-       const char *field, const char *filename, const char *data,
-       size_t len, struct resp *out)
-{
-    struct resp p;
-    char url[512];
-    get(c, port, page, &p);
-    char tok[64];
-    snprintf(tok, sizeof tok, "%s", csrf_of(&p));
-    resp_free(&p);
-    curl_mime *m = curl_mime_init(c);
-    curl_mimepart *part = curl_mime_addpart(m);
-    curl_mime_name(part, "csrf");
-    curl_mime_data(part, tok, CURL_ZERO_TERMINATED);
-    part = curl_mime_addpart(m);
-    curl_mime_name(part, field);
-    curl_mime_filename(part, filename);
-    curl_mime_data(part, data, len);
-    buf_init(&out->body, 0);
-    buf_init(&out->hdr, 0);
-    buf_puts(&out->body, "");
-    buf_puts(&out->hdr, "");
-    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, action);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_MIMEPOST, m);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->hdr);
-    struct curl_slist *h = curl_slist_append(NULL, "Expect:");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    out->status = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-    curl_easy_setopt(c, CURLOPT_MIMEPOST, NULL);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-    curl_slist_free_all(h);
-    curl_mime_free(m);
-    return out->status;
 }
 
 /* Whether 'data' is well-formed XML whose root is 'root'. */
@@ -340,18 +111,6 @@ seed_feed(struct store *st, const char *url, const char *title,
     return fid;
 }
 
-static long long
-seed_user(struct store *st, const char *name, const char *role)
-{
-    long long id;
-    char email[128];
-    snprintf(email, sizeof email, "%s@example.org", name);
-    assert_int_equal(store_user_add(st, name, email, &id), CUR_OK);
-    assert_int_equal(store_user_set_role(st, id, role), CUR_OK);
-    assert_int_equal(store_user_set_password(st, id, PW), CUR_OK);
-    return id;
-}
-
 static void
 seed(struct inst *in)
 {
@@ -367,11 +126,11 @@ seed(struct inst *in)
         "Coaching copy elsewhere",
         "Leadership notes",
     };
-    assert_int_equal(store_open(in->db, &st), CUR_OK);
-    in->alice = seed_user(st, "alice", "subscriber");
-    in->eve = seed_user(st, "eve", "subscriber");
-    in->ed = seed_user(st, "ed", "editor");
-    in->ad = seed_user(st, "ad", "admin");
+    st = t_web_store(&in->srv);
+    in->alice = t_web_user(st, "alice", "subscriber", T_WEB_PW);
+    in->eve = t_web_user(st, "eve", "subscriber", T_WEB_PW);
+    in->ed = t_web_user(st, "ed", "editor", T_WEB_PW);
+    in->ad = t_web_user(st, "ad", "admin", T_WEB_PW);
     in->feed1 = seed_feed(st, "https://a.example/feed", "Alpha <News>", t1,
                           3, now, in->item);
     in->feed2 = seed_feed(st, "https://b.example/feed", "Beta", t2, 3, now,
@@ -413,49 +172,28 @@ inst_new(int do_seed, int signup)
 {
     struct inst *in = calloc(1, sizeof *in);
     assert_non_null(in);
-    in->dir = t_mkdtemp();
-    assert_non_null(in->dir);
-    assert_true(asprintf(&in->db, "%s/curator.db", in->dir) > 0);
-    if (do_seed) {
+    t_web_init(&in->srv);
+    if (do_seed)
         seed(in);
-    } else {
-        struct store *st;
-        assert_int_equal(store_open(in->db, &st), CUR_OK);
-        store_close(st);
-    }
-    struct web_cfg wc = {
-        .address = "127.0.0.1", .port = 0, .threads = 2,
-        .page_items = 50, .store_path = in->db, .allow_signup = signup,
-        .allow_private = 1,
-    };
-    assert_int_equal(web_start(&wc, &in->web), CUR_OK);
-    in->port = web_port(in->web);
+    else
+        store_close(t_web_store(&in->srv));
+    struct web_cfg wc = t_web_cfg();
+    wc.allow_signup = signup;
+    t_web_start(&in->srv, &wc);
     return in;
 }
 
 static void
 inst_free(struct inst *in)
 {
-    web_stop(in->web);
-    t_rmtree(in->dir);
-    free(in->dir);
-    free(in->db);
+    t_web_stop(&in->srv);
     free(in);
-}
-
-/* A second handle on an instance's store, for checking what was kept. */
-static struct store *
-inst_store(struct inst *in)
-{
-    struct store *st;
-    assert_int_equal(store_open(in->db, &st), CUR_OK);
-    return st;
 }
 
 static long long
 digest_email_on(struct inst *in, long long uid)
 {
-    struct store *st = inst_store(in);
+    struct store *st = t_web_store(&in->srv);
     long long v = -1;
     assert_int_equal(store_digest_user(st, uid, digest_cb, &v), CUR_OK);
     store_close(st);
@@ -478,14 +216,6 @@ group_teardown(void **state)
     (void)state;
     inst_free(shared);
     return 0;
-}
-
-static CURL *
-signed_in(const char *name)
-{
-    CURL *c = client();
-    assert_int_equal(login(c, shared->port, name, PW), 303);
-    return c;
 }
 
 /* Counting what the store holds. */
@@ -560,7 +290,7 @@ static struct counts
 profile_counts(struct inst *in, long long uid)
 {
     struct counts n = { 0 };
-    struct store *st = inst_store(in);
+    struct store *st = t_web_store(&in->srv);
     assert_int_equal(store_goal_list(st, uid, count_goal, &n), CUR_OK);
     assert_int_equal(store_interest_rows(st, uid, count_interest, &n),
                      CUR_OK);
@@ -583,38 +313,38 @@ static void
 test_headers_and_not_found(void **state)
 {
     (void)state;
-    CURL *c = client();
-    struct resp r;
+    CURL *c = t_web_client(shared->srv.port);
+    struct t_resp r;
     static const char *const paths[] = {
         "/", "/login", "/nope", "/healthz", "/static/style.css",
         "/unsubscribe?u=1&t=x", "/today",
     };
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
-        get(c, shared->port, paths[i], &r);
-        assert_true(hdr_has(&r, "Content-Security-Policy: default-src "
-                                "'none'"));
-        assert_true(hdr_has(&r, "frame-ancestors 'none'"));
-        assert_false(hdr_has(&r, "unsafe-inline"));
-        assert_true(hdr_has(&r, "X-Content-Type-Options: nosniff"));
-        assert_true(hdr_has(&r, "Referrer-Policy: same-origin"));
-        resp_free(&r);
+        t_web_get(c, paths[i], &r);
+        assert_true(t_web_hdr_has(&r, "Content-Security-Policy: default-src "
+                                      "'none'"));
+        assert_true(t_web_hdr_has(&r, "frame-ancestors 'none'"));
+        assert_false(t_web_hdr_has(&r, "unsafe-inline"));
+        assert_true(t_web_hdr_has(&r, "X-Content-Type-Options: nosniff"));
+        assert_true(t_web_hdr_has(&r, "Referrer-Policy: same-origin"));
+        t_web_free(&r);
     }
-    assert_int_equal(get(c, shared->port, "/no/such/page", &r), 404);
-    assert_true(has(&r, "<h1>Page not found</h1>"));
-    assert_true(hdr_has(&r, "sandbox"));
-    resp_free(&r);
+    assert_int_equal(t_web_get(c, "/no/such/page", &r), 404);
+    assert_true(t_web_has(&r, "<h1>Page not found</h1>"));
+    assert_true(t_web_hdr_has(&r, "sandbox"));
+    t_web_free(&r);
     /* A script in the URL is never echoed raw. */
-    assert_int_equal(get(c, shared->port, "/%3Cscript%3Ealert(1)%3C/script%3E",
-                         &r), 404);
-    assert_false(has(&r, "<script>"));
-    resp_free(&r);
-    assert_int_equal(http(c, shared->port, "PUT", "/today", "x", 1,
-                          "text/plain", NULL, &r), 405);
-    assert_true(hdr_has(&r, "Allow: GET, HEAD"));
-    resp_free(&r);
-    assert_int_equal(get(c, shared->port, "/healthz", &r), 200);
+    assert_int_equal(t_web_get(c, "/%3Cscript%3Ealert(1)%3C/script%3E",
+                               &r), 404);
+    assert_false(t_web_has(&r, "<script>"));
+    t_web_free(&r);
+    assert_int_equal(t_web_http(c, "PUT", "/today", NULL, 0,
+                                "text/plain", NULL, &r), 405);
+    assert_true(t_web_hdr_has(&r, "Allow: GET, HEAD"));
+    t_web_free(&r);
+    assert_int_equal(t_web_get(c, "/healthz", &r), 200);
     assert_string_equal(r.body.data, "ok\n");
-    resp_free(&r);
+    t_web_free(&r);
     curl_easy_cleanup(c);
 }
 
@@ -622,22 +352,22 @@ static void
 test_static_caching(void **state)
 {
     (void)state;
-    CURL *c = client();
-    struct resp r;
+    CURL *c = t_web_client(shared->srv.port);
+    struct t_resp r;
     char inm[128];
-    assert_int_equal(get(c, shared->port, "/static/style.css", &r), 200);
-    assert_true(hdr_has(&r, "Content-Type: text/css"));
-    assert_true(hdr_has(&r, "Cache-Control: public, max-age="));
+    assert_int_equal(t_web_get(c, "/static/style.css", &r), 200);
+    assert_true(t_web_hdr_has(&r, "Content-Type: text/css"));
+    assert_true(t_web_hdr_has(&r, "Cache-Control: public, max-age="));
     const char *e = strcasestr(r.hdr.data, "ETag: ");
     assert_non_null(e);
     snprintf(inm, sizeof inm, "If-None-Match: %.*s", (int)strcspn(e + 6,
              "\r\n"), e + 6);
-    resp_free(&r);
+    t_web_free(&r);
     const char *hs[] = { inm, NULL };
-    assert_int_equal(http(c, shared->port, "GET", "/static/style.css", NULL,
-                          0, NULL, hs, &r), 304);
+    assert_int_equal(t_web_http(c, "GET", "/static/style.css", NULL,
+                                0, NULL, hs, &r), 304);
     assert_int_equal(r.body.len, 0);
-    resp_free(&r);
+    t_web_free(&r);
     curl_easy_cleanup(c);
 }
 
@@ -645,17 +375,17 @@ static void
 test_home_anonymous(void **state)
 {
     (void)state;
-    CURL *c = client();
-    struct resp r;
-    assert_int_equal(get(c, shared->port, "/", &r), 200);
-    assert_true(has(&r, "<ol class=\"items\">"));
+    CURL *c = t_web_client(shared->srv.port);
+    struct t_resp r;
+    assert_int_equal(t_web_get(c, "/", &r), 200);
+    assert_true(t_web_has(&r, "<ol class=\"items\">"));
     /* Titles escaped; a javascript: link never becomes an href. */
-    assert_true(has(&r, "Coaching &lt;script&gt;alert(1)&lt;/script&gt; "
-                        "tips"));
-    assert_false(has(&r, "<script>"));
-    assert_false(has(&r, "javascript:"));
-    assert_true(has(&r, "Alpha &lt;News&gt;"));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "Coaching &lt;script&gt;alert(1)&lt;/script&gt; "
+                              "tips"));
+    assert_false(t_web_has(&r, "<script>"));
+    assert_false(t_web_has(&r, "javascript:"));
+    assert_true(t_web_has(&r, "Alpha &lt;News&gt;"));
+    t_web_free(&r);
     curl_easy_cleanup(c);
 }
 
@@ -663,42 +393,41 @@ static void
 test_login_logout_cookie(void **state)
 {
     (void)state;
-    CURL *c = client();
-    struct resp r;
+    CURL *c = t_web_client(shared->srv.port);
+    struct t_resp r;
     char cookie[200] = "";
 
-    assert_int_equal(submit(c, shared->port, "/login", "/login", &r, "name",
-                            "alice", "password", PW, "next", "/journal",
-                            (char *)NULL), 303);
-    assert_true(hdr_has(&r, "Location: /journal"));
-    assert_true(hdr_has(&r, "Set-Cookie: curator_session="));
-    assert_true(hdr_has(&r, "HttpOnly"));
-    assert_true(hdr_has(&r, "SameSite=Lax"));
+    assert_int_equal(t_web_submit(c, "/login", "/login", &r, "name",
+                                  "alice", "password", T_WEB_PW, "next",
+                                  "/journal", (char *)NULL), 303);
+    assert_true(t_web_hdr_has(&r, "Location: /journal"));
+    assert_true(t_web_hdr_has(&r, "Set-Cookie: curator_session="));
+    assert_true(t_web_hdr_has(&r, "HttpOnly"));
+    assert_true(t_web_hdr_has(&r, "SameSite=Lax"));
     const char *s = strcasestr(r.hdr.data, "curator_session=");
     snprintf(cookie, sizeof cookie, "Cookie: %.*s", (int)strcspn(s, ";"),
              s);
-    resp_free(&r);
-    assert_int_equal(get(c, shared->port, "/today", &r), 200);
-    assert_true(has(&r, "<h1>Today</h1>"));
-    resp_free(&r);
+    t_web_free(&r);
+    assert_int_equal(t_web_get(c, "/today", &r), 200);
+    assert_true(t_web_has(&r, "<h1>Today</h1>"));
+    t_web_free(&r);
     /* Sign out; the old cookie is dead afterwards. */
-    assert_int_equal(submit(c, shared->port, "/today", "/logout", &r,
-                            (char *)NULL), 303);
-    resp_free(&r);
-    CURL *old = curl_easy_init();
+    assert_int_equal(t_web_submit(c, "/today", "/logout", &r,
+                                  (char *)NULL), 303);
+    t_web_free(&r);
+    CURL *old = t_web_client_nojar(shared->srv.port);
     const char *hs[] = { cookie, NULL };
-    curl_easy_setopt(old, CURLOPT_PROXY, "");
-    assert_int_equal(http(old, shared->port, "GET", "/today", NULL, 0, NULL,
-                          hs, &r), 303);
-    assert_true(hdr_has(&r, "Location: /login?next=/today"));
-    resp_free(&r);
+    assert_int_equal(t_web_http(old, "GET", "/today", NULL, 0, NULL,
+                                hs, &r), 303);
+    assert_true(t_web_hdr_has(&r, "Location: /login?next=/today"));
+    t_web_free(&r);
     curl_easy_cleanup(old);
     /* An open redirect is not possible through next. */
-    assert_int_equal(submit(c, shared->port, "/login", "/login", &r, "name",
-                            "alice", "password", PW, "next",
-                            "//evil.example/", (char *)NULL), 303);
-    assert_true(hdr_has(&r, "Location: /today"));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/login", "/login", &r, "name",
+                                  "alice", "password", T_WEB_PW, "next",
+                                  "//evil.example/", (char *)NULL), 303);
+    assert_true(t_web_hdr_has(&r, "Location: /today"));
+    t_web_free(&r);
     curl_easy_cleanup(c);
 }
 
@@ -706,35 +435,37 @@ static void
 test_login_refusals(void **state)
 {
     (void)state;
-    CURL *c = client();
-    struct resp r;
+    CURL *c = t_web_client(shared->srv.port);
+    struct t_resp r;
     /* Wrong password, unknown user: the same answer. */
-    assert_int_equal(submit(c, shared->port, "/login", "/login", &r, "name",
-                            "alice", "password", "wrong password",
-                            (char *)NULL), 401);
-    assert_true(has(&r, "Wrong name or password."));
-    resp_free(&r);
-    assert_int_equal(submit(c, shared->port, "/login", "/login", &r, "name",
-                            "nobody", "password", "wrong password",
-                            (char *)NULL), 401);
-    assert_true(has(&r, "Wrong name or password."));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/login", "/login", &r, "name",
+                                  "alice", "password", "wrong password",
+                                  (char *)NULL), 401);
+    assert_true(t_web_has(&r, "Wrong name or password."));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/login", "/login", &r, "name",
+                                  "nobody", "password", "wrong password",
+                                  (char *)NULL), 401);
+    assert_true(t_web_has(&r, "Wrong name or password."));
+    t_web_free(&r);
     /* A huge password is refused at once, unhashed. */
     char *huge = malloc(4096);
     memset(huge, 'a', 4095);
     huge[4095] = '\0';
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    assert_int_equal(submit(c, shared->port, "/login", "/login", &r, "name",
-                            "alice", "password", huge, (char *)NULL), 400);
+    assert_int_equal(t_web_submit(c, "/login", "/login", &r, "name",
+                                  "alice", "password", huge, (char *)NULL),
+                     400);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     assert_true(t1.tv_sec - t0.tv_sec < 2);
-    resp_free(&r);
+    t_web_free(&r);
     free(huge);
     /* No CSRF token: 403, even with the right password. */
-    char *body = form(c, "name", "alice", "password", PW, (char *)NULL);
-    assert_int_equal(post(c, shared->port, "/login", body, &r), 403);
-    resp_free(&r);
+    char *body = t_web_encode(NULL, "name", "alice", "password", T_WEB_PW,
+                              (char *)NULL);
+    assert_int_equal(t_web_post(c, "/login", body, &r), 403);
+    t_web_free(&r);
     free(body);
     curl_easy_cleanup(c);
 }
@@ -743,9 +474,9 @@ static void
 test_today_ranked(void **state)
 {
     (void)state;
-    CURL *c = signed_in("alice");
-    struct resp r;
-    assert_int_equal(get(c, shared->port, "/today", &r), 200);
+    CURL *c = t_web_signed_in(shared->srv.port, "alice");
+    struct t_resp r;
+    assert_int_equal(t_web_get(c, "/today", &r), 200);
     /* Gems first, then the goal, then the rest. */
     const char *picks = strstr(r.body.data, "<h2>Editor picks</h2>");
     const char *goal = strstr(r.body.data, "<h2>Goal: Leadership</h2>");
@@ -754,29 +485,31 @@ test_today_ranked(void **state)
     assert_non_null(goal);
     assert_non_null(more);
     assert_true(picks < goal && goal < more);
-    assert_true(has(&r, "Leadership notes"));
-    assert_true(has(&r, "Worth &lt;it&gt;"));
+    assert_true(t_web_has(&r, "Leadership notes"));
+    assert_true(t_web_has(&r, "Worth &lt;it&gt;"));
     /* Reasons with contributions; titles escaped; the excluded item is
      * not listed, the near-copy is folded. */
-    assert_true(has(&r, "title matches &quot;coaching&quot; (goal: "
-                        "Leadership) <span class=\"contrib\">+4.00</span>"));
-    assert_true(has(&r, "Coaching &lt;script&gt;alert(1)&lt;/script&gt;"));
-    assert_false(has(&r, "Onboarding in ninety days"));
-    assert_false(has(&r, "Coaching copy elsewhere</a>"));
-    assert_true(has(&r, "Also in: Beta"));
-    assert_false(has(&r, "<script>"));
-    assert_false(has(&r, "href=\"javascript:"));
+    assert_true(t_web_has(&r, "title matches &quot;coaching&quot; (goal: "
+                              "Leadership) <span class=\"contrib\">"
+                              "+4.00</span>"));
+    assert_true(t_web_has(&r,
+                          "Coaching &lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert_false(t_web_has(&r, "Onboarding in ninety days"));
+    assert_false(t_web_has(&r, "Coaching copy elsewhere</a>"));
+    assert_true(t_web_has(&r, "Also in: Beta"));
+    assert_false(t_web_has(&r, "<script>"));
+    assert_false(t_web_has(&r, "href=\"javascript:"));
     char up[64];
     snprintf(up, sizeof up, "name=\"act\" value=\"up:%lld\"",
              shared->item[0]);
-    assert_true(has(&r, up));
+    assert_true(t_web_has(&r, up));
     /* One form, one CSRF field for the whole list. */
     const char *f = strstr(r.body.data, "<form class=\"today\"");
     assert_non_null(f);
     const char *c1 = strstr(f, "name=\"csrf\"");
     assert_non_null(c1);
     assert_null(strstr(c1 + 1, "name=\"csrf\""));
-    resp_free(&r);
+    t_web_free(&r);
     curl_easy_cleanup(c);
 }
 
@@ -785,36 +518,36 @@ test_today_actions(void **state)
 {
     (void)state;
     struct inst *in = inst_new(1, 0);
-    CURL *c = client();
-    struct resp r;
+    CURL *c = t_web_client(in->srv.port);
+    struct t_resp r;
     char item[32];
     struct store *st;
 
-    assert_int_equal(login(c, in->port, "alice", PW), 303);
+    assert_int_equal(t_web_login(c, "alice", T_WEB_PW), 303);
     snprintf(item, sizeof item, "%lld", in->item[0]);
-    assert_int_equal(submit(c, in->port, "/today", "/today/act", &r, "item",
-                            item, "act", "up", "back", "today",
-                            (char *)NULL), 303);
-    assert_true(hdr_has(&r, "Location: /today?done=up#item-"));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/today", "/today/act", &r, "item",
+                                  item, "act", "up", "back", "today",
+                                  (char *)NULL), 303);
+    assert_true(t_web_hdr_has(&r, "Location: /today?done=up#item-"));
+    t_web_free(&r);
     char verb[64];
     snprintf(verb, sizeof verb, "save:%lld", in->item[0]);
-    assert_int_equal(submit(c, in->port, "/today", "/today/act", &r, "act",
-                            verb, "back", "today", (char *)NULL), 303);
-    resp_free(&r);
-    assert_int_equal(submit(c, in->port, "/today", "/today/act", &r, "item",
-                            item, "act", "less", (char *)NULL), 303);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/today", "/today/act", &r, "act",
+                                  verb, "back", "today", (char *)NULL), 303);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/today", "/today/act", &r, "item",
+                                  item, "act", "less", (char *)NULL), 303);
+    t_web_free(&r);
     /* Another user's item (eve's feed only) is not alice's to touch:
      * alice is subscribed to both here, so use an unknown id. */
-    assert_int_equal(submit(c, in->port, "/today", "/today/act", &r, "item",
-                            "999999", "act", "up", (char *)NULL), 404);
-    resp_free(&r);
-    assert_int_equal(submit(c, in->port, "/today", "/today/act", &r, "item",
-                            item, "act", "explode", (char *)NULL), 400);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/today", "/today/act", &r, "item",
+                                  "999999", "act", "up", (char *)NULL), 404);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/today", "/today/act", &r, "item",
+                                  item, "act", "explode", (char *)NULL), 400);
+    t_web_free(&r);
     /* Stored: the verdict, the save, the source weight. */
-    st = inst_store(in);
+    st = t_web_store(&in->srv);
     struct counts n = { 0 };
     assert_int_equal(store_feedback_user(st, in->alice, count_verdict, &n),
                      CUR_OK);
@@ -828,12 +561,12 @@ test_today_actions(void **state)
     assert_true(n.half_weight == 1);
     store_close(st);
     /* The page shows it. */
-    assert_int_equal(get(c, in->port, "/today", &r), 200);
-    assert_true(has(&r, "aria-pressed=\"true\">\xF0\x9F\x91\x8D"));
+    assert_int_equal(t_web_get(c, "/today", &r), 200);
+    assert_true(t_web_has(&r, "aria-pressed=\"true\">\xF0\x9F\x91\x8D"));
     snprintf(verb, sizeof verb, "value=\"unsave:%lld\">Saved \xE2\x9C\x93",
              in->item[0]);
-    assert_true(has(&r, verb));
-    resp_free(&r);
+    assert_true(t_web_has(&r, verb));
+    t_web_free(&r);
     curl_easy_cleanup(c);
     inst_free(in);
 }
@@ -843,144 +576,148 @@ test_interests_edit(void **state)
 {
     (void)state;
     struct inst *in = inst_new(1, 0);
-    CURL *c = client();
-    struct resp r;
+    CURL *c = t_web_client(in->srv.port);
+    struct t_resp r;
     struct counts n;
 
-    assert_int_equal(login(c, in->port, "alice", PW), 303);
-    assert_int_equal(get(c, in->port, "/interests", &r), 200);
-    assert_true(has(&r, "name=\"goal_name\" maxlength=\"127\" required "
-                        "value=\"Leadership\""));
-    assert_true(has(&r, "value=\"coaching\""));
-    resp_free(&r);
+    assert_int_equal(t_web_login(c, "alice", T_WEB_PW), 303);
+    assert_int_equal(t_web_get(c, "/interests", &r), 200);
+    assert_true(t_web_has(&r, "name=\"goal_name\" maxlength=\"127\" required "
+                              "value=\"Leadership\""));
+    assert_true(t_web_has(&r, "value=\"coaching\""));
+    t_web_free(&r);
 
     /* A bad weight: the form again, the message beside the field, and
      * nothing stored (the good new row neither). */
-    assert_int_equal(submit(c, in->port, "/interests", "/interests", &r,
-                            "rows", "4", "orig.0", "coaching", "term.0",
-                            "coaching", "weight.0", "lots", "term.1",
-                            "mentoring", "weight.1", "3", "mutes", "ninety",
-                            "action", "save", (char *)NULL), 400);
-    assert_true(has(&r, "id=\"weight.0-error\">A number from -10 to 10."));
-    assert_true(has(&r, "value=\"lots\""));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/interests", "/interests", &r,
+                                  "rows", "4", "orig.0", "coaching", "term.0",
+                                  "coaching", "weight.0", "lots", "term.1",
+                                  "mentoring", "weight.1", "3", "mutes",
+                                  "ninety", "action", "save", (char *)NULL),
+                     400);
+    assert_true(t_web_has(&r,
+                          "id=\"weight.0-error\">A number from -10 to 10."));
+    assert_true(t_web_has(&r, "value=\"lots\""));
+    t_web_free(&r);
     n = profile_counts(in, in->alice);
     assert_int_equal(n.interests, 1);
     assert_int_equal(n.mutes, 0);
 
     /* Hostile terms are refused too. */
-    assert_int_equal(submit(c, in->port, "/interests", "/interests", &r,
-                            "rows", "1", "term.0", "a\"b", "weight.0", "1",
-                            "action", "save", (char *)NULL), 400);
-    assert_true(has(&r, "No quotes or control characters inside."));
-    resp_free(&r);
-    assert_int_equal(submit(c, in->port, "/interests", "/interests", &r,
-                            "rows", "1", "term.0", "x", "weight.0", "1",
-                            "goal.0", "424242", "action", "save",
-                            (char *)NULL), 400);
-    assert_true(has(&r, "Choose one of your goals."));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/interests", "/interests", &r,
+                                  "rows", "1", "term.0", "a\"b", "weight.0",
+                                  "1", "action", "save", (char *)NULL), 400);
+    assert_true(t_web_has(&r, "No quotes or control characters inside."));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/interests", "/interests", &r,
+                                  "rows", "1", "term.0", "x", "weight.0", "1",
+                                  "goal.0", "424242", "action", "save",
+                                  (char *)NULL), 400);
+    assert_true(t_web_has(&r, "Choose one of your goals."));
+    t_web_free(&r);
 
     /* Preview: a ranking, nothing stored. */
-    assert_int_equal(submit(c, in->port, "/interests", "/interests", &r,
-                            "rows", "4", "orig.0", "coaching", "term.0",
-                            "coaching", "weight.0", "2", "term.1",
-                            "\"ninety days\"", "weight.1", "5",
-                            "action", "preview", (char *)NULL), 200);
-    assert_true(has(&r, "Preview: the last 7 days"));
-    assert_true(has(&r, "With your changes"));
-    assert_true(has(&r, "Onboarding in ninety days"));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/interests", "/interests", &r,
+                                  "rows", "4", "orig.0", "coaching", "term.0",
+                                  "coaching", "weight.0", "2", "term.1",
+                                  "\"ninety days\"", "weight.1", "5",
+                                  "action", "preview", (char *)NULL), 200);
+    assert_true(t_web_has(&r, "Preview: the last 7 days"));
+    assert_true(t_web_has(&r, "With your changes"));
+    assert_true(t_web_has(&r, "Onboarding in ninety days"));
+    t_web_free(&r);
     n = profile_counts(in, in->alice);
     assert_int_equal(n.interests, 1);
 
     /* Save: the change, the new interest, a mute. */
-    assert_int_equal(submit(c, in->port, "/interests", "/interests", &r,
-                            "rows", "4", "orig.0", "coaching", "term.0",
-                            "coaching", "weight.0", "2.5", "term.1",
-                            "mentoring", "weight.1", "-3", "mutes",
-                            "ninety\r\n\"hard sell\"\r\n", "action", "save",
-                            (char *)NULL), 303);
-    assert_true(hdr_has(&r, "Location: /interests?done=profile"));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/interests", "/interests", &r,
+                                  "rows", "4", "orig.0", "coaching", "term.0",
+                                  "coaching", "weight.0", "2.5", "term.1",
+                                  "mentoring", "weight.1", "-3", "mutes",
+                                  "ninety\r\n\"hard sell\"\r\n", "action",
+                                  "save", (char *)NULL), 303);
+    assert_true(t_web_hdr_has(&r, "Location: /interests?done=profile"));
+    t_web_free(&r);
     n = profile_counts(in, in->alice);
     assert_int_equal(n.interests, 2);
     assert_int_equal(n.mutes, 2);
-    assert_int_equal(get(c, in->port, "/interests?done=profile", &r), 200);
-    assert_true(has(&r, "value=\"2.5\""));
-    assert_true(has(&r, "value=\"-3\""));
-    assert_true(has(&r, "Your interests are saved."));
-    resp_free(&r);
+    assert_int_equal(t_web_get(c, "/interests?done=profile", &r), 200);
+    assert_true(t_web_has(&r, "value=\"2.5\""));
+    assert_true(t_web_has(&r, "value=\"-3\""));
+    assert_true(t_web_has(&r, "Your interests are saved."));
+    t_web_free(&r);
 
     /* Removing. */
-    assert_int_equal(submit(c, in->port, "/interests", "/interests", &r,
-                            "rows", "2", "orig.0", "coaching", "term.0",
-                            "coaching", "weight.0", "2.5", "orig.1",
-                            "mentoring", "term.1", "mentoring", "weight.1",
-                            "-3", "remove.1", "1", "mutes", "ninety",
-                            "action", "save", (char *)NULL), 303);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/interests", "/interests", &r,
+                                  "rows", "2", "orig.0", "coaching", "term.0",
+                                  "coaching", "weight.0", "2.5", "orig.1",
+                                  "mentoring", "term.1", "mentoring",
+                                  "weight.1", "-3", "remove.1", "1", "mutes",
+                                  "ninety", "action", "save", (char *)NULL),
+                     303);
+    t_web_free(&r);
     n = profile_counts(in, in->alice);
     assert_int_equal(n.interests, 1);
     assert_int_equal(n.mutes, 1);
 
     /* Goals: add, refuse an empty or repeated one, remove only one's
      * own. */
-    assert_int_equal(submit(c, in->port, "/interests", "/interests/goals",
-                            &r, "act", "add", "goal_name", "Growth <b>",
-                            (char *)NULL), 303);
-    resp_free(&r);
-    assert_int_equal(submit(c, in->port, "/interests", "/interests/goals",
-                            &r, "act", "add", "goal_name", "  ",
-                            (char *)NULL), 400);
-    assert_true(has(&r, "Give the goal a name."));
-    resp_free(&r);
-    assert_int_equal(submit(c, in->port, "/interests", "/interests/goals",
-                            &r, "act", "add", "goal_name", "growth <B>",
-                            (char *)NULL), 400);
-    assert_true(has(&r, "You have that goal already."));
-    assert_true(has(&r, "value=\"Growth &lt;b&gt;\""));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/interests", "/interests/goals",
+                                  &r, "act", "add", "goal_name", "Growth <b>",
+                                  (char *)NULL), 303);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/interests", "/interests/goals",
+                                  &r, "act", "add", "goal_name", "  ",
+                                  (char *)NULL), 400);
+    assert_true(t_web_has(&r, "Give the goal a name."));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/interests", "/interests/goals",
+                                  &r, "act", "add", "goal_name", "growth <B>",
+                                  (char *)NULL), 400);
+    assert_true(t_web_has(&r, "You have that goal already."));
+    assert_true(t_web_has(&r, "value=\"Growth &lt;b&gt;\""));
+    t_web_free(&r);
     n = profile_counts(in, in->alice);
     assert_int_equal(n.goals, 2);
     /* Renaming: to a name in use is refused beside that goal. */
     long long lead;
-    struct store *st0 = inst_store(in);
+    struct store *st0 = t_web_store(&in->srv);
     assert_int_equal(store_goal_find(st0, in->alice, "Leadership", &lead),
                      CUR_OK);
     store_close(st0);
     char lid[32];
     snprintf(lid, sizeof lid, "%lld", lead);
-    assert_int_equal(submit(c, in->port, "/interests", "/interests/goals",
-                            &r, "act", "rename", "goal", lid, "goal_name",
-                            "GROWTH <b>", (char *)NULL), 400);
+    assert_int_equal(t_web_submit(c, "/interests", "/interests/goals",
+                                  &r, "act", "rename", "goal", lid, "goal_name",
+                                  "GROWTH <b>", (char *)NULL), 400);
     char eid[64];
     snprintf(eid, sizeof eid, "id=\"goal-%lld-error\">You have that goal",
              lead);
-    assert_true(has(&r, eid));
-    resp_free(&r);
-    assert_int_equal(submit(c, in->port, "/interests", "/interests/goals",
-                            &r, "act", "rename", "goal", lid, "goal_name",
-                            "Leading people", (char *)NULL), 303);
-    resp_free(&r);
-    assert_int_equal(get(c, in->port, "/interests", &r), 200);
-    assert_true(has(&r, "value=\"Leading people\""));
-    resp_free(&r);
+    assert_true(t_web_has(&r, eid));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/interests", "/interests/goals",
+                                  &r, "act", "rename", "goal", lid, "goal_name",
+                                  "Leading people", (char *)NULL), 303);
+    t_web_free(&r);
+    assert_int_equal(t_web_get(c, "/interests", &r), 200);
+    assert_true(t_web_has(&r, "value=\"Leading people\""));
+    t_web_free(&r);
     long long eve_goal;
-    struct store *st = inst_store(in);
+    struct store *st = t_web_store(&in->srv);
     assert_int_equal(store_goal_add(st, in->eve, "Eve's", &eve_goal),
                      CUR_OK);
     store_close(st);
     char id[32];
     snprintf(id, sizeof id, "%lld", eve_goal);
-    assert_int_equal(submit(c, in->port, "/interests", "/interests/goals",
-                            &r, "act", "remove", "goal", id, (char *)NULL),
+    assert_int_equal(t_web_submit(c, "/interests", "/interests/goals",
+                                  &r, "act", "remove", "goal", id,
+                                  (char *)NULL),
                      404);
-    resp_free(&r);
-    assert_int_equal(submit(c, in->port, "/interests", "/interests/goals",
-                            &r, "act", "rename", "goal", id, "goal_name",
-                            "Mine now", (char *)NULL), 404);
-    resp_free(&r);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/interests", "/interests/goals",
+                                  &r, "act", "rename", "goal", id, "goal_name",
+                                  "Mine now", (char *)NULL), 404);
+    t_web_free(&r);
     n = profile_counts(in, in->eve);
     assert_int_equal(n.goals, 1);
     curl_easy_cleanup(c);
@@ -1038,21 +775,25 @@ test_route_matrix_get(void **state)
         { feed, 200, 200, 200, 200 },
         { "/nowhere", 404, 404, 404, 404 },
     };
-    CURL *who[4] = { client(), signed_in("alice"), signed_in("ed"),
-                     signed_in("ad") };
+    CURL *who[4] = {
+        t_web_client(shared->srv.port),
+        t_web_signed_in(shared->srv.port, "alice"),
+        t_web_signed_in(shared->srv.port, "ed"),
+        t_web_signed_in(shared->srv.port, "ad"),
+    };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         const long want[4] = { table[i].anon, table[i].sub, table[i].editor,
                                table[i].admin };
         for (int k = 0; k < 4; k++) {
-            struct resp r;
-            long got = get(who[k], shared->port, table[i].path, &r);
+            struct t_resp r;
+            long got = t_web_get(who[k], table[i].path, &r);
             if (got != want[k])
                 fail_msg("GET %s as %d: %ld, want %ld", table[i].path, k,
                          got, want[k]);
             if (k == 0 && got == 303 && strcmp(table[i].path, "/") != 0
                 && strcmp(table[i].path, "/login") != 0)
-                assert_true(hdr_has(&r, "Location: /login?next="));
-            resp_free(&r);
+                assert_true(t_web_hdr_has(&r, "Location: /login?next="));
+            t_web_free(&r);
         }
     }
     for (int k = 0; k < 4; k++)
@@ -1071,33 +812,33 @@ test_route_matrix_post(void **state)
         "/account", "/account/password", "/account/delete",
         "/account/import", "/gems", "/admin",
     };
-    CURL *anon = client(), *alice = signed_in("alice"), *ed = signed_in("ed");
-    struct resp r;
+    CURL *anon = t_web_client(shared->srv.port);
+    CURL *alice = t_web_signed_in(shared->srv.port, "alice");
+    CURL *ed = t_web_signed_in(shared->srv.port, "ed");
+    struct t_resp r;
 
     for (size_t i = 0; i < sizeof posts / sizeof posts[0]; i++) {
-        assert_int_equal(post(anon, shared->port, posts[i], "x=1", &r), 403);
-        assert_true(has(&r, "Sign in first"));
-        resp_free(&r);
-        assert_int_equal(post(alice, shared->port, posts[i], "x=1", &r),
-                         403);
-        resp_free(&r);
-        assert_int_equal(post(alice, shared->port, posts[i], "csrf="
-                              "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-                              &r), 403);
-        resp_free(&r);
+        assert_int_equal(t_web_post(anon, posts[i], "x=1", &r), 403);
+        assert_true(t_web_has(&r, "Sign in first"));
+        t_web_free(&r);
+        assert_int_equal(t_web_post(alice, posts[i], "x=1", &r), 403);
+        t_web_free(&r);
+        assert_int_equal(t_web_post(alice, posts[i], "csrf=AAAAAAAAAAAAAAAA"
+                                    "AAAAAAAAAAAAAAAAAAAAAAAAAAA", &r), 403);
+        t_web_free(&r);
     }
     /* Roles, with a good token. */
-    assert_int_equal(submit(alice, shared->port, "/today", "/gems", &r,
-                            "item", "1", "note", "x", (char *)NULL), 403);
-    resp_free(&r);
-    assert_int_equal(submit(alice, shared->port, "/today", "/admin", &r,
-                            "act", "invite", "role", "admin", "days", "7",
-                            (char *)NULL), 403);
-    resp_free(&r);
-    assert_int_equal(submit(ed, shared->port, "/gems", "/admin", &r, "act",
-                            "invite", "role", "admin", "days", "7",
-                            (char *)NULL), 403);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(alice, "/today", "/gems", &r,
+                                  "item", "1", "note", "x", (char *)NULL), 403);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(alice, "/today", "/admin", &r,
+                                  "act", "invite", "role", "admin", "days", "7",
+                                  (char *)NULL), 403);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(ed, "/gems", "/admin", &r, "act",
+                                  "invite", "role", "admin", "days", "7",
+                                  (char *)NULL), 403);
+    t_web_free(&r);
     curl_easy_cleanup(anon);
     curl_easy_cleanup(alice);
     curl_easy_cleanup(ed);
@@ -1107,20 +848,17 @@ static void
 test_csrf_and_origin(void **state)
 {
     (void)state;
-    CURL *alice = signed_in("alice"), *eve = signed_in("eve");
-    struct resp r;
+    CURL *alice = t_web_signed_in(shared->srv.port, "alice");
+    CURL *eve = t_web_signed_in(shared->srv.port, "eve");
+    struct t_resp r;
     char port_origin[128];
     snprintf(port_origin, sizeof port_origin, "Origin: http://127.0.0.1:%u",
-             shared->port);
+             shared->srv.port);
     struct counts before = profile_counts(shared, shared->alice);
 
-    get(alice, shared->port, "/journal", &r);
-    char *tok = curl_easy_escape(alice, csrf_of(&r), 0);
-    resp_free(&r);
-    get(eve, shared->port, "/journal", &r);
-    char *eve_tok = curl_easy_escape(eve, csrf_of(&r), 0);
-    resp_free(&r);
-    char body[512], eve_body[512];
+    char tok[64], eve_tok[64], body[512], eve_body[512];
+    t_web_csrf(alice, "/journal", tok, sizeof tok);
+    t_web_csrf(eve, "/journal", eve_tok, sizeof eve_tok);
     snprintf(body, sizeof body, "csrf=%s&act=add&body=hello", tok);
     snprintf(eve_body, sizeof eve_body, "csrf=%s&act=add&body=hello",
              eve_tok);
@@ -1133,46 +871,36 @@ test_csrf_and_origin(void **state)
                                 NULL };
     const char *const *refused[] = { cross, site, evil, null_origin };
     for (size_t i = 0; i < 4; i++) {
-        assert_int_equal(http(alice, shared->port, "POST", "/journal", body,
-                              strlen(body),
-                              "application/x-www-form-urlencoded",
-                              refused[i], &r), 403);
-        assert_true(has(&r, "Form expired"));
-        resp_free(&r);
+        assert_int_equal(t_web_http(alice, "POST", "/journal", body,
+                                    strlen(body),
+                                    "application/x-www-form-urlencoded",
+                                    refused[i], &r), 403);
+        assert_true(t_web_has(&r, "Form expired"));
+        t_web_free(&r);
     }
     /* Another session's token is not this one's. */
-    assert_int_equal(post(alice, shared->port, "/journal", eve_body, &r),
-                     403);
-    resp_free(&r);
+    assert_int_equal(t_web_post(alice, "/journal", eve_body, &r), 403);
+    t_web_free(&r);
     struct counts mid = profile_counts(shared, shared->alice);
     assert_int_equal(mid.journal, before.journal);
-    assert_int_equal(http(alice, shared->port, "POST", "/journal", body,
-                          strlen(body), "application/x-www-form-urlencoded",
-                          ok_origin, &r), 303);
-    resp_free(&r);
+    assert_int_equal(t_web_http(alice, "POST", "/journal", body,
+                                strlen(body),
+                                "application/x-www-form-urlencoded", ok_origin,
+                                &r), 303);
+    t_web_free(&r);
     struct counts after = profile_counts(shared, shared->alice);
     assert_int_equal(after.journal, before.journal + 1);
-    curl_free(tok);
-    curl_free(eve_tok);
     curl_easy_cleanup(alice);
     curl_easy_cleanup(eve);
-}
-
-static size_t
-zeros(char *buf, size_t size, size_t n, void *user)
-{
-    size_t *left = user, k = size * n < *left ? size * n : *left;
-    memset(buf, 'a', k);
-    *left -= k;
-    return k;
 }
 
 static void
 test_size_limits(void **state)
 {
     (void)state;
-    CURL *alice = signed_in("alice"), *anon = client();
-    struct resp r;
+    CURL *alice = t_web_signed_in(shared->srv.port, "alice");
+    CURL *anon = t_web_client(shared->srv.port);
+    struct t_resp r;
     size_t big = 2u << 20;
     char *body = malloc(big + 1);
     memset(body, 'a', big);
@@ -1181,60 +909,42 @@ test_size_limits(void **state)
 
     /* Told by Content-Length: refused before the body is read. */
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    assert_int_equal(post(anon, shared->port, "/login", body, &r), 413);
+    assert_int_equal(t_web_post(anon, "/login", body, &r), 413);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    assert_true(has(&r, "Too large"));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "Too large"));
+    t_web_free(&r);
     assert_true(t1.tv_sec - t0.tv_sec < 3);
     /* The server answers 413 as soon as it knows the size and closes;
      * a client still sending the body may see the connection reset
      * first (0) on a slow build. Either way nothing was accepted. */
-    long code = post(alice, shared->port, "/journal", body, &r);
+    long code = t_web_post(alice, "/journal", body, &r);
     assert_true(code == 413 || code == 0);
-    resp_free(&r);
+    t_web_free(&r);
     /* Chunked: counted as it arrives. */
-    size_t left = big;
-    CURL *c = client();
-    char url[128];
-    struct curl_slist *h = curl_slist_append(NULL,
-                                             "Transfer-Encoding: chunked");
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/login", shared->port);
-    buf_init(&r.body, 0);
-    buf_init(&r.hdr, 0);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_READFUNCTION, zeros);
-    curl_easy_setopt(c, CURLOPT_READDATA, &left);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
-    long st = 0;
-    CURLcode cc = curl_easy_perform(c);
-    if (cc == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+    CURL *c = t_web_client(shared->srv.port);
+    CURLcode cc = t_web_chunked(c, "/login", big, 'a', NULL, &r);
     /* 413, or the connection closed under a client still sending. */
-    assert_true(st == 413 || cc == CURLE_SEND_ERROR
+    assert_true(r.status == 413 || cc == CURLE_SEND_ERROR
                 || cc == CURLE_RECV_ERROR);
-    resp_free(&r);
-    curl_slist_free_all(h);
+    t_web_free(&r);
     curl_easy_cleanup(c);
     /* Signed in, an import may be larger (here: 2 MiB of non-JSON). */
-    assert_int_equal(upload(alice, shared->port, "/account", "/account/import",
-                            "export", "big.json", body, big, &r), 400);
-    assert_true(has(&r, "not JSON"));
-    resp_free(&r);
+    assert_int_equal(t_web_upload(alice, "/account", "/account/import",
+                                  "export", "big.json", body, big, &r), 400);
+    assert_true(t_web_has(&r, "not JSON"));
+    t_web_free(&r);
     /* Headers over 32 KiB: 431; a URL over it: 414. */
     char *hdr = malloc(40 << 10);
     snprintf(hdr, 40 << 10, "X-Big: %0*d", 36 << 10, 0);
     const char *hs[] = { hdr, NULL };
-    assert_int_equal(http(anon, shared->port, "GET", "/healthz", NULL, 0,
-                          NULL, hs, &r), 431);
-    resp_free(&r);
+    assert_int_equal(t_web_http(anon, "GET", "/healthz", NULL, 0,
+                                NULL, hs, &r), 431);
+    t_web_free(&r);
     free(hdr);
     char *path = malloc(80 << 10);
     snprintf(path, 80 << 10, "/healthz?%0*d", 72 << 10, 0);
-    assert_int_equal(get(anon, shared->port, path, &r), 414);
-    resp_free(&r);
+    assert_int_equal(t_web_get(anon, path, &r), 414);
+    t_web_free(&r);
     free(path);
     free(body);
     curl_easy_cleanup(alice);
@@ -1242,23 +952,20 @@ test_size_limits(void **state)
 }
 
 static double
-elapsed_login(CURL *c, unsigned port, const char *name)
+elapsed_login(CURL *c, const char *name)
 {
     struct timespec t0, t1;
-    struct resp r;
-    get(c, port, "/login", &r);
-    char *tok = curl_easy_escape(c, csrf_of(&r), 0);
-    resp_free(&r);
-    char body[256];
+    struct t_resp r;
+    char tok[64], body[256];
+    t_web_csrf(c, "/login", tok, sizeof tok);
     snprintf(body, sizeof body, "csrf=%s&name=%s&password=wrong+password+x",
              tok, name);
-    curl_free(tok);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    long st = post(c, port, "/login", body, &r);
+    long st = t_web_post(c, "/login", body, &r);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (st != 401)
         print_message("login as %s: %ld %s\n", name, st, r.body.data);
-    resp_free(&r);
+    t_web_free(&r);
     assert_int_equal(st, 401);
     return (double)(t1.tv_sec - t0.tv_sec)
            + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -1276,14 +983,14 @@ test_login_throttle(void **state)
 {
     (void)state;
     struct inst *in = inst_new(1, 0);
-    CURL *c = client();
-    struct resp r;
+    CURL *c = t_web_client(in->srv.port);
+    struct t_resp r;
     double known[4], unknown[4];
 
     /* Unknown names cost what known ones do. */
     for (int i = 0; i < 4; i++) {
-        known[i] = elapsed_login(c, in->port, "alice");
-        unknown[i] = elapsed_login(c, in->port, "nobody");
+        known[i] = elapsed_login(c, "alice");
+        unknown[i] = elapsed_login(c, "nobody");
     }
     /* The fastest of each: the least disturbed by other load. */
     qsort(known, 4, sizeof known[0], by_double);
@@ -1297,41 +1004,38 @@ test_login_throttle(void **state)
     assert_true(u > k * 0.4 && u < k * 2.5);
     /* The fifth failure for alice; then even the right password gets 429
      * for 15 minutes. */
-    elapsed_login(c, in->port, "alice");
-    assert_int_equal(login(c, in->port, "alice", PW), 429);
-    assert_int_equal(submit(c, in->port, "/login", "/login", &r, "name",
-                            "ALICE", "password", PW, (char *)NULL), 429);
-    assert_true(hdr_has(&r, "Retry-After: 900"));
-    assert_true(has(&r, "Too many"));
-    resp_free(&r);
+    elapsed_login(c, "alice");
+    assert_int_equal(t_web_login(c, "alice", T_WEB_PW), 429);
+    assert_int_equal(t_web_submit(c, "/login", "/login", &r, "name",
+                                  "ALICE", "password", T_WEB_PW, (char *)NULL),
+                     429);
+    assert_true(t_web_hdr_has(&r, "Retry-After: 900"));
+    assert_true(t_web_has(&r, "Too many"));
+    t_web_free(&r);
     /* Another account from this address still works... */
-    CURL *c2 = client();
-    assert_int_equal(login(c2, in->port, "eve", PW), 303);
+    CURL *c2 = t_web_client(in->srv.port);
+    assert_int_equal(t_web_login(c2, "eve", T_WEB_PW), 303);
     curl_easy_cleanup(c2);
     /* ...until the address itself has 20 failures. */
     for (int i = 0; i < 11; i++) {
         char name[32];
         snprintf(name, sizeof name, "nobody-%d", i);
-        elapsed_login(c, in->port, name);
+        elapsed_login(c, name);
     }
-    assert_int_equal(login(c, in->port, "ed", PW), 429);
+    assert_int_equal(t_web_login(c, "ed", T_WEB_PW), 429);
     /* X-Forwarded-For does not make another address (WEB-8). */
     const char *xff[] = { "X-Forwarded-For: 203.0.113.9", NULL };
-    get(c, in->port, "/login", &r);
-    char *tok = curl_easy_escape(c, csrf_of(&r), 0);
-    resp_free(&r);
-    char body[256];
+    char tok[64], body[256];
+    t_web_csrf(c, "/login", tok, sizeof tok);
     snprintf(body, sizeof body, "csrf=%s&name=ed&password=%s", tok,
              "correct+horse+battery");
-    curl_free(tok);
-    assert_int_equal(http(c, in->port, "POST", "/login", body, strlen(body),
-                          "application/x-www-form-urlencoded", xff, &r),
-                     429);
-    resp_free(&r);
+    assert_int_equal(t_web_http(c, "POST", "/login", body, strlen(body),
+                                T_WEB_FORM, xff, &r), 429);
+    t_web_free(&r);
     /* Another address does get in. */
-    CURL *other = client();
+    CURL *other = t_web_client(in->srv.port);
     curl_easy_setopt(other, CURLOPT_INTERFACE, "127.0.0.2");
-    assert_int_equal(login(other, in->port, "ed", PW), 303);
+    assert_int_equal(t_web_login(other, "ed", T_WEB_PW), 303);
     curl_easy_cleanup(other);
     curl_easy_cleanup(c);
     inst_free(in);
@@ -1342,23 +1046,21 @@ test_session_idle_expiry(void **state)
 {
     (void)state;
     struct inst *in = calloc(1, sizeof *in);
-    in->dir = t_mkdtemp();
-    assert_true(asprintf(&in->db, "%s/curator.db", in->dir) > 0);
+    t_web_init(&in->srv);
     seed(in);
     struct web_cfg wc = {
-        .address = "127.0.0.1", .threads = 1, .store_path = in->db,
-        .allow_private = 1, .session_idle = 2,
+        .address = "127.0.0.1", .threads = 1, .allow_private = 1,
+        .session_idle = 2,
     };
-    assert_int_equal(web_start(&wc, &in->web), CUR_OK);
-    in->port = web_port(in->web);
-    CURL *c = client();
-    struct resp r;
-    assert_int_equal(login(c, in->port, "alice", PW), 303);
-    assert_int_equal(get(c, in->port, "/today", &r), 200);
-    resp_free(&r);
+    t_web_start(&in->srv, &wc);
+    CURL *c = t_web_client(in->srv.port);
+    struct t_resp r;
+    assert_int_equal(t_web_login(c, "alice", T_WEB_PW), 303);
+    assert_int_equal(t_web_get(c, "/today", &r), 200);
+    t_web_free(&r);
     sleep(3);
-    assert_int_equal(get(c, in->port, "/today", &r), 303);
-    resp_free(&r);
+    assert_int_equal(t_web_get(c, "/today", &r), 303);
+    t_web_free(&r);
     curl_easy_cleanup(c);
     inst_free(in);
 }
@@ -1370,12 +1072,12 @@ test_sources(void **state)
     (void)state;
     struct inst *in = inst_new(1, 0);
     char *www = NULL;
-    CURL *c = client();
-    struct resp r;
+    CURL *c = t_web_client(in->srv.port);
+    struct t_resp r;
     char url[256];
     struct counts n;
 
-    assert_true(asprintf(&www, "%s/www", in->dir) > 0);
+    assert_true(asprintf(&www, "%s/www", in->srv.dir) > 0);
     assert_int_equal(mkdir(www, 0700), 0);
     char *fixture = t_read_file("tests/fixtures/rss2-basic.xml", NULL);
     assert_non_null(fixture);
@@ -1389,88 +1091,124 @@ test_sources(void **state)
                       "</body></html>"));
     struct t_http *h = t_http_start(www);
     assert_non_null(h);
-    assert_int_equal(login(c, in->port, "eve", PW), 303);
+    assert_int_equal(t_web_login(c, "eve", T_WEB_PW), 303);
 
     /* A page offering a feed: listed with a Subscribe button. */
     snprintf(url, sizeof url, "http://127.0.0.1:%u/page.html",
              t_http_port(h));
-    assert_int_equal(submit(c, in->port, "/sources", "/sources", &r, "act",
-                            "find", "url", url, (char *)NULL), 200);
-    assert_true(has(&r, "Feeds this page offers"));
-    assert_true(has(&r, "Site &lt;feed&gt;"));
-    assert_true(has(&r, "/feed.xml"));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/sources", "/sources", &r, "act",
+                                  "find", "url", url, (char *)NULL), 200);
+    assert_true(t_web_has(&r, "Feeds this page offers"));
+    assert_true(t_web_has(&r, "Site &lt;feed&gt;"));
+    assert_true(t_web_has(&r, "/feed.xml"));
+    t_web_free(&r);
     n = profile_counts(in, in->eve);
     assert_int_equal(n.subs, 1);
     /* A feed URL: subscribed at once. */
     snprintf(url, sizeof url, "http://127.0.0.1:%u/feed.xml",
              t_http_port(h));
-    assert_int_equal(submit(c, in->port, "/sources", "/sources", &r, "act",
-                            "find", "url", url, (char *)NULL), 303);
-    assert_true(hdr_has(&r, "Location: /sources?done=subscribed"));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/sources", "/sources", &r, "act",
+                                  "find", "url", url, (char *)NULL), 303);
+    assert_true(t_web_hdr_has(&r, "Location: /sources?done=subscribed"));
+    t_web_free(&r);
     n = profile_counts(in, in->eve);
     assert_int_equal(n.subs, 2);
-    assert_int_equal(get(c, in->port, "/sources", &r), 200);
-    assert_true(has(&r, "Fixture RSS"));
-    resp_free(&r);
+    assert_int_equal(t_web_get(c, "/sources", &r), 200);
+    assert_true(t_web_has(&r, "Fixture RSS"));
+    assert_true(t_web_has(&r, "Refresh now"));
+    t_web_free(&r);
+
+    /* Refresh now (FETCH-9): taken once; a feed already due, or read a
+     * moment ago, is left alone; only one's own sources. */
+    struct store *st = t_web_store(&in->srv);
+    long long rid = 0, now = (long long)time(NULL);
+    char fidtxt[32];
+    assert_int_equal(store_feed_find(st, url, &rid), CUR_OK);
+    snprintf(fidtxt, sizeof fidtxt, "%lld", rid);
+    struct store_poll earlier = { .now = now - 1000, .next_poll = now + 900,
+                                  .status = 200, .unchanged = 1 };
+    assert_int_equal(store_feed_polled(st, rid, &earlier, NULL, NULL),
+                     CUR_OK);
+    const char *want[] = { "refresh", "refresh-due" };
+    for (int k = 0; k < 2; k++) {
+        char loc[64];
+        snprintf(loc, sizeof loc, "Location: /sources?done=%s", want[k]);
+        assert_int_equal(t_web_submit(c, "/sources", "/sources", &r, "act",
+                                      "refresh", "feed", fidtxt,
+                                      (char *)NULL), 303);
+        assert_true(t_web_hdr_has(&r, loc));
+        t_web_free(&r);
+    }
+    struct store_poll just = { .now = now, .next_poll = now + 900,
+                               .status = 200, .unchanged = 1 };
+    assert_int_equal(store_feed_polled(st, rid, &just, NULL, NULL), CUR_OK);
+    assert_int_equal(t_web_submit(c, "/sources", "/sources", &r, "act",
+                                  "refresh", "feed", fidtxt, (char *)NULL),
+                     303);
+    assert_true(t_web_hdr_has(&r, "Location: /sources?done=refresh-recent"));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/sources", "/sources", &r, "act",
+                                  "refresh", "feed", "999999", (char *)NULL),
+                     404);
+    t_web_free(&r);
     /* Refused: not a URL, a script URL, a page with no feed. */
-    assert_int_equal(submit(c, in->port, "/sources", "/sources", &r, "act",
-                            "find", "url", "javascript:alert(1)",
-                            (char *)NULL), 400);
-    assert_true(has(&r, "Give a full http:// or https:// address."));
-    assert_true(has(&r, "value=\"javascript:alert(1)\""));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/sources", "/sources", &r, "act",
+                                  "find", "url", "javascript:alert(1)",
+                                  (char *)NULL), 400);
+    assert_true(t_web_has(&r, "Give a full http:// or https:// address."));
+    assert_true(t_web_has(&r, "value=\"javascript:alert(1)\""));
+    t_web_free(&r);
     /* A page without links: the feed found at a usual path. */
     snprintf(url, sizeof url, "http://127.0.0.1:%u/plain.html",
              t_http_port(h));
-    assert_int_equal(submit(c, in->port, "/sources", "/sources", &r, "act",
-                            "find", "url", url, (char *)NULL), 200);
-    assert_true(has(&r, "Found at a usual address"));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/sources", "/sources", &r, "act",
+                                  "find", "url", url, (char *)NULL), 200);
+    assert_true(t_web_has(&r, "Found at a usual address"));
+    t_web_free(&r);
     snprintf(url, sizeof url, "http://127.0.0.1:%u/missing",
              t_http_port(h));
-    assert_int_equal(submit(c, in->port, "/sources", "/sources", &r, "act",
-                            "find", "url", url, (char *)NULL), 400);
-    assert_true(has(&r, "id=\"url-error\">cannot read"));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/sources", "/sources", &r, "act",
+                                  "find", "url", url, (char *)NULL), 400);
+    assert_true(t_web_has(&r, "id=\"url-error\">cannot read"));
+    t_web_free(&r);
     n = profile_counts(in, in->eve);
     assert_int_equal(n.subs, 2);
     /* Weight and unsubscribe, only of one's own sources. */
     char fid[32];
     snprintf(fid, sizeof fid, "%lld", in->feed2);
-    assert_int_equal(submit(c, in->port, "/sources", "/sources", &r, "act",
-                            "weight", "feed", fid, "weight", "11",
-                            (char *)NULL), 400);
-    resp_free(&r);
-    assert_int_equal(submit(c, in->port, "/sources", "/sources", &r, "act",
-                            "weight", "feed", fid, "weight", "0.5",
-                            (char *)NULL), 303);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/sources", "/sources", &r, "act",
+                                  "weight", "feed", fid, "weight", "11",
+                                  (char *)NULL), 400);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/sources", "/sources", &r, "act",
+                                  "weight", "feed", fid, "weight", "0.5",
+                                  (char *)NULL), 303);
+    t_web_free(&r);
     n = profile_counts(in, in->eve);
     assert_int_equal(n.half_weight, 1);
     /* Mute and unmute a source of one's own. */
-    assert_int_equal(submit(c, in->port, "/sources", "/sources", &r, "act",
-                            "mute", "feed", fid, (char *)NULL), 303);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/sources", "/sources", &r, "act",
+                                  "mute", "feed", fid, (char *)NULL), 303);
+    t_web_free(&r);
     assert_int_equal(profile_counts(in, in->eve).mutes, 1);
-    assert_int_equal(get(c, in->port, "/sources", &r), 200);
-    assert_true(has(&r, "value=\"unmute\""));
-    resp_free(&r);
-    assert_int_equal(submit(c, in->port, "/sources", "/sources", &r, "act",
-                            "unmute", "feed", fid, (char *)NULL), 303);
-    resp_free(&r);
+    assert_int_equal(t_web_get(c, "/sources", &r), 200);
+    assert_true(t_web_has(&r, "value=\"unmute\""));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/sources", "/sources", &r, "act",
+                                  "unmute", "feed", fid, (char *)NULL), 303);
+    t_web_free(&r);
     assert_int_equal(profile_counts(in, in->eve).mutes, 0);
     snprintf(fid, sizeof fid, "%lld", in->feed1);
-    assert_int_equal(submit(c, in->port, "/sources", "/sources", &r, "act",
-                            "unsubscribe", "feed", fid, (char *)NULL), 404);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/sources", "/sources", &r, "act",
+                                  "unsubscribe", "feed", fid, (char *)NULL),
+                     404);
+    t_web_free(&r);
     /* OPML out: well-formed, escaped. */
-    assert_int_equal(get(c, in->port, "/sources/opml", &r), 200);
-    assert_true(hdr_has(&r, "Content-Disposition: attachment"));
+    assert_int_equal(t_web_get(c, "/sources/opml", &r), 200);
+    assert_true(t_web_hdr_has(&r, "Content-Disposition: attachment"));
     assert_true(xml_root_is(r.body.data, r.body.len, "opml"));
-    assert_true(has(&r, "xmlUrl=\"https://b.example/feed\""));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "xmlUrl=\"https://b.example/feed\""));
+    t_web_free(&r);
     /* OPML in: good feeds subscribed, a file: URL refused, all in one. */
     const char *opml =
         "<?xml version=\"1.0\"?><opml version=\"2.0\"><head><title>t"
@@ -1478,25 +1216,26 @@ test_sources(void **state)
         "text=\"New one\" xmlUrl=\"https://new.example/rss\"/><outline "
         "type=\"rss\" text=\"bad\" xmlUrl=\"file:///etc/passwd\"/>"
         "</outline></body></opml>";
-    assert_int_equal(upload(c, in->port, "/sources", "/sources/opml",
-                            "opml", "subs.opml", opml, strlen(opml), &r),
+    assert_int_equal(t_web_upload(c, "/sources", "/sources/opml",
+                                  "opml", "subs.opml", opml, strlen(opml), &r),
                      303);
-    resp_free(&r);
+    t_web_free(&r);
     n = profile_counts(in, in->eve);
     assert_int_equal(n.subs, 3);
     const char *broken = "<opml version=\"2.0\"><body><outline xmlUrl=";
-    assert_int_equal(upload(c, in->port, "/sources", "/sources/opml",
-                            "opml", "bad.opml", broken, strlen(broken), &r),
+    assert_int_equal(t_web_upload(c, "/sources", "/sources/opml",
+                                  "opml", "bad.opml", broken, strlen(broken),
+                                  &r),
                      400);
-    assert_true(has(&r, "id=\"opml-error\""));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "id=\"opml-error\""));
+    t_web_free(&r);
     const char *bomb = "<?xml version=\"1.0\"?><!DOCTYPE o [<!ENTITY a "
                        "\"aaaa\">]><opml version=\"2.0\"><body><outline "
                        "xmlUrl=\"https://x.example/&a;\"/></body></opml>";
-    assert_int_equal(upload(c, in->port, "/sources", "/sources/opml",
-                            "opml", "bomb.opml", bomb, strlen(bomb), &r),
+    assert_int_equal(t_web_upload(c, "/sources", "/sources/opml",
+                                  "opml", "bomb.opml", bomb, strlen(bomb), &r),
                      400);
-    resp_free(&r);
+    t_web_free(&r);
     n = profile_counts(in, in->eve);
     assert_int_equal(n.subs, 3);
     curl_easy_cleanup(c);
@@ -1510,17 +1249,14 @@ test_sources_private_refused(void **state)
 {
     (void)state;
     struct inst *in = calloc(1, sizeof *in);
-    in->dir = t_mkdtemp();
-    assert_true(asprintf(&in->db, "%s/curator.db", in->dir) > 0);
+    t_web_init(&in->srv);
     seed(in);
-    struct web_cfg wc = { .address = "127.0.0.1", .threads = 1,
-                          .store_path = in->db };
-    assert_int_equal(web_start(&wc, &in->web), CUR_OK);
-    in->port = web_port(in->web);
-    CURL *c = client();
-    struct resp r;
+    struct web_cfg wc = { .address = "127.0.0.1", .threads = 1 };
+    t_web_start(&in->srv, &wc);
+    CURL *c = t_web_client(in->srv.port);
+    struct t_resp r;
     char *www;
-    assert_true(asprintf(&www, "%s/www", in->dir) > 0);
+    assert_true(asprintf(&www, "%s/www", in->srv.dir) > 0);
     assert_int_equal(mkdir(www, 0700), 0);
     char *fixture = t_read_file("tests/fixtures/rss2-basic.xml", NULL);
     free(t_write_file(www, "feed.xml", fixture));
@@ -1529,11 +1265,11 @@ test_sources_private_refused(void **state)
     char url[256];
     snprintf(url, sizeof url, "http://127.0.0.1:%u/feed.xml",
              t_http_port(h));
-    assert_int_equal(login(c, in->port, "eve", PW), 303);
+    assert_int_equal(t_web_login(c, "eve", T_WEB_PW), 303);
     /* FETCH-3: a web user cannot make the server fetch loopback. */
-    assert_int_equal(submit(c, in->port, "/sources", "/sources", &r, "act",
-                            "find", "url", url, (char *)NULL), 400);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/sources", "/sources", &r, "act",
+                                  "find", "url", url, (char *)NULL), 400);
+    t_web_free(&r);
     assert_int_equal(t_http_requests(h), 0);
     struct counts n = profile_counts(in, in->eve);
     assert_int_equal(n.subs, 1);
@@ -1568,7 +1304,7 @@ static struct sched_copy
 sched_of(struct inst *in, long long uid)
 {
     struct sched_copy s;
-    struct store *st = inst_store(in);
+    struct store *st = t_web_store(&in->srv);
     assert_int_equal(store_digest_user(st, uid, sched_cb, &s), CUR_OK);
     store_close(st);
     return s;
@@ -1579,35 +1315,35 @@ test_schedule(void **state)
 {
     (void)state;
     struct inst *in = inst_new(1, 0);
-    CURL *c = client();
-    struct resp r;
-    assert_int_equal(login(c, in->port, "alice", PW), 303);
-    assert_int_equal(get(c, in->port, "/schedule", &r), 200);
-    assert_true(has(&r, "value=\"UTC\""));
-    resp_free(&r);
+    CURL *c = t_web_client(in->srv.port);
+    struct t_resp r;
+    assert_int_equal(t_web_login(c, "alice", T_WEB_PW), 303);
+    assert_int_equal(t_web_get(c, "/schedule", &r), 200);
+    assert_true(t_web_has(&r, "value=\"UTC\""));
+    t_web_free(&r);
     /* Two bad fields: both told, nothing stored (not even the good
      * ones). */
-    assert_int_equal(submit(c, in->port, "/schedule", "/schedule", &r,
-                            "email", "on", "frequency", "weekly", "weekday",
-                            "3", "hour", "25", "tz", "Mars/Olympus_Mons",
-                            "max_items", "10", "max_per_goal", "3",
-                            "min_score", "1.5", "format", "text",
-                            (char *)NULL), 400);
-    assert_true(has(&r, "id=\"hour-error\""));
-    assert_true(has(&r, "id=\"tz-error\">An IANA time zone"));
-    assert_true(has(&r, "value=\"Mars/Olympus_Mons\""));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/schedule", "/schedule", &r,
+                                  "email", "on", "frequency", "weekly",
+                                  "weekday", "3", "hour", "25", "tz",
+                                  "Mars/Olympus_Mons", "max_items", "10",
+                                  "max_per_goal", "3", "min_score", "1.5",
+                                  "format", "text", (char *)NULL), 400);
+    assert_true(t_web_has(&r, "id=\"hour-error\""));
+    assert_true(t_web_has(&r, "id=\"tz-error\">An IANA time zone"));
+    assert_true(t_web_has(&r, "value=\"Mars/Olympus_Mons\""));
+    t_web_free(&r);
     struct sched_copy s = sched_of(in, in->alice);
     assert_int_equal(s.weekly, 0);
     assert_int_equal(s.max_items, 20);
     assert_string_equal(s.tz, "UTC");
-    assert_int_equal(submit(c, in->port, "/schedule", "/schedule", &r,
-                            "frequency", "weekly", "weekday", "3", "hour",
-                            "9", "tz", "Europe/London", "max_items", "10",
-                            "max_per_goal", "3", "min_score", "1.5",
-                            "format", "text", "pause_until", "",
-                            (char *)NULL), 303);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/schedule", "/schedule", &r,
+                                  "frequency", "weekly", "weekday", "3", "hour",
+                                  "9", "tz", "Europe/London", "max_items", "10",
+                                  "max_per_goal", "3", "min_score", "1.5",
+                                  "format", "text", "pause_until", "",
+                                  (char *)NULL), 303);
+    t_web_free(&r);
     s = sched_of(in, in->alice);
     assert_int_equal(s.weekly, 1);
     assert_int_equal(s.weekday, 3);
@@ -1618,13 +1354,14 @@ test_schedule(void **state)
     assert_true(s.min_score == 1.5);
     assert_string_equal(s.tz, "Europe/London");
     /* Hostile values. */
-    assert_int_equal(submit(c, in->port, "/schedule", "/schedule", &r,
-                            "frequency", "hourly", "weekday", "-1", "hour",
-                            "1e3", "tz", "../../etc/passwd", "max_items",
-                            "0", "max_per_goal", "101", "min_score", "nan",
-                            "format", "pdf", "pause_until", "tomorrow",
-                            (char *)NULL), 400);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/schedule", "/schedule", &r,
+                                  "frequency", "hourly", "weekday", "-1",
+                                  "hour", "1e3", "tz", "../../etc/passwd",
+                                  "max_items", "0", "max_per_goal", "101",
+                                  "min_score", "nan", "format", "pdf",
+                                  "pause_until", "tomorrow", (char *)NULL),
+                     400);
+    t_web_free(&r);
     s = sched_of(in, in->alice);
     assert_int_equal(s.hour, 9);
     curl_easy_cleanup(c);
@@ -1636,104 +1373,104 @@ test_portfolio_and_journal(void **state)
 {
     (void)state;
     struct inst *in = inst_new(1, 0);
-    CURL *c = client(), *eve = client();
-    struct resp r;
+    CURL *c = t_web_client(in->srv.port);
+    CURL *eve = t_web_client(in->srv.port);
+    struct t_resp r;
     char item[32];
     struct counts n;
 
     snprintf(item, sizeof item, "%lld", in->item[0]);
-    assert_int_equal(login(c, in->port, "alice", PW), 303);
-    assert_int_equal(login(eve, in->port, "eve", PW), 303);
-    assert_int_equal(submit(c, in->port, "/today", "/today/act", &r, "item",
-                            item, "act", "save", (char *)NULL), 303);
-    resp_free(&r);
-    assert_int_equal(get(c, in->port, "/portfolio", &r), 200);
-    assert_true(has(&r, "Coaching &lt;script&gt;"));
-    resp_free(&r);
-    assert_int_equal(submit(c, in->port, "/portfolio", "/portfolio", &r,
-                            "item", item, "act", "note", "note",
-                            "Useful <b>for</b> 1:1s", (char *)NULL), 303);
-    resp_free(&r);
+    assert_int_equal(t_web_login(c, "alice", T_WEB_PW), 303);
+    assert_int_equal(t_web_login(eve, "eve", T_WEB_PW), 303);
+    assert_int_equal(t_web_submit(c, "/today", "/today/act", &r, "item",
+                                  item, "act", "save", (char *)NULL), 303);
+    t_web_free(&r);
+    assert_int_equal(t_web_get(c, "/portfolio", &r), 200);
+    assert_true(t_web_has(&r, "Coaching &lt;script&gt;"));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/portfolio", "/portfolio", &r,
+                                  "item", item, "act", "note", "note",
+                                  "Useful <b>for</b> 1:1s", (char *)NULL), 303);
+    t_web_free(&r);
     n = profile_counts(in, in->alice);
     assert_int_equal(n.saved, 1);
     assert_string_equal(n.note, "Useful <b>for</b> 1:1s");
     char *long_note = malloc(10002);
     memset(long_note, 'n', 10001);
     long_note[10001] = '\0';
-    assert_int_equal(submit(c, in->port, "/portfolio", "/portfolio", &r,
-                            "item", item, "act", "note", "note", long_note,
-                            (char *)NULL), 400);
-    assert_true(has(&r, "at most 10,000 bytes"));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/portfolio", "/portfolio", &r,
+                                  "item", item, "act", "note", "note",
+                                  long_note, (char *)NULL), 400);
+    assert_true(t_web_has(&r, "at most 10,000 bytes"));
+    t_web_free(&r);
     free(long_note);
     n = profile_counts(in, in->alice);
     assert_string_equal(n.note, "Useful <b>for</b> 1:1s");
-    assert_int_equal(get(c, in->port, "/portfolio", &r), 200);
-    assert_true(has(&r, "Useful &lt;b&gt;for&lt;/b&gt; 1:1s"));
-    resp_free(&r);
-    assert_int_equal(get(c, in->port, "/portfolio.atom", &r), 200);
-    assert_true(hdr_has(&r, "Content-Type: application/atom+xml"));
+    assert_int_equal(t_web_get(c, "/portfolio", &r), 200);
+    assert_true(t_web_has(&r, "Useful &lt;b&gt;for&lt;/b&gt; 1:1s"));
+    t_web_free(&r);
+    assert_int_equal(t_web_get(c, "/portfolio.atom", &r), 200);
+    assert_true(t_web_hdr_has(&r, "Content-Type: application/atom+xml"));
     assert_true(xml_root_is(r.body.data, r.body.len, "feed"));
-    assert_true(has(&r, "<content type=\"text\">Useful &lt;b&gt;for"));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "<content type=\"text\">Useful &lt;b&gt;for"));
+    t_web_free(&r);
     /* Eve cannot touch alice's portfolio item. */
-    assert_int_equal(submit(eve, in->port, "/portfolio", "/portfolio", &r,
-                            "item", item, "act", "remove", (char *)NULL),
+    assert_int_equal(t_web_submit(eve, "/portfolio", "/portfolio", &r,
+                                  "item", item, "act", "remove", (char *)NULL),
                      404);
-    resp_free(&r);
+    t_web_free(&r);
 
     /* The journal: an entry about the item, one without, search,
      * edit, refusals, delete. */
-    assert_int_equal(submit(c, in->port, "/journal", "/journal", &r, "act",
-                            "add", "item", item, "body",
-                            "Tried the reflective listening idea.\nIt "
-                            "worked <well>.", (char *)NULL), 303);
-    resp_free(&r);
-    assert_int_equal(submit(c, in->port, "/journal", "/journal", &r, "act",
-                            "add", "body", "Planning next quarter",
-                            (char *)NULL), 303);
-    resp_free(&r);
-    assert_int_equal(submit(c, in->port, "/journal", "/journal", &r, "act",
-                            "add", "body", "  \r\n ", (char *)NULL), 400);
-    assert_true(has(&r, "Write something first."));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/journal", "/journal", &r, "act",
+                                  "add", "item", item, "body",
+                                  "Tried the reflective listening idea.\nIt "
+                                  "worked <well>.", (char *)NULL), 303);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/journal", "/journal", &r, "act",
+                                  "add", "body", "Planning next quarter",
+                                  (char *)NULL), 303);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/journal", "/journal", &r, "act",
+                                  "add", "body", "  \r\n ", (char *)NULL), 400);
+    assert_true(t_web_has(&r, "Write something first."));
+    t_web_free(&r);
     n = profile_counts(in, in->alice);
     assert_int_equal(n.journal, 2);
-    assert_int_equal(get(c, in->port, "/journal?q=reflect", &r), 200);
-    assert_true(has(&r, "reflective listening"));
-    assert_true(has(&r, "worked &lt;well&gt;."));
-    assert_false(has(&r, "Planning next quarter"));
-    resp_free(&r);
+    assert_int_equal(t_web_get(c, "/journal?q=reflect", &r), 200);
+    assert_true(t_web_has(&r, "reflective listening"));
+    assert_true(t_web_has(&r, "worked &lt;well&gt;."));
+    assert_false(t_web_has(&r, "Planning next quarter"));
+    t_web_free(&r);
     /* FTS syntax in a search is just words. */
-    assert_int_equal(get(c, in->port, "/journal?q=%22%20OR%20*%20NEAR(",
-                         &r), 200);
-    resp_free(&r);
-    assert_int_equal(get(c, in->port, "/journal?q=quart", &r), 200);
-    assert_true(has(&r, "Planning next quarter"));
+    assert_int_equal(t_web_get(c, "/journal?q=%22%20OR%20*%20NEAR(", &r), 200);
+    t_web_free(&r);
+    assert_int_equal(t_web_get(c, "/journal?q=quart", &r), 200);
+    assert_true(t_web_has(&r, "Planning next quarter"));
     const char *e = strstr(r.body.data, "/journal?edit=");
     assert_non_null(e);
     char id[32];
     snprintf(id, sizeof id, "%lld", strtoll(e + 14, NULL, 10));
-    resp_free(&r);
-    assert_int_equal(submit(c, in->port, "/journal", "/journal", &r, "act",
-                            "update", "id", id, "body",
-                            "Planning next quarter: done", (char *)NULL),
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/journal", "/journal", &r, "act",
+                                  "update", "id", id, "body",
+                                  "Planning next quarter: done", (char *)NULL),
                      303);
-    resp_free(&r);
-    assert_int_equal(submit(eve, in->port, "/journal", "/journal", &r, "act",
-                            "update", "id", id, "body", "hijack",
-                            (char *)NULL), 404);
-    resp_free(&r);
-    assert_int_equal(submit(eve, in->port, "/journal", "/journal", &r, "act",
-                            "delete", "id", id, (char *)NULL), 404);
-    resp_free(&r);
-    assert_int_equal(get(c, in->port, "/journal", &r), 200);
-    assert_true(has(&r, "Planning next quarter: done"));
-    assert_false(has(&r, "hijack"));
-    resp_free(&r);
-    assert_int_equal(submit(c, in->port, "/journal", "/journal", &r, "act",
-                            "delete", "id", id, (char *)NULL), 303);
-    resp_free(&r);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(eve, "/journal", "/journal", &r, "act",
+                                  "update", "id", id, "body", "hijack",
+                                  (char *)NULL), 404);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(eve, "/journal", "/journal", &r, "act",
+                                  "delete", "id", id, (char *)NULL), 404);
+    t_web_free(&r);
+    assert_int_equal(t_web_get(c, "/journal", &r), 200);
+    assert_true(t_web_has(&r, "Planning next quarter: done"));
+    assert_false(t_web_has(&r, "hijack"));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/journal", "/journal", &r, "act",
+                                  "delete", "id", id, (char *)NULL), 303);
+    t_web_free(&r);
     n = profile_counts(in, in->alice);
     assert_int_equal(n.journal, 1);
     curl_easy_cleanup(c);
@@ -1746,33 +1483,33 @@ test_signed_links(void **state)
 {
     (void)state;
     struct inst *in = inst_new(1, 0);
-    CURL *c = client();
-    struct resp r;
+    CURL *c = t_web_client(in->srv.port);
+    struct t_resp r;
     char path[256], tok[TOKEN_LEN + 1], extra[48], bad[TOKEN_LEN + 1];
 
     /* Unsubscribe: GET confirms only, POST (no cookie) unsubscribes. */
     token_make(in->key, "unsubscribe", in->alice, NULL, tok);
     snprintf(path, sizeof path, "/unsubscribe?u=%lld&t=%s", in->alice, tok);
-    assert_int_equal(get(c, in->port, path, &r), 200);
-    assert_true(has(&r, "name=\"List-Unsubscribe\" value=\"One-Click\""));
-    resp_free(&r);
+    assert_int_equal(t_web_get(c, path, &r), 200);
+    assert_true(t_web_has(&r, "name=\"List-Unsubscribe\" value=\"One-Click\""));
+    t_web_free(&r);
     assert_int_equal(digest_email_on(in, in->alice), 1);
-    assert_int_equal(post(c, in->port, path, "List-Unsubscribe=One-Click",
-                          &r), 200);
-    assert_true(has(&r, "You are unsubscribed"));
-    resp_free(&r);
+    assert_int_equal(t_web_post(c, path, "List-Unsubscribe=One-Click",
+                                &r), 200);
+    assert_true(t_web_has(&r, "You are unsubscribed"));
+    t_web_free(&r);
     assert_int_equal(digest_email_on(in, in->alice), 0);
     /* Off by one byte, or another user's: 403. */
     memcpy(bad, tok, sizeof bad);
     bad[5] = bad[5] == 'A' ? 'B' : 'A';
     snprintf(path, sizeof path, "/unsubscribe?u=%lld&t=%s", in->alice, bad);
-    assert_int_equal(post(c, in->port, path, "List-Unsubscribe=One-Click",
-                          &r), 403);
-    resp_free(&r);
+    assert_int_equal(t_web_post(c, path, "List-Unsubscribe=One-Click",
+                                &r), 403);
+    t_web_free(&r);
     snprintf(path, sizeof path, "/unsubscribe?u=%lld&t=%s", in->eve, tok);
-    assert_int_equal(post(c, in->port, path, "List-Unsubscribe=One-Click",
-                          &r), 403);
-    resp_free(&r);
+    assert_int_equal(t_web_post(c, path, "List-Unsubscribe=One-Click",
+                                &r), 403);
+    t_web_free(&r);
     assert_int_equal(digest_email_on(in, in->eve), 1);
 
     /* Votes: GET shows a button and records nothing. */
@@ -1780,43 +1517,44 @@ test_signed_links(void **state)
     token_make(in->key, "feedback", in->alice, extra, tok);
     snprintf(path, sizeof path, "/vote?u=%lld&i=%lld&v=down&t=%s",
              in->alice, in->item[1], tok);
-    assert_int_equal(get(c, in->port, path, &r), 200);
-    assert_true(has(&r, "Less like this?"));
-    assert_true(has(&r, "Feedback that lands"));
-    resp_free(&r);
+    assert_int_equal(t_web_get(c, path, &r), 200);
+    assert_true(t_web_has(&r, "Less like this?"));
+    assert_true(t_web_has(&r, "Feedback that lands"));
+    t_web_free(&r);
     assert_int_equal(profile_counts(in, in->alice).verdicts, 0);
-    assert_int_equal(post(c, in->port, path, "", &r), 200);
-    resp_free(&r);
+    assert_int_equal(t_web_post(c, path, "", &r), 200);
+    t_web_free(&r);
     struct counts n = profile_counts(in, in->alice);
     assert_int_equal(n.verdicts, 1);
     assert_int_equal(n.last_verdict, -1);
     /* The same token does not vote up, nor for another item. */
     snprintf(path, sizeof path, "/vote?u=%lld&i=%lld&v=up&t=%s", in->alice,
              in->item[1], tok);
-    assert_int_equal(post(c, in->port, path, "", &r), 403);
-    resp_free(&r);
+    assert_int_equal(t_web_post(c, path, "", &r), 403);
+    t_web_free(&r);
     snprintf(path, sizeof path, "/vote?u=%lld&i=%lld&v=down&t=%s",
              in->alice, in->item[0], tok);
-    assert_int_equal(post(c, in->port, path, "", &r), 403);
-    resp_free(&r);
+    assert_int_equal(t_web_post(c, path, "", &r), 403);
+    t_web_free(&r);
     assert_int_equal(profile_counts(in, in->alice).last_verdict, -1);
 
     /* The private feed: valid Atom, escaped, the ranked items. */
     token_make(in->key, "feed", in->alice, NULL, tok);
     snprintf(path, sizeof path, "/feed/%lld/%s.atom", in->alice, tok);
-    assert_int_equal(get(c, in->port, path, &r), 200);
-    assert_true(hdr_has(&r, "Content-Type: application/atom+xml"));
+    assert_int_equal(t_web_get(c, path, &r), 200);
+    assert_true(t_web_hdr_has(&r, "Content-Type: application/atom+xml"));
     assert_true(xml_root_is(r.body.data, r.body.len, "feed"));
-    assert_true(has(&r, "Coaching &lt;script&gt;alert(1)&lt;/script&gt;"));
-    assert_true(has(&r, "<entry>"));
-    assert_false(has(&r, "Onboarding in ninety days"));
-    resp_free(&r);
+    assert_true(t_web_has(&r,
+                          "Coaching &lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert_true(t_web_has(&r, "<entry>"));
+    assert_false(t_web_has(&r, "Onboarding in ninety days"));
+    t_web_free(&r);
     snprintf(path, sizeof path, "/feed/%lld/%s.atom", in->eve, tok);
-    assert_int_equal(get(c, in->port, path, &r), 403);
-    resp_free(&r);
+    assert_int_equal(t_web_get(c, path, &r), 403);
+    t_web_free(&r);
     snprintf(path, sizeof path, "/feed/%lld/%s.xml", in->alice, tok);
-    assert_int_equal(get(c, in->port, path, &r), 403);
-    resp_free(&r);
+    assert_int_equal(t_web_get(c, path, &r), 403);
+    t_web_free(&r);
     curl_easy_cleanup(c);
     inst_free(in);
 }
@@ -1827,96 +1565,96 @@ test_account(void **state)
 {
     (void)state;
     struct inst *in = inst_new(1, 0);
-    CURL *c = client(), *other = client();
-    struct resp r;
+    CURL *c = t_web_client(in->srv.port);
+    CURL *other = t_web_client(in->srv.port);
+    struct t_resp r;
     struct store_user_info u;
     struct store *st;
 
-    assert_int_equal(login(c, in->port, "alice", PW), 303);
-    assert_int_equal(login(other, in->port, "alice", PW), 303);
-    assert_int_equal(get(c, in->port, "/account", &r), 200);
-    assert_true(has(&r, "alice@example.org"));
-    assert_true(has(&r, "/feed/"));
-    resp_free(&r);
+    assert_int_equal(t_web_login(c, "alice", T_WEB_PW), 303);
+    assert_int_equal(t_web_login(other, "alice", T_WEB_PW), 303);
+    assert_int_equal(t_web_get(c, "/account", &r), 200);
+    assert_true(t_web_has(&r, "alice@example.org"));
+    assert_true(t_web_has(&r, "/feed/"));
+    t_web_free(&r);
     /* Email: refused with a header injection, saved when good. */
-    assert_int_equal(submit(c, in->port, "/account", "/account", &r,
-                            "email", "a@b.example\r\nBcc: x@y.example",
-                            (char *)NULL), 400);
-    assert_true(has(&r, "id=\"email-error\""));
-    resp_free(&r);
-    assert_int_equal(submit(c, in->port, "/account", "/account", &r,
-                            "email", "alice@new.example", (char *)NULL),
+    assert_int_equal(t_web_submit(c, "/account", "/account", &r,
+                                  "email", "a@b.example\r\nBcc: x@y.example",
+                                  (char *)NULL), 400);
+    assert_true(t_web_has(&r, "id=\"email-error\""));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/account", "/account", &r,
+                                  "email", "alice@new.example", (char *)NULL),
                      303);
-    resp_free(&r);
-    st = inst_store(in);
+    t_web_free(&r);
+    st = t_web_store(&in->srv);
     assert_int_equal(store_user_info(st, in->alice, &u), CUR_OK);
     store_close(st);
     assert_string_equal(u.email, "alice@new.example");
     /* Password: the current one first; the two new ones agree. */
-    assert_int_equal(submit(c, in->port, "/account", "/account/password",
-                            &r, "current", "not it", "password",
-                            "a new long password", "password2",
-                            "a new long password", (char *)NULL), 400);
-    assert_true(has(&r, "That is not your current password."));
-    resp_free(&r);
-    assert_int_equal(submit(c, in->port, "/account", "/account/password",
-                            &r, "current", PW, "password", "short",
-                            "password2", "short", (char *)NULL), 400);
-    assert_true(has(&r, "Use at least 8 characters."));
-    resp_free(&r);
-    assert_int_equal(submit(c, in->port, "/account", "/account/password",
-                            &r, "current", PW, "password",
-                            "a new long password", "password2",
-                            "a different one", (char *)NULL), 400);
-    assert_true(has(&r, "The two passwords differ."));
-    resp_free(&r);
-    assert_int_equal(submit(c, in->port, "/account", "/account/password",
-                            &r, "current", PW, "password",
-                            "a new long password", "password2",
-                            "a new long password", (char *)NULL), 303);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/account", "/account/password",
+                                  &r, "current", "not it", "password",
+                                  "a new long password", "password2",
+                                  "a new long password", (char *)NULL), 400);
+    assert_true(t_web_has(&r, "That is not your current password."));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/account", "/account/password",
+                                  &r, "current", T_WEB_PW, "password", "short",
+                                  "password2", "short", (char *)NULL), 400);
+    assert_true(t_web_has(&r, "Use at least 8 characters."));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/account", "/account/password",
+                                  &r, "current", T_WEB_PW, "password",
+                                  "a new long password", "password2",
+                                  "a different one", (char *)NULL), 400);
+    assert_true(t_web_has(&r, "The two passwords differ."));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/account", "/account/password",
+                                  &r, "current", T_WEB_PW, "password",
+                                  "a new long password", "password2",
+                                  "a new long password", (char *)NULL), 303);
+    t_web_free(&r);
     /* This session stays, the other one is signed out. */
-    assert_int_equal(get(c, in->port, "/account", &r), 200);
-    resp_free(&r);
-    assert_int_equal(get(other, in->port, "/account", &r), 303);
-    resp_free(&r);
-    CURL *fresh = client();
-    assert_int_equal(login(fresh, in->port, "alice", PW), 401);
-    assert_int_equal(login(fresh, in->port, "alice", "a new long password"),
-                     303);
+    assert_int_equal(t_web_get(c, "/account", &r), 200);
+    t_web_free(&r);
+    assert_int_equal(t_web_get(other, "/account", &r), 303);
+    t_web_free(&r);
+    CURL *fresh = t_web_client(in->srv.port);
+    assert_int_equal(t_web_login(fresh, "alice", T_WEB_PW), 401);
+    assert_int_equal(t_web_login(fresh, "alice", "a new long password"), 303);
     curl_easy_cleanup(fresh);
     /* The stored hash is argon2id. */
     char hash[256];
     long long id;
-    st = inst_store(in);
+    st = t_web_store(&in->srv);
     assert_int_equal(store_user_password_hash(st, "alice", &id, hash,
                                               sizeof hash), CUR_OK);
     store_close(st);
     assert_true(strncmp(hash, "$argon2id$", 10) == 0);
     /* Delete: the box and the password, then everything is gone. */
-    assert_int_equal(submit(c, in->port, "/account", "/account/delete", &r,
-                            "current_delete", "a new long password",
-                            (char *)NULL), 400);
-    assert_true(has(&r, "Tick the box to confirm."));
-    resp_free(&r);
-    assert_int_equal(submit(c, in->port, "/account", "/account/delete", &r,
-                            "current_delete", "wrong password", "confirm",
-                            "yes", (char *)NULL), 400);
-    resp_free(&r);
-    assert_int_equal(submit(c, in->port, "/account", "/account/delete", &r,
-                            "current_delete", "a new long password",
-                            "confirm", "yes", (char *)NULL), 303);
-    assert_true(hdr_has(&r, "Location: /?done=deleted"));
-    resp_free(&r);
-    st = inst_store(in);
+    assert_int_equal(t_web_submit(c, "/account", "/account/delete", &r,
+                                  "current_delete", "a new long password",
+                                  (char *)NULL), 400);
+    assert_true(t_web_has(&r, "Tick the box to confirm."));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/account", "/account/delete", &r,
+                                  "current_delete", "wrong password", "confirm",
+                                  "yes", (char *)NULL), 400);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/account", "/account/delete", &r,
+                                  "current_delete", "a new long password",
+                                  "confirm", "yes", (char *)NULL), 303);
+    assert_true(t_web_hdr_has(&r, "Location: /?done=deleted"));
+    t_web_free(&r);
+    st = t_web_store(&in->srv);
     assert_int_equal(store_user_info(st, in->alice, &u), CUR_ENOTFOUND);
     struct counts n = { 0 };
     assert_int_equal(store_subscription_list(st, in->alice, count_weight,
                                              &n), CUR_OK);
     assert_int_equal(n.subs, 0);
     store_close(st);
-    assert_int_equal(get(c, in->port, "/today", &r), 303);
-    resp_free(&r);
+    assert_int_equal(t_web_get(c, "/today", &r), 303);
+    t_web_free(&r);
     curl_easy_cleanup(c);
     curl_easy_cleanup(other);
     inst_free(in);
@@ -1927,35 +1665,36 @@ test_export_import(void **state)
 {
     (void)state;
     struct inst *from = inst_new(1, 0);
-    CURL *c = client();
-    struct resp r;
+    CURL *c = t_web_client(from->srv.port);
+    struct t_resp r;
     char item[32];
 
-    assert_int_equal(login(c, from->port, "alice", PW), 303);
+    assert_int_equal(t_web_login(c, "alice", T_WEB_PW), 303);
     snprintf(item, sizeof item, "%lld", from->item[0]);
-    assert_int_equal(submit(c, from->port, "/today", "/today/act", &r, "item",
-                            item, "act", "save", (char *)NULL), 303);
-    resp_free(&r);
-    assert_int_equal(submit(c, from->port, "/portfolio", "/portfolio", &r,
-                            "item", item, "act", "note", "note",
-                            "My \"note\" \xE2\x9C\x93", (char *)NULL), 303);
-    resp_free(&r);
-    assert_int_equal(submit(c, from->port, "/today", "/today/act", &r, "item",
-                            item, "act", "down", (char *)NULL), 303);
-    resp_free(&r);
-    assert_int_equal(submit(c, from->port, "/journal", "/journal", &r, "act",
-                            "add", "item", item, "body", "Entry one",
-                            (char *)NULL), 303);
-    resp_free(&r);
-    assert_int_equal(submit(c, from->port, "/interests", "/interests", &r,
-                            "rows", "2", "orig.0", "coaching", "term.0",
-                            "coaching", "weight.0", "2", "term.1",
-                            "\"hard sell\"", "weight.1", "-2", "mutes",
-                            "spam", "action", "save", (char *)NULL), 303);
-    resp_free(&r);
-    assert_int_equal(get(c, from->port, "/account/export.json", &r), 200);
-    assert_true(hdr_has(&r, "Content-Disposition: attachment; "
-                            "filename=\"curator-alice-"));
+    assert_int_equal(t_web_submit(c, "/today", "/today/act", &r, "item",
+                                  item, "act", "save", (char *)NULL), 303);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/portfolio", "/portfolio", &r,
+                                  "item", item, "act", "note", "note",
+                                  "My \"note\" \xE2\x9C\x93", (char *)NULL),
+                     303);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/today", "/today/act", &r, "item",
+                                  item, "act", "down", (char *)NULL), 303);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/journal", "/journal", &r, "act",
+                                  "add", "item", item, "body", "Entry one",
+                                  (char *)NULL), 303);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/interests", "/interests", &r,
+                                  "rows", "2", "orig.0", "coaching", "term.0",
+                                  "coaching", "weight.0", "2", "term.1",
+                                  "\"hard sell\"", "weight.1", "-2", "mutes",
+                                  "spam", "action", "save", (char *)NULL), 303);
+    t_web_free(&r);
+    assert_int_equal(t_web_get(c, "/account/export.json", &r), 200);
+    assert_true(t_web_hdr_has(&r, "Content-Disposition: attachment; "
+                                  "filename=\"curator-alice-"));
     json_error_t je;
     json_t *doc = json_loadb(r.body.data, r.body.len, 0, &je);
     assert_non_null(doc);
@@ -1977,51 +1716,52 @@ test_export_import(void **state)
     json_decref(doc);
     char *exported = buf_steal(&r.body);
     size_t exported_len = strlen(exported);
-    resp_free(&r);
+    t_web_free(&r);
     curl_easy_cleanup(c);
 
     /* A fresh Curator with one empty account. */
     struct inst *to = inst_new(0, 0);
-    struct store *st = inst_store(to);
+    struct store *st = t_web_store(&to->srv);
     long long bob;
     assert_int_equal(store_user_add(st, "bob", "bob@example.org", &bob),
                      CUR_OK);
-    assert_int_equal(store_user_set_password(st, bob, PW), CUR_OK);
+    assert_int_equal(store_user_set_password(st, bob, T_WEB_PW), CUR_OK);
     store_close(st);
-    c = client();
-    assert_int_equal(login(c, to->port, "bob", PW), 303);
+    c = t_web_client(to->srv.port);
+    assert_int_equal(t_web_login(c, "bob", T_WEB_PW), 303);
     /* Broken imports: refused with the reason, nothing stored. */
     const char *not_json = "{\"format\": ";
-    assert_int_equal(upload(c, to->port, "/account", "/account/import",
-                            "export", "x.json", not_json, strlen(not_json),
-                            &r), 400);
-    assert_true(has(&r, "not JSON"));
-    resp_free(&r);
+    assert_int_equal(t_web_upload(c, "/account", "/account/import",
+                                  "export", "x.json", not_json,
+                                  strlen(not_json), &r), 400);
+    assert_true(t_web_has(&r, "not JSON"));
+    t_web_free(&r);
     const char *other = "{\"format\": \"something-else\", \"version\": 1}";
-    assert_int_equal(upload(c, to->port, "/account", "/account/import",
-                            "export", "x.json", other, strlen(other), &r),
+    assert_int_equal(t_web_upload(c, "/account", "/account/import",
+                                  "export", "x.json", other, strlen(other), &r),
                      400);
-    assert_true(has(&r, "not a Curator export"));
-    resp_free(&r);
+    assert_true(t_web_has(&r, "not a Curator export"));
+    t_web_free(&r);
     const char *late_bad =
         "{\"format\": \"curator-export\", \"version\": 1, \"goals\": "
         "[\"Fine\"], \"interests\": [{\"term\": \"ok\", \"weight\": 99}]}";
-    assert_int_equal(upload(c, to->port, "/account", "/account/import",
-                            "export", "x.json", late_bad, strlen(late_bad),
-                            &r), 400);
-    assert_true(has(&r, "interests[0].weight must be a number from -10 to "
-                        "10"));
-    resp_free(&r);
+    assert_int_equal(t_web_upload(c, "/account", "/account/import",
+                                  "export", "x.json", late_bad,
+                                  strlen(late_bad), &r), 400);
+    assert_true(t_web_has(&r,
+                          "interests[0].weight must be a number from -10 to "
+                              "10"));
+    t_web_free(&r);
     const char *file_url =
         "{\"format\": \"curator-export\", \"version\": 1, \"subscriptions\": "
         "[{\"url\": \"file:///etc/passwd\"}]}";
     /* A local feed of the old server is matched, never made. */
-    assert_int_equal(upload(c, to->port, "/account", "/account/import",
-                            "export", "x.json", file_url, strlen(file_url),
-                            &r), 303);
-    resp_free(&r);
+    assert_int_equal(t_web_upload(c, "/account", "/account/import",
+                                  "export", "x.json", file_url,
+                                  strlen(file_url), &r), 303);
+    t_web_free(&r);
     long long fid;
-    st = inst_store(to);
+    st = t_web_store(&to->srv);
     assert_int_equal(store_feed_find(st, "file:///etc/passwd", &fid),
                      CUR_ENOTFOUND);
     store_close(st);
@@ -2029,10 +1769,10 @@ test_export_import(void **state)
     assert_int_equal(n.goals + n.interests + n.subs + n.saved, 0);
     /* The real export: everything arrives; twice is the same as once. */
     for (int k = 0; k < 2; k++) {
-        assert_int_equal(upload(c, to->port, "/account", "/account/import",
-                                "export", "alice.json", exported,
-                                exported_len, &r), 303);
-        resp_free(&r);
+        assert_int_equal(t_web_upload(c, "/account", "/account/import",
+                                      "export", "alice.json", exported,
+                                      exported_len, &r), 303);
+        t_web_free(&r);
     }
     n = profile_counts(to, bob);
     assert_int_equal(n.goals, 1);
@@ -2044,13 +1784,13 @@ test_export_import(void **state)
     assert_int_equal(n.journal, 1);
     assert_int_equal(n.verdicts, 1);
     assert_int_equal(n.last_verdict, -1);
-    assert_int_equal(get(c, to->port, "/portfolio", &r), 200);
-    assert_true(has(&r, "Coaching &lt;script&gt;alert(1)&lt;/script&gt; "
-                        "tips"));
-    resp_free(&r);
-    assert_int_equal(get(c, to->port, "/journal", &r), 200);
-    assert_true(has(&r, "Entry one"));
-    resp_free(&r);
+    assert_int_equal(t_web_get(c, "/portfolio", &r), 200);
+    assert_true(t_web_has(&r, "Coaching &lt;script&gt;alert(1)&lt;/script&gt; "
+                              "tips"));
+    t_web_free(&r);
+    assert_int_equal(t_web_get(c, "/journal", &r), 200);
+    assert_true(t_web_has(&r, "Entry one"));
+    t_web_free(&r);
     free(exported);
     curl_easy_cleanup(c);
     inst_free(to);
@@ -2062,83 +1802,86 @@ test_admin_invite_roles(void **state)
 {
     (void)state;
     struct inst *in = inst_new(1, 0);
-    CURL *ad = client(), *eve = client(), *anon = client();
-    struct resp r;
+    CURL *ad = t_web_client(in->srv.port);
+    CURL *eve = t_web_client(in->srv.port);
+    CURL *anon = t_web_client(in->srv.port);
+    struct t_resp r;
     char path[200];
 
-    assert_int_equal(login(ad, in->port, "ad", PW), 303);
-    assert_int_equal(login(eve, in->port, "eve", PW), 303);
-    assert_int_equal(submit(ad, in->port, "/admin", "/admin", &r, "act",
-                            "invite", "role", "editor", "days", "0",
-                            (char *)NULL), 400);
-    resp_free(&r);
-    assert_int_equal(submit(ad, in->port, "/admin", "/admin", &r, "act",
-                            "invite", "role", "root", "days", "7",
-                            (char *)NULL), 400);
-    resp_free(&r);
-    assert_int_equal(submit(ad, in->port, "/admin", "/admin", &r, "act",
-                            "invite", "role", "editor", "days", "7",
-                            (char *)NULL), 200);
+    assert_int_equal(t_web_login(ad, "ad", T_WEB_PW), 303);
+    assert_int_equal(t_web_login(eve, "eve", T_WEB_PW), 303);
+    assert_int_equal(t_web_submit(ad, "/admin", "/admin", &r, "act",
+                                  "invite", "role", "editor", "days", "0",
+                                  (char *)NULL), 400);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(ad, "/admin", "/admin", &r, "act",
+                                  "invite", "role", "root", "days", "7",
+                                  (char *)NULL), 400);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(ad, "/admin", "/admin", &r, "act",
+                                  "invite", "role", "editor", "days", "7",
+                                  (char *)NULL), 200);
     const char *l = strstr(r.body.data, "/invite/");
     assert_non_null(l);
     snprintf(path, sizeof path, "%.*s", (int)(8 + STORE_TOKEN_LEN), l);
-    resp_free(&r);
+    t_web_free(&r);
     /* The invitation: a form; bad input told; then an editor account,
      * signed in; the link works once. */
-    assert_int_equal(get(anon, in->port, path, &r), 200);
-    assert_true(has(&r, "This invitation makes you an editor."));
-    resp_free(&r);
-    assert_int_equal(submit(anon, in->port, path, path, &r, "name",
-                            "<b>x</b>", "email", "nope", "password", "pw",
-                            "password2", "pw", (char *)NULL), 400);
-    assert_true(has(&r, "id=\"name-error\""));
-    assert_true(has(&r, "id=\"email-error\""));
-    assert_true(has(&r, "id=\"password-error\""));
-    resp_free(&r);
-    assert_int_equal(submit(anon, in->port, path, path, &r, "name", "alice",
-                            "email", "x@example.org", "password",
-                            "long enough pw", "password2", "long enough pw",
-                            (char *)NULL), 400);
-    assert_true(has(&r, "That name is taken"));
-    resp_free(&r);
-    assert_int_equal(submit(anon, in->port, path, path, &r, "name", "nina",
-                            "email", "nina@example.org", "password",
-                            "long enough pw", "password2", "long enough pw",
-                            (char *)NULL), 303);
-    resp_free(&r);
-    assert_int_equal(get(anon, in->port, "/gems", &r), 200);
-    resp_free(&r);
-    CURL *again = client();
-    assert_int_equal(get(again, in->port, path, &r), 404);
-    resp_free(&r);
+    assert_int_equal(t_web_get(anon, path, &r), 200);
+    assert_true(t_web_has(&r, "This invitation makes you an editor."));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(anon, path, path, &r, "name",
+                                  "<b>x</b>", "email", "nope", "password", "pw",
+                                  "password2", "pw", (char *)NULL), 400);
+    assert_true(t_web_has(&r, "id=\"name-error\""));
+    assert_true(t_web_has(&r, "id=\"email-error\""));
+    assert_true(t_web_has(&r, "id=\"password-error\""));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(anon, path, path, &r, "name", "alice",
+                                  "email", "x@example.org", "password",
+                                  "long enough pw", "password2",
+                                  "long enough pw", (char *)NULL), 400);
+    assert_true(t_web_has(&r, "That name is taken"));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(anon, path, path, &r, "name", "nina",
+                                  "email", "nina@example.org", "password",
+                                  "long enough pw", "password2",
+                                  "long enough pw", (char *)NULL), 303);
+    t_web_free(&r);
+    assert_int_equal(t_web_get(anon, "/gems", &r), 200);
+    t_web_free(&r);
+    CURL *again = t_web_client(in->srv.port);
+    assert_int_equal(t_web_get(again, path, &r), 404);
+    t_web_free(&r);
     curl_easy_cleanup(again);
     /* A role change ends the user's sessions. */
     char uid[32];
     snprintf(uid, sizeof uid, "%lld", in->eve);
-    assert_int_equal(submit(ad, in->port, "/admin", "/admin", &r, "act",
-                            "role", "user", uid, "role", "editor",
-                            (char *)NULL), 303);
-    resp_free(&r);
-    assert_int_equal(get(eve, in->port, "/today", &r), 303);
-    resp_free(&r);
-    assert_int_equal(login(eve, in->port, "eve", PW), 303);
-    assert_int_equal(get(eve, in->port, "/gems", &r), 200);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(ad, "/admin", "/admin", &r, "act",
+                                  "role", "user", uid, "role", "editor",
+                                  (char *)NULL), 303);
+    t_web_free(&r);
+    assert_int_equal(t_web_get(eve, "/today", &r), 303);
+    t_web_free(&r);
+    assert_int_equal(t_web_login(eve, "eve", T_WEB_PW), 303);
+    assert_int_equal(t_web_get(eve, "/gems", &r), 200);
+    t_web_free(&r);
     /* No admin can demote themselves. */
     snprintf(uid, sizeof uid, "%lld", in->ad);
-    assert_int_equal(submit(ad, in->port, "/admin", "/admin", &r, "act",
-                            "role", "user", uid, "role", "subscriber",
-                            (char *)NULL), 400);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(ad, "/admin", "/admin", &r, "act",
+                                  "role", "user", uid, "role", "subscriber",
+                                  (char *)NULL), 400);
+    t_web_free(&r);
     /* Invitations from the store (the CLI's way). */
     char token[STORE_TOKEN_LEN + 1];
-    struct store *st = inst_store(in);
+    struct store *st = t_web_store(&in->srv);
     assert_int_equal(store_invite_create(st, "subscriber", time(NULL) - 1, 0,
                                          token), CUR_OK);
     store_close(st);
     snprintf(path, sizeof path, "/invite/%s", token);
-    assert_int_equal(get(again = client(), in->port, path, &r), 404);
-    resp_free(&r);
+    again = t_web_client(in->srv.port);
+    assert_int_equal(t_web_get(again, path, &r), 404);
+    t_web_free(&r);
     curl_easy_cleanup(again);
     curl_easy_cleanup(ad);
     curl_easy_cleanup(eve);
@@ -2163,28 +1906,28 @@ test_gems(void **state)
 {
     (void)state;
     struct inst *in = inst_new(1, 0);
-    CURL *ed = client();
-    struct resp r;
+    CURL *ed = t_web_client(in->srv.port);
+    struct t_resp r;
     char item[32];
     snprintf(item, sizeof item, "%lld", in->item[2]);
-    assert_int_equal(login(ed, in->port, "ed", PW), 303);
-    assert_int_equal(get(ed, in->port, "/gems", &r), 200);
-    assert_true(has(&r, "Onboarding in ninety days"));
-    resp_free(&r);
-    assert_int_equal(submit(ed, in->port, "/gems", "/gems", &r, "item", item,
-                            "note", "", "days", "14", (char *)NULL), 400);
-    assert_true(has(&r, "Write a note"));
-    resp_free(&r);
-    assert_int_equal(submit(ed, in->port, "/gems", "/gems", &r, "item",
-                            "99999", "note", "x", (char *)NULL), 404);
-    resp_free(&r);
-    assert_int_equal(submit(ed, in->port, "/gems", "/gems", &r, "item", item,
-                            "note", "Every new lead <should> read it",
-                            "audience", "Leadership", "days", "14",
-                            (char *)NULL), 303);
-    resp_free(&r);
+    assert_int_equal(t_web_login(ed, "ed", T_WEB_PW), 303);
+    assert_int_equal(t_web_get(ed, "/gems", &r), 200);
+    assert_true(t_web_has(&r, "Onboarding in ninety days"));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(ed, "/gems", "/gems", &r, "item", item,
+                                  "note", "", "days", "14", (char *)NULL), 400);
+    assert_true(t_web_has(&r, "Write a note"));
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(ed, "/gems", "/gems", &r, "item",
+                                  "99999", "note", "x", (char *)NULL), 404);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(ed, "/gems", "/gems", &r, "item", item,
+                                  "note", "Every new lead <should> read it",
+                                  "audience", "Leadership", "days", "14",
+                                  (char *)NULL), 303);
+    t_web_free(&r);
     struct gem_seen g = { "" };
-    struct store *st = inst_store(in);
+    struct store *st = t_web_store(&in->srv);
     assert_int_equal(store_scoring_item(st, in->item[2], time(NULL), gem_cb,
                                         &g), CUR_OK);
     store_close(st);
@@ -2198,42 +1941,43 @@ test_signup(void **state)
 {
     (void)state;
     struct inst *in = inst_new(1, 1);
-    CURL *c = client();
-    struct resp r;
+    CURL *c = t_web_client(in->srv.port);
+    struct t_resp r;
     long long n0, n1;
-    struct store *st = inst_store(in);
+    struct store *st = t_web_store(&in->srv);
     store_user_count(st, &n0);
     store_close(st);
-    assert_int_equal(get(c, in->port, "/signup", &r), 200);
-    resp_free(&r);
-    assert_int_equal(submit(c, in->port, "/signup", "/signup", &r, "name",
-                            "sam", "email", "sam@example.org\r\nBcc: x@y",
-                            "password", "long enough pw", "password2",
-                            "long enough pw", (char *)NULL), 400);
-    resp_free(&r);
-    assert_int_equal(submit(c, in->port, "/signup", "/signup", &r, "name",
-                            "'; DROP TABLE items;--", "email",
-                            "sam@example.org", "password", "long enough pw",
-                            "password2", "long enough pw", (char *)NULL),
+    assert_int_equal(t_web_get(c, "/signup", &r), 200);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/signup", "/signup", &r, "name",
+                                  "sam", "email", "sam@example.org\r\nBcc: x@y",
+                                  "password", "long enough pw", "password2",
+                                  "long enough pw", (char *)NULL), 400);
+    t_web_free(&r);
+    assert_int_equal(t_web_submit(c, "/signup", "/signup", &r, "name",
+                                  "'; DROP TABLE items;--", "email",
+                                  "sam@example.org", "password",
+                                  "long enough pw", "password2",
+                                  "long enough pw", (char *)NULL),
                      400);
-    assert_true(has(&r, "value=\"&#39;; DROP TABLE items;--\""));
-    resp_free(&r);
-    st = inst_store(in);
+    assert_true(t_web_has(&r, "value=\"&#39;; DROP TABLE items;--\""));
+    t_web_free(&r);
+    st = t_web_store(&in->srv);
     store_user_count(st, &n1);
     long long items = 0;
     store_item_count(st, &items);
     store_close(st);
     assert_int_equal(n1, n0);
     assert_int_equal(items, 6);
-    assert_int_equal(submit(c, in->port, "/signup", "/signup", &r, "name",
-                            "sam", "email", "sam@example.org", "password",
-                            "long enough pw", "password2", "long enough pw",
-                            (char *)NULL), 303);
-    assert_true(hdr_has(&r, "Location: /today?done=welcome"));
-    resp_free(&r);
-    assert_int_equal(get(c, in->port, "/today?done=welcome", &r), 200);
-    assert_true(has(&r, "Welcome to Curator."));
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/signup", "/signup", &r, "name",
+                                  "sam", "email", "sam@example.org", "password",
+                                  "long enough pw", "password2",
+                                  "long enough pw", (char *)NULL), 303);
+    assert_true(t_web_hdr_has(&r, "Location: /today?done=welcome"));
+    t_web_free(&r);
+    assert_int_equal(t_web_get(c, "/today?done=welcome", &r), 200);
+    assert_true(t_web_has(&r, "Welcome to Curator."));
+    t_web_free(&r);
     curl_easy_cleanup(c);
     inst_free(in);
 }
@@ -2245,40 +1989,38 @@ test_per_ip_limit(void **state)
 {
     (void)state;
     struct inst *in = calloc(1, sizeof *in);
-    in->dir = t_mkdtemp();
-    assert_true(asprintf(&in->db, "%s/curator.db", in->dir) > 0);
+    t_web_init(&in->srv);
     seed(in);
     struct web_cfg wc = { .address = "127.0.0.1", .threads = 2,
-                          .store_path = in->db, .allow_private = 1,
-                          .per_ip = 4 };
-    assert_int_equal(web_start(&wc, &in->web), CUR_OK);
-    in->port = web_port(in->web);
+                          .allow_private = 1, .per_ip = 4 };
+    t_web_start(&in->srv, &wc);
     int fds[4];
     for (int i = 0; i < 4; i++) {
         fds[i] = socket(AF_INET, SOCK_STREAM, 0);
         struct sockaddr_in sa = { .sin_family = AF_INET,
-                                  .sin_port = htons((uint16_t)in->port) };
+                                  .sin_port = htons((uint16_t)in->srv.port) };
         inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
         assert_int_equal(connect(fds[i], (struct sockaddr *)&sa, sizeof sa),
                          0);
     }
     usleep(200 * 1000);
-    CURL *c = client(), *other = client();
+    CURL *c = t_web_client(in->srv.port);
+    CURL *other = t_web_client(in->srv.port);
     curl_easy_setopt(other, CURLOPT_INTERFACE, "127.0.0.2");
-    struct resp r;
-    assert_int_equal(get(c, in->port, "/healthz", &r), 0);
-    resp_free(&r);
+    struct t_resp r;
+    assert_int_equal(t_web_get(c, "/healthz", &r), 0);
+    t_web_free(&r);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    assert_int_equal(get(other, in->port, "/healthz", &r), 200);
+    assert_int_equal(t_web_get(other, "/healthz", &r), 200);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     assert_true(t1.tv_sec - t0.tv_sec < 2);
-    resp_free(&r);
+    t_web_free(&r);
     for (int i = 0; i < 4; i++)
         close(fds[i]);
     usleep(300 * 1000);
-    assert_int_equal(get(c, in->port, "/healthz", &r), 200);
-    resp_free(&r);
+    assert_int_equal(t_web_get(c, "/healthz", &r), 200);
+    t_web_free(&r);
     curl_easy_cleanup(c);
     curl_easy_cleanup(other);
     inst_free(in);
@@ -2286,14 +2028,6 @@ test_per_ip_limit(void **state)
 
 
 
-static const char *
-build_abs(void)
-{
-    static char path[4096];
-    if (path[0] == '\0' && realpath(t_build_dir(), path) == NULL)
-        snprintf(path, sizeof path, "%s", t_build_dir());
-    return path;
-}
 
 /* With the config's filters, the preview is the real filter chain on a
  * private copy: its reasons are the keyword filter's own. */
@@ -2304,37 +2038,36 @@ test_preview_with_filters(void **state)
     struct inst *in = calloc(1, sizeof *in);
     char *text, *path, err[CONFIG_ERR_MAX];
     struct config *cfg;
-    in->dir = t_mkdtemp();
-    assert_true(asprintf(&in->db, "%s/curator.db", in->dir) > 0);
+    t_web_init(&in->srv);
     seed(in);
     assert_true(asprintf(&text, "[store]\npath = curator.db\n"
                          "[score]\nfilter_dir = %s/filters\n"
                          "[filter keyword]\n[filter mute]\n"
-                         "[filter recency]\n", build_abs()) > 0);
-    path = t_write_file(in->dir, "curator.ini", text);
+                         "[filter recency]\n", t_build_abs()) > 0);
+    path = t_write_file(in->srv.dir, "curator.ini", text);
     free(text);
     assert_int_equal(config_load(path, &cfg, err, sizeof err), CUR_OK);
     struct web_cfg wc = { .address = "127.0.0.1", .threads = 2,
-                          .store_path = in->db, .config = cfg };
-    assert_int_equal(web_start(&wc, &in->web), CUR_OK);
-    in->port = web_port(in->web);
-    CURL *c = client();
-    struct resp r;
-    assert_int_equal(login(c, in->port, "alice", PW), 303);
-    assert_int_equal(submit(c, in->port, "/interests", "/interests", &r,
-                            "rows", "2", "orig.0", "coaching", "term.0",
-                            "coaching", "weight.0", "2", "term.1",
-                            "onboarding", "weight.1", "5", "mutes",
-                            "mentoring", "action", "preview", (char *)NULL),
+                          .config = cfg };
+    t_web_start(&in->srv, &wc);
+    CURL *c = t_web_client(in->srv.port);
+    struct t_resp r;
+    assert_int_equal(t_web_login(c, "alice", T_WEB_PW), 303);
+    assert_int_equal(t_web_submit(c, "/interests", "/interests", &r,
+                                  "rows", "2", "orig.0", "coaching", "term.0",
+                                  "coaching", "weight.0", "2", "term.1",
+                                  "onboarding", "weight.1", "5", "mutes",
+                                  "mentoring", "action", "preview",
+                                  (char *)NULL),
                      200);
-    assert_true(has(&r, "by the same filters as your digest"));
+    assert_true(t_web_has(&r, "by the same filters as your digest"));
     const char *mine = strstr(r.body.data, "With your changes");
     assert_non_null(mine);
     assert_non_null(strstr(mine, "Onboarding in ninety days"));
     assert_non_null(strstr(mine, "&quot;onboarding&quot;"));
     /* The muted word keeps its item out of the preview. */
     assert_null(strstr(mine, "Mentoring programmes"));
-    resp_free(&r);
+    t_web_free(&r);
     /* Nothing of it was stored. */
     struct counts n = profile_counts(in, in->alice);
     assert_int_equal(n.interests, 1);
@@ -2378,14 +2111,13 @@ daemon_scored(void *arg)
 }
 
 
-static pid_t daemon_pid;
 static const char *daemon_dir;
 
 static void
 test_real_daemon(void **state)
 {
     (void)state;
-    char *dir = t_mkdtemp(), *www, *db, *cfg_text, *config, bin[4096];
+    char *dir = t_mkdtemp(), *www, *db, *cfg_text, *config, *errlog;
     assert_true(asprintf(&www, "%s/www", dir) > 0);
     assert_true(asprintf(&db, "%s/curator.db", dir) > 0);
     assert_int_equal(mkdir(www, 0700), 0);
@@ -2408,21 +2140,13 @@ test_real_daemon(void **state)
         "[demo]\nuser = alice\nemail = alice@example.org\n"
         "interests = fixture:2\n"
         "[feeds]\nfixture = http://127.0.0.1:%u/feed.xml\n",
-        port, build_abs(), t_http_port(h)) > 0);
+        port, t_build_abs(), t_http_port(h)) > 0);
     config = t_write_file(dir, "curator.ini", cfg_text);
     free(cfg_text);
-    snprintf(bin, sizeof bin, "%s/curatord", t_build_dir());
-    pid_t pid = fork();
-    if (pid == 0) {
-        char *errlog;
-        if (asprintf(&errlog, "%s/stderr.log", dir) < 0
-            || freopen(errlog, "a", stderr) == NULL)
-            _exit(126);
-        execl(bin, bin, "-c", config, (char *)NULL);
-        _exit(127);
-    }
+    assert_true(asprintf(&errlog, "%s/stderr.log", dir) > 0);
+    pid_t pid = t_daemon_spawn(config, NULL, errlog);
+    free(errlog);
     assert_true(pid > 0);
-    daemon_pid = pid;
     daemon_dir = dir;
     struct daemon_wait w = { db, "fixture", 1 };
     assert_true(t_wait_for(daemon_scored, &w, 30000));
@@ -2432,38 +2156,36 @@ test_real_daemon(void **state)
     long long uid;
     assert_int_equal(store_open(db, &st), CUR_OK);
     assert_int_equal(store_user_find(st, "alice", &uid), CUR_OK);
-    assert_int_equal(store_user_set_password(st, uid, PW), CUR_OK);
+    assert_int_equal(store_user_set_password(st, uid, T_WEB_PW), CUR_OK);
     store_close(st);
 
-    CURL *c = client();
-    struct resp r;
-    assert_int_equal(login(c, port, "alice", PW), 303);
-    assert_int_equal(get(c, port, "/today", &r), 200);
-    assert_true(has(&r, "First fixture item"));
-    assert_true(has(&r, "Second fixture item"));
-    assert_false(has(&r, "Third &amp; last item"));
-    assert_true(has(&r, "&quot;fixture&quot;"));
-    assert_true(hdr_has(&r, "Content-Security-Policy: default-src 'none'"));
-    resp_free(&r);
+    CURL *c = t_web_client(port);
+    struct t_resp r;
+    assert_int_equal(t_web_login(c, "alice", T_WEB_PW), 303);
+    assert_int_equal(t_web_get(c, "/today", &r), 200);
+    assert_true(t_web_has(&r, "First fixture item"));
+    assert_true(t_web_has(&r, "Second fixture item"));
+    assert_false(t_web_has(&r, "Third &amp; last item"));
+    assert_true(t_web_has(&r, "&quot;fixture&quot;"));
+    assert_true(t_web_hdr_has(&r,
+                              "Content-Security-Policy: default-src 'none'"));
+    t_web_free(&r);
     /* A new interest through the web; the daemon rescores alone. */
-    assert_int_equal(submit(c, port, "/interests", "/interests", &r, "rows",
-                            "2", "orig.0", "fixture", "term.0", "fixture",
-                            "weight.0", "2", "term.1", "ampersand",
-                            "weight.1", "5", "action", "save",
-                            (char *)NULL), 303);
-    resp_free(&r);
+    assert_int_equal(t_web_submit(c, "/interests", "/interests", &r, "rows",
+                                  "2", "orig.0", "fixture", "term.0", "fixture",
+                                  "weight.0", "2", "term.1", "ampersand",
+                                  "weight.1", "5", "action", "save",
+                                  (char *)NULL), 303);
+    t_web_free(&r);
     struct daemon_wait w2 = { db, "ampersand", 1 };
     assert_true(t_wait_for(daemon_scored, &w2, 30000));
-    assert_int_equal(get(c, port, "/today", &r), 200);
-    assert_true(has(&r, "&quot;ampersand&quot;"));
-    assert_true(has(&r, "Third &amp; last item"));
-    resp_free(&r);
+    assert_int_equal(t_web_get(c, "/today", &r), 200);
+    assert_true(t_web_has(&r, "&quot;ampersand&quot;"));
+    assert_true(t_web_has(&r, "Third &amp; last item"));
+    t_web_free(&r);
 
     assert_int_equal(kill(pid, SIGTERM), 0);
-    int ws = 0;
-    assert_int_equal(waitpid(pid, &ws, 0), pid);
-    daemon_pid = 0;
-    assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+    assert_int_equal(t_daemon_wait(pid, 30000), 0);
     curl_easy_cleanup(c);
     t_http_stop(h);
     t_rmtree(dir);
@@ -2478,12 +2200,7 @@ test_real_daemon(void **state)
 static int
 daemon_teardown(void **state)
 {
-    (void)state;
-    if (daemon_pid > 0) {
-        kill(daemon_pid, SIGKILL);
-        waitpid(daemon_pid, NULL, 0);
-        daemon_pid = 0;
-    }
+    t_daemon_teardown(state);
     if (daemon_dir != NULL)
         t_rmtree(daemon_dir);
     daemon_dir = NULL;

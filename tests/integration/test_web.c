@@ -1151,6 +1151,7 @@ test_sources(void **state)
                                   "refresh", "feed", "999999", (char *)NULL),
                      404);
     t_web_free(&r);
+    store_close(st);
     /* Refused: not a URL, a script URL, a page with no feed. */
     assert_int_equal(t_web_submit(c, "/sources", "/sources", &r, "act",
                                   "find", "url", "javascript:alert(1)",

@@ -2,6 +2,13 @@
  * digest.h). Selection reads the stored scores (score.c wrote them once
  * per item), so composing a digest costs a few indexed queries and the
  * rendering, whatever the number of users.
+ *
+ * A round of digests (digest_queue_due()) does once what its digests
+ * share: team members, each schedule's period, item details, rendered
+ * snippets, the HMAC key schedule of the signed links, and its working
+ * memory; each digest comes out byte for byte as composed alone. In
+ * spool mode delivery writes a batch of files with shared syncs and
+ * records the batch's outcomes in one transaction.
  */
 #include "digest.h"
 #include "date.h"
@@ -15,6 +22,7 @@
 #include "score.h"
 
 #include <math.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +31,11 @@
 #define CANDIDATES 400          /* scored rows read per digest */
 #define MAX_GOALS 16
 #define MAX_ENTRIES 200
-#define DELIVER_BATCH 50        /* outbox rows read at once */
+#define SMTP_BATCH 50           /* outbox rows read at once for SMTP */
+#define SPOOL_BATCH 256         /* and for the spool, synced together */
 #define MAX_TEAM 10             /* team shares per digest at most */
-#define QUEUE_BATCH 64          /* digests queued per transaction */
+#define QUEUE_BATCH 256         /* digests queued per transaction */
+#define QUEUE_HOLD_MS 150       /* or fewer, to let other writers in */
 
 void
 digest_out_init(struct digest_out *o)
@@ -88,151 +98,258 @@ digest_feed_url(const struct digest_cfg *c, long long user_id, char *out,
     snprintf(out, len, "%s/feed/%lld/%s.atom", base, user_id, tok);
 }
 
+/* token_make()'s tokens for the feedback links of many digests: the
+ * HMAC's key blocks (two of the four SHA-256 blocks of a token) are
+ * worked out once per round, the user's part of the message and of the
+ * URL once per digest, and the rest per link. It checks itself against
+ * token_make() when set up, and stands aside (ok 0) should the two ever
+ * differ. */
+struct signer {
+    int ok;
+    crypto_auth_hmacsha256_state key;   /* after the key */
+    crypto_auth_hmacsha256_state user;  /* after "feedback:USER:" */
+    char base[256];             /* link_base() */
+    char url[320];              /* "BASE/vote?u=USER&i=" */
+    size_t url_len;
+    long long user_id;
+};
+
+/* Decimal 'v' at 'o'; returns the end. */
+static char *
+put_ll(char *o, long long v)
+{
+    char tmp[24];
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
+                                 : (unsigned long long)v;
+    size_t n = 0;
+
+    do
+        tmp[n++] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        *o++ = '-';
+    while (n > 0)
+        *o++ = tmp[--n];
+    return o;
+}
+
+/* Set the signer up for 'user_id''s links. */
+static void
+signer_user(struct signer *g, long long user_id)
+{
+    char head[48], *e;
+    int n;
+
+    g->user_id = user_id;
+    memcpy(head, "feedback:", 9);
+    e = put_ll(head + 9, user_id);
+    *e++ = ':';
+    g->user = g->key;
+    crypto_auth_hmacsha256_update(&g->user, (const unsigned char *)head,
+                                  (unsigned long long)(e - head));
+    n = snprintf(g->url, sizeof g->url, "%s/vote?u=%lld&i=", g->base,
+                 user_id);
+    g->url_len = n > 0 && (size_t)n < sizeof g->url ? (size_t)n : 0;
+}
+
+/* The feedback link for 'item_id' of the signer's user into 'out'
+ * (at least 100 bytes more than the URL so far). */
+static void
+signer_link(const struct signer *g, long long item_id, int up, char *out)
+{
+    crypto_auth_hmacsha256_state h = g->user;
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    char extra[32], *e = put_ll(extra, item_id), *o;
+
+    memcpy(e, up ? ":up" : ":down", up ? 3 : 5);
+    e += up ? 3 : 5;
+    crypto_auth_hmacsha256_update(&h, (const unsigned char *)extra,
+                                  (unsigned long long)(e - extra));
+    crypto_auth_hmacsha256_final(&h, mac);
+    sodium_memzero(&h, sizeof h);
+    memcpy(out, g->url, g->url_len);
+    o = put_ll(out + g->url_len, item_id);
+    memcpy(o, up ? "&v=up&t=" : "&v=down&t=", up ? 8 : 10);
+    o += up ? 8 : 10;
+    sodium_bin2base64(o, TOKEN_LEN + 1, mac, 16,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+static void
+signer_init(struct signer *g, const struct digest_cfg *c)
+{
+    char mine[512], theirs[512];
+
+    memset(g, 0, sizeof *g);
+    link_base(c, g->base, sizeof g->base);
+    crypto_auth_hmacsha256_init(&g->key, c->key, TOKEN_KEY_LEN);
+    signer_user(g, 1);
+    g->ok = g->url_len > 0;
+    if (g->ok) {
+        signer_link(g, 2, 1, mine);
+        digest_feedback_url(c, 1, 2, 1, theirs, sizeof theirs);
+        g->ok = strcmp(mine, theirs) == 0;
+    }
+}
+
+/* digest_feedback_url(), through the signer when it is set up. */
+static void
+feedback_url(struct signer *g, const struct digest_cfg *c,
+             long long user_id, long long item_id, int verdict, char *out,
+             size_t len)
+{
+    if (g->ok && g->user_id != user_id)
+        signer_user(g, user_id);
+    if (!g->ok || g->url_len == 0 || g->url_len + 100 > len) {
+        digest_feedback_url(c, user_id, item_id, verdict, out, len);
+        return;
+    }
+    signer_link(g, item_id, verdict > 0, out);
+}
+
 /* Selection. */
+
+/* Short strings copied out of the store, freed all at once: a digest
+ * copies a hundred or so (titles, links, reasons), and a round of
+ * digests keeps its blocks from one to the next. */
+struct arena_block {
+    struct arena_block *next;
+    size_t used, cap;
+    char data[];
+};
+
+struct arena {
+    struct arena_block *head;
+};
+
+#define ARENA_BLOCK 16384
+
+/* Room for n bytes, or NULL when out of memory. */
+static char *
+arena_alloc(struct arena *a, size_t n)
+{
+    struct arena_block *b = a->head;
+    char *p;
+
+    if (b == NULL || b->cap - b->used < n) {
+        size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        if ((b = malloc(sizeof *b + cap)) == NULL)
+            return NULL;
+        b->used = 0;
+        b->cap = cap;
+        /* A big string gets a block of its own, behind the current one,
+         * so the room left in that one is not lost. */
+        if (a->head != NULL && cap > ARENA_BLOCK) {
+            b->next = a->head->next;
+            a->head->next = b;
+        } else {
+            b->next = a->head;
+            a->head = b;
+        }
+    }
+    p = b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+/* A copy of the n bytes at s, NUL-terminated, or NULL when out of
+ * memory. */
+static char *
+arena_ndup(struct arena *a, const char *s, size_t n)
+{
+    char *p = arena_alloc(a, n + 1);
+
+    if (p != NULL) {
+        memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
+static char *
+arena_dup(struct arena *a, const char *s)
+{
+    return s ? arena_ndup(a, s, strlen(s)) : NULL;
+}
+
+/* Forget every string; the first block stays for the next user. */
+static void
+arena_reset(struct arena *a)
+{
+    struct arena_block *b = a->head;
+
+    if (b == NULL)
+        return;
+    while (b->next != NULL) {
+        struct arena_block *next = b->next->next;
+        free(b->next);
+        b->next = next;
+    }
+    b->used = 0;
+}
+
+static void
+arena_free(struct arena *a)
+{
+    while (a->head != NULL) {
+        struct arena_block *next = a->head->next;
+        free(a->head);
+        a->head = next;
+    }
+}
+
+/* An item's text and editor's gem, which every user's digest that
+ * carries the item shows alike. */
+struct item_info {
+    long long id;               /* 0: an empty slot */
+    const char *text, *gem_editor, *gem_note;   /* each may be NULL */
+};
+
+/* Item details looked up once per round (many users get the same
+ * items), in an open-addressing table at most half full. Texts are kept
+ * only as far as the renderer reads them. The table stops growing at
+ * ITEMS_MAX items or ITEMS_BYTES of text; later items are looked up
+ * per digest. A gem an editor adds or drops while a round runs (a few
+ * seconds) shows from the next round on, as it would had the round
+ * started a moment earlier. */
+#define ITEMS_MAX 16384         /* a power of two */
+#define ITEMS_BYTES (32 << 20)
+
+struct item_cache {
+    struct item_info *slot;
+    size_t cap, n, bytes;       /* cap: slots, a power of two */
+    struct arena strings;
+    int off;                    /* out of memory once: no more caching */
+};
+
+/* The schedules' periods at 'now', one computed per distinct schedule in
+ * a row: users come by id, and most share a few schedules. */
+struct period_memo {
+    int valid, rc;
+    int weekly, weekday, hour;
+    char tz[DIGEST_TZ_MAX + 1];
+    long long now, start;
+    char key[DIGEST_KEY_LEN];
+};
+
+/* The users in some team, read once per round: a user in none has no
+ * team section, so its query is skipped. */
+struct teamed {
+    long long *ids;             /* sorted */
+    size_t n, cap;
+    int known;                  /* loaded; else every user may have one */
+    int oom;
+};
 
 struct pick {
     long long item_id, group;
     double score;
-    char *title, *link, *feed, *reason, *goal, *also;
-    char *text, *html, *gem_editor, *gem_note;
+    /* In the digest's arena, or the round's item cache. */
+    const char *title, *link, *feed, *reason, *goal, *also;
+    const char *text, *gem_editor, *gem_note;
     char up[512], down[512];
     int gem;
 };
-
-struct selection {
-    const struct store_digest_user *u;
-    struct store *st;
-    long long since;
-    struct pick *p;
-    size_t n, cap;
-    int below;
-    int oom;
-};
-
-static char *
-dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
-/* The strongest positive reason's text, and the goal a keyword reason
- * names ("... (goal: NAME)"), if any. */
-static void
-read_reasons(const char *stored, char **reason, char **goal, int *gem)
-{
-    struct score_reason r[SCORE_MAX_REASONS];
-    size_t n = scorer_reasons_parse(stored, r, SCORE_MAX_REASONS);
-    *reason = NULL;
-    *goal = NULL;
-    *gem = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(r[i].filter, "gems") == 0 && r[i].contribution > 0)
-            *gem = 1;
-        if (*reason == NULL && r[i].contribution > 0)
-            *reason = strdup(r[i].text);
-        const char *g = strstr(r[i].text, "(goal: ");
-        if (*goal == NULL && g != NULL) {
-            g += 7;
-            const char *e = strchr(g, ')');
-            if (e != NULL && e > g)
-                *goal = strndup(g, (size_t)(e - g));
-        }
-    }
-}
-
-struct detail {
-    struct pick *p;
-};
-
-static int
-detail_row(void *ctx, const struct store_scoring_item *it)
-{
-    struct pick *p = ctx;
-    p->text = dup_or_null(it->text);
-    p->gem_editor = dup_or_null(it->gem_editor);
-    p->gem_note = dup_or_null(it->gem_note);
-    return 0;
-}
-
-static void
-pick_free(struct pick *p)
-{
-    free(p->title);
-    free(p->link);
-    free(p->feed);
-    free(p->reason);
-    free(p->goal);
-    free(p->also);
-    free(p->text);
-    free(p->html);
-    free(p->gem_editor);
-    free(p->gem_note);
-}
-
-static int
-select_row(void *ctx, const struct store_scored *s)
-{
-    struct selection *sel = ctx;
-    long long group = s->dup_of ? s->dup_of : s->item_id;
-    const char *feed = s->feed_title ? s->feed_title : s->feed_url;
-    int sent;
-
-    if (s->fetched < sel->since)
-        return 0;
-    if (store_item_sent(sel->st, sel->u->user_id, s->item_id, &sent)
-        != CUR_OK || sent)
-        return 0;
-    /* Rows come best first: a near-copy folds into the kept one. */
-    for (size_t i = 0; i < sel->n; i++) {
-        struct pick *p = &sel->p[i];
-        if (p->group != group)
-            continue;
-        size_t old = p->also ? strlen(p->also) : 0;
-        if (old < 400) {
-            char *also = realloc(p->also, old + strlen(feed) + 3);
-            if (also == NULL)
-                return sel->oom = CUR_ENOMEM;
-            snprintf(also + old, strlen(feed) + 3, "%s%s", old ? ", " : "",
-                     feed);
-            p->also = also;
-        }
-        return 0;
-    }
-    char *reason, *goal;
-    int gem;
-    read_reasons(s->reasons, &reason, &goal, &gem);
-    if (!gem && s->score < sel->u->min_score) {
-        sel->below++;
-        free(reason);
-        free(goal);
-        return 0;
-    }
-    if (sel->n == sel->cap) {
-        size_t cap = sel->cap ? sel->cap * 2 : 32;
-        struct pick *np = realloc(sel->p, cap * sizeof *np);
-        if (np == NULL) {
-            free(reason);
-            free(goal);
-            return sel->oom = CUR_ENOMEM;
-        }
-        sel->p = np;
-        sel->cap = cap;
-    }
-    struct pick *p = &sel->p[sel->n++];
-    memset(p, 0, sizeof *p);
-    p->item_id = s->item_id;
-    p->group = group;
-    p->score = s->score;
-    p->title = strdup(s->title);
-    p->link = dup_or_null(s->link);
-    p->feed = strdup(feed);
-    p->reason = reason;
-    p->goal = goal;
-    p->gem = gem;
-    if (p->title == NULL || p->feed == NULL)
-        return sel->oom = CUR_ENOMEM;
-    return 0;
-}
 
 /* Sections: gems, then one per goal in order of first appearance (the
  * best item first), then the rest; caps per goal and in total. */
@@ -250,14 +367,369 @@ struct plan {
     } team[MAX_TEAM];
 };
 
+/* What composing needs beyond one user: for a round of digests
+ * (digest_queue_due()), what every digest shares, read once, and the
+ * working memory, kept from one digest to the next; for one digest, the
+ * same, freed after it. */
+struct round {
+    struct signer sign;
+    struct digest_render_cache *snips;  /* may be NULL */
+    struct teamed teams;
+    struct period_memo period;
+    struct item_cache items;
+    struct arena strings;       /* the current digest's */
+    struct pick *picks;
+    size_t cap;
+    struct plan *plan;
+    struct buf text, body;
+    struct digest_out out;      /* enqueue()'s */
+};
+
 static void
-make_entry(const struct digest_cfg *c, const struct store_digest_user *u,
-           struct pick *p, struct digest_entry *e)
+round_init(struct round *r, const struct digest_cfg *c)
+{
+    memset(r, 0, sizeof *r);
+    signer_init(&r->sign, c);
+    buf_init(&r->text, 0);
+    buf_init(&r->body, 0);
+    digest_out_init(&r->out);
+}
+
+static void
+round_free(struct round *r)
+{
+    sodium_memzero(&r->sign, sizeof r->sign);
+    digest_render_cache_free(r->snips);
+    free(r->teams.ids);
+    free(r->items.slot);
+    arena_free(&r->items.strings);
+    arena_free(&r->strings);
+    free(r->picks);
+    free(r->plan);
+    buf_free(&r->text);
+    buf_free(&r->body);
+    digest_out_free(&r->out);
+}
+
+static int
+teamed_add(struct teamed *t, long long id)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        long long *ids = realloc(t->ids, cap * sizeof *ids);
+        if (ids == NULL)
+            return t->oom = CUR_ENOMEM;
+        t->ids = ids;
+        t->cap = cap;
+    }
+    t->ids[t->n++] = id;
+    return 0;
+}
+
+static int
+team_id_row(void *ctx, const struct store_team *team)
+{
+    return teamed_add(ctx, team->id);
+}
+
+static int
+member_row(void *ctx, long long user_id, const char *name)
+{
+    (void)name;
+    return teamed_add(ctx, user_id);
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return (x > y) - (x < y);
+}
+
+static int
+teamed_load(struct store *st, struct teamed *t)
+{
+    struct teamed teams = { 0 };
+    int rc = store_team_list(st, 0, team_id_row, &teams);
+
+    free(t->ids);
+    memset(t, 0, sizeof *t);
+    for (size_t i = 0; i < teams.n && rc == CUR_OK; i++)
+        rc = store_team_members(st, teams.ids[i], member_row, t);
+    if (rc == CUR_OK && (teams.oom || t->oom))
+        rc = CUR_ENOMEM;
+    free(teams.ids);
+    if (t->n > 1)
+        qsort(t->ids, t->n, sizeof *t->ids, cmp_id);
+    t->known = rc == CUR_OK;
+    return rc;
+}
+
+/* May 'user_id' have a team section? */
+static int
+teamed_has(const struct teamed *t, long long user_id)
+{
+    return !t->known || (t->n > 0 && bsearch(&user_id, t->ids, t->n,
+                                             sizeof *t->ids, cmp_id)
+                                     != NULL);
+}
+
+/* digest_period() for 'w' at 'now', through the memo. */
+static int
+period_of(struct period_memo *m, const struct digest_when *w, long long now,
+          long long *start, char *key, size_t keylen)
+{
+    if (!(m->valid && m->now == now && m->weekly == w->weekly
+          && m->weekday == w->weekday && m->hour == w->hour
+          && strcmp(m->tz, w->tz) == 0)) {
+        m->valid = 0;
+        if (strlen(w->tz) >= sizeof m->tz)
+            return digest_period(w, now, start, NULL, key, keylen);
+        m->rc = digest_period(w, now, &m->start, NULL, m->key,
+                              sizeof m->key);
+        m->weekly = w->weekly;
+        m->weekday = w->weekday;
+        m->hour = w->hour;
+        snprintf(m->tz, sizeof m->tz, "%s", w->tz);
+        m->now = now;
+        m->valid = 1;
+    }
+    if (m->rc != CUR_OK)
+        return m->rc;
+    if (start)
+        *start = m->start;
+    if (key && snprintf(key, keylen, "%s", m->key) >= (int)keylen)
+        return CUR_EINVAL;
+    return CUR_OK;
+}
+
+/* The period holding 'now' for 'u', in UTC when ICU no longer knows the
+ * user's zone ('warn': say so in the log). */
+static int
+user_period(struct period_memo *m, const struct store_digest_user *u,
+            long long now, int warn, long long *start, char *key,
+            size_t keylen)
+{
+    struct digest_when when = { u->weekly, u->weekday, u->hour, u->tz };
+
+    if (period_of(m, &when, now, start, key, keylen) == CUR_OK)
+        return CUR_OK;
+    if (warn)
+        log_warn("digest schedule invalid user=%lld tz=%s: using UTC",
+                 u->user_id, u->tz);
+    when.tz = "UTC";
+    return period_of(m, &when, now, start, key, keylen) == CUR_OK
+           ? CUR_OK : CUR_EINVAL;
+}
+
+static size_t
+item_hash(long long id)
+{
+    unsigned long long h = (unsigned long long)id * 0x9E3779B97F4A7C15ULL;
+    return (size_t)(h >> 40);
+}
+
+/* Copy a candidate's details into 'a'; 0, or -1 when out of memory. */
+static int
+detail_copy(struct arena *a, const struct store_candidate *cd,
+            struct item_info *info)
+{
+    const char *text = cd->text;
+
+    /* The renderer reads no further into the text. */
+    info->text = text ? arena_ndup(a, text,
+                                   strnlen(text, DIGEST_RENDER_TEXT_READ))
+                      : NULL;
+    info->gem_editor = arena_dup(a, cd->gem_editor);
+    info->gem_note = arena_dup(a, cd->gem_note);
+    if ((text && info->text == NULL)
+        || (cd->gem_editor && info->gem_editor == NULL)
+        || (cd->gem_note && info->gem_note == NULL))
+        return -1;
+    return 0;
+}
+
+/* The slot of item 'id' in the table: its own, or the empty one where
+ * it would go. */
+static struct item_info *
+item_slot(const struct item_cache *c, long long id)
+{
+    size_t mask = c->cap - 1, i = item_hash(id) & mask;
+
+    while (c->slot[i].id != 0 && c->slot[i].id != id)
+        i = (i + 1) & mask;
+    return &c->slot[i];
+}
+
+/* Room for one more item: the table doubles when half full. 0, or -1
+ * when it may not or cannot grow. */
+static int
+item_room(struct item_cache *c)
+{
+    struct item_info *old = c->slot;
+    size_t old_cap = c->cap;
+
+    if (c->off || c->n >= ITEMS_MAX || c->bytes >= ITEMS_BYTES)
+        return -1;
+    if (c->cap > 0 && c->n < c->cap / 2)
+        return 0;
+    c->cap = old_cap ? old_cap * 2 : 256;
+    if ((c->slot = calloc(c->cap, sizeof *c->slot)) == NULL) {
+        c->slot = old;
+        c->cap = old_cap;
+        c->off = 1;
+        return -1;
+    }
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].id != 0)
+            *item_slot(c, old[i].id) = old[i];
+    free(old);
+    return 0;
+}
+
+/* The details of candidate 'cd' into *info: from the round's cache,
+ * else copied from its row (and then kept when there is room). */
+static int
+item_details(struct round *r, const struct store_candidate *cd,
+             struct item_info *info)
+{
+    struct item_cache *c = &r->items;
+    struct arena *a = &r->strings;
+    long long id = cd->scored.item_id;
+    struct item_info *slot;
+
+    if (c->cap > 0 && (slot = item_slot(c, id))->id == id) {
+        *info = *slot;
+        return CUR_OK;
+    }
+    memset(info, 0, sizeof *info);
+    info->id = id;
+    if (item_room(c) == 0)
+        a = &c->strings;
+    if (detail_copy(a, cd, info) != 0)
+        return CUR_ENOMEM;
+    if (a == &c->strings) {
+        *item_slot(c, id) = *info;
+        c->n++;
+        c->bytes += (info->text ? strlen(info->text) : 0)
+                    + (info->gem_note ? strlen(info->gem_note) : 0);
+    }
+    return CUR_OK;
+}
+
+struct selection {
+    const struct store_digest_user *u;
+    struct store *st;
+    struct round *r;
+    long long since;
+    size_t n;
+    int below;
+    int oom;
+};
+
+/* The strongest positive reason's text, and the goal a keyword reason
+ * names ("... (goal: NAME)"), if any, in the digest's arena. */
+static void
+read_reasons(struct arena *a, const char *stored, const char **reason,
+             const char **goal, int *gem)
+{
+    struct score_reason r[SCORE_MAX_REASONS];
+    size_t n = scorer_reasons_parse(stored, r, SCORE_MAX_REASONS);
+    *reason = NULL;
+    *goal = NULL;
+    *gem = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(r[i].filter, "gems") == 0 && r[i].contribution > 0)
+            *gem = 1;
+        if (*reason == NULL && r[i].contribution > 0)
+            *reason = arena_dup(a, r[i].text);
+        const char *g = strstr(r[i].text, "(goal: ");
+        if (*goal == NULL && g != NULL) {
+            g += 7;
+            const char *e = strchr(g, ')');
+            if (e != NULL && e > g)
+                *goal = arena_ndup(a, g, (size_t)(e - g));
+        }
+    }
+}
+
+/* One candidate (not yet sent: the query leaves those out). */
+static int
+select_row(void *ctx, const struct store_candidate *cd)
+{
+    struct selection *sel = ctx;
+    struct round *r = sel->r;
+    struct arena *a = &r->strings;
+    const struct store_scored *s = &cd->scored;
+    long long group = s->dup_of ? s->dup_of : s->item_id;
+    const char *feed = s->feed_title ? s->feed_title : s->feed_url;
+    struct item_info info;
+
+    if (s->fetched < sel->since)
+        return 0;
+    /* Rows come best first: a near-copy folds into the kept one. */
+    for (size_t i = 0; i < sel->n; i++) {
+        struct pick *p = &r->picks[i];
+        if (p->group != group)
+            continue;
+        size_t old = p->also ? strlen(p->also) : 0;
+        if (old < 400) {
+            size_t n = strlen(feed);
+            char *also = arena_alloc(a, old + n + 3);
+            if (also == NULL)
+                return sel->oom = CUR_ENOMEM;
+            memcpy(also, p->also ? p->also : "", old);
+            snprintf(also + old, n + 3, "%s%s", old ? ", " : "", feed);
+            p->also = also;
+        }
+        return 0;
+    }
+    const char *reason, *goal;
+    int gem;
+    read_reasons(a, s->reasons, &reason, &goal, &gem);
+    if (!gem && s->score < sel->u->min_score) {
+        sel->below++;
+        return 0;
+    }
+    if (sel->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 32;
+        struct pick *np = realloc(r->picks, cap * sizeof *np);
+        if (np == NULL)
+            return sel->oom = CUR_ENOMEM;
+        r->picks = np;
+        r->cap = cap;
+    }
+    struct pick *p = &r->picks[sel->n++];
+    p->item_id = s->item_id;
+    p->group = group;
+    p->score = s->score;
+    p->title = arena_dup(a, s->title ? s->title : "");
+    p->link = arena_dup(a, s->link);
+    p->feed = arena_dup(a, feed);
+    p->reason = reason;
+    p->goal = goal;
+    p->also = NULL;
+    p->up[0] = p->down[0] = '\0';
+    p->gem = gem;
+    if (p->title == NULL || p->feed == NULL || (s->link && !p->link)
+        || item_details(r, cd, &info) != CUR_OK)
+        return sel->oom = CUR_ENOMEM;
+    p->text = info.text;
+    p->gem_editor = info.gem_editor;
+    p->gem_note = info.gem_note;
+    return 0;
+}
+
+static void
+make_entry(const struct digest_cfg *c, struct round *r,
+           const struct store_digest_user *u, struct pick *p,
+           struct digest_entry *e)
 {
     memset(e, 0, sizeof *e);
-    digest_feedback_url(c, u->user_id, p->item_id, 1, p->up, sizeof p->up);
-    digest_feedback_url(c, u->user_id, p->item_id, -1, p->down,
-                        sizeof p->down);
+    feedback_url(&r->sign, c, u->user_id, p->item_id, 1, p->up,
+                 sizeof p->up);
+    feedback_url(&r->sign, c, u->user_id, p->item_id, -1, p->down,
+                 sizeof p->down);
     e->item_id = p->item_id;
     e->title = p->title;
     e->link = p->link;
@@ -272,10 +744,11 @@ make_entry(const struct digest_cfg *c, const struct store_digest_user *u,
     e->score = p->score;
 }
 
-static void
+static int
 plan_sections(const struct digest_cfg *c, const struct store_digest_user *u,
               struct selection *sel, struct plan *pl)
 {
+    struct pick *picks = sel->r->picks;
     const char *goals[MAX_GOALS];
     size_t n_goals = 0, total = 0;
     size_t per_goal = u->max_per_goal > 0 ? (size_t)u->max_per_goal : 5;
@@ -283,10 +756,12 @@ plan_sections(const struct digest_cfg *c, const struct store_digest_user *u,
 
     if (cap > MAX_ENTRIES)
         cap = MAX_ENTRIES;
-    memset(pl, 0, sizeof *pl);
+    /* Only the counts: what they cover is written before it is read. */
+    pl->n_sec = pl->n_ent = 0;
+    pl->over_cap = 0;
     /* Goals in the order their best item comes. */
     for (size_t i = 0; i < sel->n; i++) {
-        const char *g = sel->p[i].gem ? NULL : sel->p[i].goal;
+        const char *g = picks[i].gem ? NULL : picks[i].goal;
         int known = g == NULL;
         for (size_t k = 0; !known && k < n_goals; k++)
             known = strcmp(goals[k], g) == 0;
@@ -299,7 +774,7 @@ plan_sections(const struct digest_cfg *c, const struct store_digest_user *u,
         size_t in_sec = 0;
         sec->entries = &pl->ent[pl->n_ent];
         for (size_t i = 0; i < sel->n; i++) {
-            struct pick *p = &sel->p[i];
+            struct pick *p = &picks[i];
             int mine;
             if (pass == 0)
                 mine = p->gem;
@@ -319,8 +794,7 @@ plan_sections(const struct digest_cfg *c, const struct store_digest_user *u,
                 pl->over_cap++;
                 continue;
             }
-            store_scoring_item(sel->st, p->item_id, 0, detail_row, p);
-            make_entry(c, sel->u, p, &pl->ent[pl->n_ent]);
+            make_entry(c, sel->r, sel->u, p, &pl->ent[pl->n_ent]);
             pl->ids[pl->n_ent] = p->item_id;
             pl->n_ent++;
             in_sec++;
@@ -341,6 +815,7 @@ plan_sections(const struct digest_cfg *c, const struct store_digest_user *u,
         sec->n = in_sec;
         pl->n_sec++;
     }
+    return CUR_OK;
 }
 
 /* The "Shared by your team" section: what teammates shared since the
@@ -348,6 +823,7 @@ plan_sections(const struct digest_cfg *c, const struct store_digest_user *u,
  * only from three sharers up (a team view never singles anyone out). */
 struct team_ctx {
     const struct digest_cfg *c;
+    struct signer *sign;
     const struct store_digest_user *u;
     struct plan *pl;
     struct store *st;
@@ -382,10 +858,10 @@ team_row(void *ctx, const struct store_team_share *sh)
         snprintf(p->reason, sizeof p->reason, "shared by a teammate in "
                  "%s%s%s%s", sh->team, sh->note[0] ? ": \"" : "", sh->note,
                  sh->note[0] ? "\"" : "");
-    digest_feedback_url(t->c, t->u->user_id, sh->item_id, 1, p->up,
-                        sizeof p->up);
-    digest_feedback_url(t->c, t->u->user_id, sh->item_id, -1, p->down,
-                        sizeof p->down);
+    feedback_url(t->sign, t->c, t->u->user_id, sh->item_id, 1, p->up,
+                 sizeof p->up);
+    feedback_url(t->sign, t->c, t->u->user_id, sh->item_id, -1, p->down,
+                 sizeof p->down);
     memset(e, 0, sizeof *e);
     e->item_id = sh->item_id;
     e->title = p->title;
@@ -401,9 +877,10 @@ team_row(void *ctx, const struct store_team_share *sh)
 
 static int
 plan_team(struct store *st, const struct digest_cfg *c,
-          const struct store_digest_user *u, long long now, struct plan *pl)
+          struct signer *sign, const struct store_digest_user *u,
+          long long now, struct plan *pl)
 {
-    struct team_ctx t = { c, u, pl, st, 0 };
+    struct team_ctx t = { c, sign, u, pl, st, 0 };
     size_t first = pl->n_ent;
     long long since = u->last_period_start > 0 ? u->last_period_start
                                                : now - c->window;
@@ -458,50 +935,50 @@ list_domain(const struct digest_cfg *c, char *out, size_t len)
     snprintf(out, len, "%s", at ? at + 1 : "localhost.localdomain");
 }
 
-/* Compose for a user whose settings are 'u'. */
+/* Compose for a user whose settings are 'u', with the round's shared
+ * state and working memory 'r': the message goes to out->message, the
+ * bodies stay in r->text and r->body. */
 static int
 compose(struct store *st, const struct digest_cfg *c,
-        const struct store_digest_user *u, long long now, int html,
-        struct digest_out *out)
+        const struct store_digest_user *u, struct round *r, long long now,
+        int html, struct digest_out *out)
 {
-    struct digest_when when = { u->weekly, u->weekday, u->hour, u->tz };
-    struct selection sel = { .u = u, .st = st };
-    struct plan *pl = NULL;
-    struct buf text, body;
+    struct selection sel = { .u = u, .st = st, .r = r };
+    struct plan *pl;
     char subject[256], unsub[512], feed[512], web[300], domain[100];
     char list_id[300], label[64], mailto[400];
     int rc;
 
-    if (digest_period(&when, now, &out->period_start, NULL, out->period_key,
-                      sizeof out->period_key) != CUR_OK) {
-        /* A zone ICU no longer knows: fall back to UTC, say so. */
-        log_warn("digest schedule invalid user=%lld tz=%s: using UTC",
-                 u->user_id, u->tz);
-        when.tz = "UTC";
-        if (digest_period(&when, now, &out->period_start, NULL,
-                          out->period_key, sizeof out->period_key) != CUR_OK)
-            return CUR_EINVAL;
-    }
+    arena_reset(&r->strings);
+    if (user_period(&r->period, u, now, 1, &out->period_start,
+                    out->period_key, sizeof out->period_key) != CUR_OK)
+        return CUR_EINVAL;
     sel.since = now - c->window;
-    rc = store_score_top(st, u->user_id, sel.since, 0, CANDIDATES,
-                         select_row, &sel);
+    /* Gems as when items are scored with a gem: their notes show even
+     * when the gem has expired since (now 0). */
+    rc = store_digest_candidates(st, u->user_id, sel.since, 0, CANDIDATES,
+                                 select_row, &sel);
     if (rc == CUR_OK && sel.oom)
         rc = sel.oom;
-    if (rc == CUR_OK && (pl = malloc(sizeof *pl)) == NULL)
+    if (rc == CUR_OK && r->plan == NULL
+        && (r->plan = malloc(sizeof *r->plan)) == NULL)
         rc = CUR_ENOMEM;
     if (rc != CUR_OK)
-        goto done;
-    plan_sections(c, u, &sel, pl);
-    if ((rc = plan_team(st, c, u, now, pl)) != CUR_OK)
-        goto done;
+        return rc;
+    pl = r->plan;
+    if ((rc = plan_sections(c, u, &sel, pl)) != CUR_OK)
+        return rc;
+    if (teamed_has(&r->teams, u->user_id)
+        && (rc = plan_team(st, c, &r->sign, u, now, pl)) != CUR_OK)
+        return rc;
     out->n_below = sel.below;
     out->n_items = pl->n_ent;
     if (pl->n_ent > 0) {
-        out->items = malloc(pl->n_ent * sizeof *out->items);
-        if (out->items == NULL) {
-            rc = CUR_ENOMEM;
-            goto done;
-        }
+        long long *items = realloc(out->items,
+                                   pl->n_ent * sizeof *out->items);
+        if (items == NULL)
+            return CUR_ENOMEM;
+        out->items = items;
         memcpy(out->items, pl->ids, pl->n_ent * sizeof *out->items);
     }
 
@@ -524,19 +1001,20 @@ compose(struct store *st, const struct digest_cfg *c,
         .unsubscribe_url = unsub,
         .feed_url = feed,
         .remote_images = u->remote_images,
+        .cache = r->snips,
     };
-    buf_init(&text, 0);
-    buf_init(&body, 0);
-    rc = digest_render_text(&doc, &text);
+    buf_reset(&r->text);
+    buf_reset(&r->body);
+    rc = digest_render_text(&doc, &r->text);
     if (rc == CUR_OK && (html > 0 || (html < 0 && u->html)))
-        rc = digest_render_html(&doc, &body);
-    if (rc == CUR_OK && (buf_puts(&text, "") != CUR_OK
-                         || buf_puts(&body, "") != CUR_OK))
+        rc = digest_render_html(&doc, &r->body);
+    if (rc == CUR_OK && (buf_puts(&r->text, "") != CUR_OK
+                         || buf_puts(&r->body, "") != CUR_OK))
         rc = CUR_ENOMEM;
     if (rc != CUR_OK) {
-        buf_free(&text);
-        buf_free(&body);
-        goto done;
+        buf_free(&r->text);
+        buf_free(&r->body);
+        return rc;
     }
     list_domain(c, domain, sizeof domain);
     snprintf(out->message_id, sizeof out->message_id,
@@ -557,23 +1035,14 @@ compose(struct store *st, const struct digest_cfg *c,
         .unsubscribe_url = strncmp(unsub, "https://", 8) == 0 ? unsub
                                                                : NULL,
         .unsubscribe_mailto = mailto,
-        .text = text.data ? text.data : "",
-        .html = body.len ? body.data : NULL,
+        .text = r->text.data,
+        .html = r->body.len ? r->body.data : NULL,
     };
     const char *why = NULL;
     rc = mime_compose(&m, &out->message, &why);
     if (rc != CUR_OK)
         log_warn("digest compose failed user=%lld why=\"%s\"", u->user_id,
                  why ? why : cur_strerror(rc));
-    out->text = buf_steal(&text);
-    out->html = body.len ? buf_steal(&body) : NULL;
-    buf_free(&text);
-    buf_free(&body);
-done:
-    for (size_t i = 0; i < sel.n; i++)
-        pick_free(&sel.p[i]);
-    free(sel.p);
-    free(pl);
     return rc;
 }
 
@@ -583,47 +1052,69 @@ digest_compose(struct store *st, const struct digest_cfg *c,
                struct digest_out *out)
 {
     struct user_copy u = { 0 };
+    struct round r;
     int rc = store_digest_user(st, user_id, user_row, &u);
     if (rc != CUR_OK)
         return rc;
-    return compose(st, c, &u.u, now, html, out);
+    round_init(&r, c);
+    rc = compose(st, c, &u.u, &r, now, html, out);
+    /* The bodies, once rendered, whatever became of the message. */
+    if (r.text.data != NULL) {
+        out->text = buf_steal(&r.text);
+        out->html = r.body.len ? buf_steal(&r.body) : NULL;
+    }
+    round_free(&r);
+    return rc;
 }
 
+/* Compose and queue 'u''s digest; *id (may be NULL) gets 1 when a
+ * message was queued, 0 when there was nothing to send. */
 static int
 enqueue(struct store *st, const struct digest_cfg *c,
-        const struct store_digest_user *u, long long now, long long *id)
+        const struct store_digest_user *u, struct round *r, long long now,
+        long long *id)
 {
-    struct digest_out out;
+    struct digest_out *out = &r->out;
     int rc;
 
-    digest_out_init(&out);
-    rc = compose(st, c, u, now, -1, &out);
-    if (rc == CUR_OK && out.n_items == 0) {
+    /* The round's message buffer and item list are kept, not freed. */
+    buf_reset(&out->message);
+    out->n_items = 0;
+    rc = compose(st, c, u, r, now, -1, out);
+    if (rc == CUR_OK && out->n_items == 0) {
         /* Nothing worth a message: the period is done all the same. */
         rc = store_digest_set(st, u->user_id, "last_period_start", NULL,
-                              (double)out.period_start);
+                              (double)out->period_start);
         if (id)
             *id = 0;
     } else if (rc == CUR_OK) {
-        rc = store_outbox_add(st, u->user_id, out.period_key,
-                              out.period_start, out.message_id, u->email,
-                              out.message.data, out.message.len, out.items,
-                              out.n_items, now);
+        rc = store_outbox_add(st, u->user_id, out->period_key,
+                              out->period_start, out->message_id, u->email,
+                              out->message.data, out->message.len,
+                              out->items, out->n_items, now);
         if (rc == CUR_OK && id)
             *id = 1;
         if (rc == CUR_OK)
             log_info("digest queued user=%lld period=%s items=%zu bytes=%zu",
-                     u->user_id, out.period_key, out.n_items,
-                     out.message.len);
+                     u->user_id, out->period_key, out->n_items,
+                     out->message.len);
     }
-    digest_out_free(&out);
     return rc;
+}
+
+static double
+mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
 struct due_ctx {
     struct store *st;
     const struct digest_cfg *c;
     long long now;
+    struct round *r;
     struct store_digest_user *due;
     size_t n, cap;
     char **strings;
@@ -633,19 +1124,14 @@ static int
 due_row(void *ctx, const struct store_digest_user *u)
 {
     struct due_ctx *d = ctx;
-    struct digest_when when = { u->weekly, u->weekday, u->hour, u->tz };
-    int due = 0;
+    long long start;
 
     if (!u->email_on || u->pause_until > d->now)
         return 0;
-    if (digest_due(&when, u->last_period_start, d->now, &due, NULL, NULL, 0)
-        != CUR_OK) {
-        when.tz = "UTC";
-        if (digest_due(&when, u->last_period_start, d->now, &due, NULL, NULL,
-                       0) != CUR_OK)
-            return 0;
-    }
-    if (!due)
+    /* Due when this period was not recorded (digest_due()'s rule);
+     * schedules shared by many users are worked out once. */
+    if (user_period(&d->r->period, u, d->now, 0, &start, NULL, 0) != CUR_OK
+        || u->last_period_start >= start)
         return 0;
     if (d->n == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 16;
@@ -672,21 +1158,34 @@ int
 digest_queue_due(struct store *st, const struct digest_cfg *c, long long now,
                  int *queued)
 {
-    struct due_ctx d = { .st = st, .c = c, .now = now };
-    int rc = store_digest_users(st, due_row, &d), n = 0;
+    struct round r;
+    struct due_ctx d = { .st = st, .c = c, .now = now, .r = &r };
+    int rc, n = 0;
 
+    round_init(&r, c);
+    /* Only saves work: without it each digest renders every snippet. */
+    r.snips = digest_render_cache_new();
+    rc = store_digest_users(st, due_row, &d);
     /* Users are read first and queued after, so no statement is open
-     * across the writes. */
-    /* QUEUE_BATCH users per transaction, each its own savepoint: one
-     * sync per batch, and a crash loses only digests queued again on the
-     * next tick (their periods are not recorded either). */
-    for (size_t i = 0; i < d.n && rc == CUR_OK; i += QUEUE_BATCH) {
+     * across the writes. Team members too: most users are in no team,
+     * and then their digest needs no team query. */
+    if (rc == CUR_OK && d.n > 0)
+        rc = teamed_load(st, &r.teams);
+    /* Up to QUEUE_BATCH users per transaction, each its own savepoint:
+     * one sync per batch, and a crash loses only digests queued again on
+     * the next tick (their periods are not recorded either). The write
+     * lock is held QUEUE_HOLD_MS at most, so the web page's writes wait
+     * no longer than that on a slow machine. */
+    for (size_t i = 0; i < d.n && rc == CUR_OK;) {
+        double until = mono_ms() + QUEUE_HOLD_MS;
         if ((rc = store_begin(st)) != CUR_OK)
             break;
-        for (size_t k = i; k < d.n && k < i + QUEUE_BATCH && rc == CUR_OK;
-             k++) {
+        for (size_t k = 0; i < d.n && k < QUEUE_BATCH && rc == CUR_OK;
+             k++, i++) {
             long long id;
-            rc = enqueue(st, c, &d.due[k], now, &id);
+            if (k > 0 && mono_ms() > until)
+                break;
+            rc = enqueue(st, c, &d.due[i], &r, now, &id);
             if (rc == CUR_EEXIST)
                 rc = CUR_OK;
             else if (rc == CUR_OK && id)
@@ -697,6 +1196,7 @@ digest_queue_due(struct store *st, const struct digest_cfg *c, long long now,
         else
             store_rollback(st);
     }
+    round_free(&r);
     for (size_t i = 0; i < d.n * 3; i++)
         free(d.strings[i]);
     free(d.strings);
@@ -711,6 +1211,7 @@ digest_queue_now(struct store *st, const struct digest_cfg *c,
                  long long user_id, long long now, long long *outbox_id)
 {
     struct user_copy u = { 0 };
+    struct round r;
     char key[32];
     long long id;
     int rc = store_digest_user(st, user_id, user_row, &u);
@@ -722,7 +1223,10 @@ digest_queue_now(struct store *st, const struct digest_cfg *c,
     if (digest_period(&when, now, NULL, NULL, key, sizeof key) == CUR_OK
         && store_outbox_find(st, user_id, key, &id) == CUR_OK)
         return CUR_EEXIST;
-    return enqueue(st, c, &u.u, now, outbox_id);
+    round_init(&r, c);
+    rc = enqueue(st, c, &u.u, &r, now, outbox_id);
+    round_free(&r);
+    return rc;
 }
 
 /* Delivery. */
@@ -762,7 +1266,8 @@ pending_row(void *ctx, const struct store_outbox *m)
     p->len = m->len;
     if (p->rcpt == NULL || p->message_id == NULL || p->body == NULL)
         return CUR_ENOMEM;
-    memcpy(p->body, m->body, m->len);
+    if (m->len > 0)
+        memcpy(p->body, m->body, m->len);
     p->body[m->len] = '\0';
     return 0;
 }
@@ -779,45 +1284,102 @@ backoff(const struct digest_cfg *c, int attempts)
     return (long long)(wait * (0.75 + 0.5 * (double)(rand() % 1000) / 1000));
 }
 
+/* Record the outcome of one delivery attempt. */
+static int
+record(struct store *st, const struct digest_cfg *c, long long now,
+       const struct pending *p, enum mail_status ms, const char *reply,
+       int *n_sent, int *n_failed)
+{
+    int rc;
+
+    if (ms == MAIL_SENT) {
+        rc = store_outbox_sent(st, p->id, now);
+        (*n_sent)++;
+        log_info("digest sent outbox=%lld message_id=%s", p->id,
+                 p->message_id);
+    } else {
+        /* A message that could not go out for max_age is given up
+         * (DUR-4): the reply says why. */
+        int perm = ms == MAIL_PERMFAIL
+                   || now - p->created >= (c->max_age > 0 ? c->max_age
+                                                          : 3 * 86400);
+        rc = store_outbox_failed(st, p->id, perm, reply,
+                                 now + backoff(c, p->attempts));
+        (*n_failed)++;
+        log_warn("digest %s outbox=%lld message_id=%s attempt=%d "
+                 "reply=\"%s\"", perm ? "failed" : "deferred", p->id,
+                 p->message_id, p->attempts + 1, reply);
+    }
+    return rc;
+}
+
+/* Spool mode: the whole batch is written with shared syncs, then every
+ * outcome is recorded in one transaction. A crash before that commit
+ * leaves the rows queued, and the next attempt finds each file already
+ * spooled with the same bytes: nothing is lost, and nothing is sent
+ * twice (a file is one message, whatever the attempts). */
+static int
+spool_batch(struct store *st, const struct digest_cfg *c,
+            const struct mail_config *mc, long long now,
+            struct pending_list *l, int *n_sent, int *n_failed)
+{
+    struct mail_job *jobs = calloc(l->n, sizeof *jobs);
+    int rc, sent = 0, failed = 0;
+
+    if (jobs == NULL)
+        return CUR_ENOMEM;
+    for (size_t i = 0; i < l->n; i++) {
+        jobs[i].rcpt = l->p[i].rcpt;
+        jobs[i].message_id = l->p[i].message_id;
+        jobs[i].msg = l->p[i].body;
+        jobs[i].len = l->p[i].len;
+    }
+    rc = mail_spool_many(mc, c->from_email, jobs, l->n);
+    if (rc == CUR_OK)
+        rc = store_begin(st);
+    for (size_t i = 0; i < l->n && rc == CUR_OK; i++)
+        rc = record(st, c, now, &l->p[i], jobs[i].status, jobs[i].reply,
+                    &sent, &failed);
+    if (rc == CUR_OK)
+        rc = store_commit(st);
+    else
+        store_rollback(st);
+    /* Counted once they are recorded. */
+    if (rc == CUR_OK) {
+        *n_sent += sent;
+        *n_failed += failed;
+    }
+    free(jobs);
+    return rc;
+}
+
 /* One batch of the due messages: deliver each, record the outcome.
  * *n gets how many were due. */
 static int
 deliver_batch(struct store *st, const struct digest_cfg *c,
               const struct mail_config *mc, long long now, int *n_sent,
-              int *n_failed, size_t *n)
+              int *n_failed, size_t *n, size_t limit)
 {
     struct pending_list l = { 0 };
-    int rc = store_outbox_due(st, now, DELIVER_BATCH, pending_row, &l);
+    int rc = store_outbox_due(st, now, (int)limit, pending_row, &l);
+    int spool = mc->smtp_url == NULL || mc->smtp_url[0] == '\0';
 
     *n = l.n;
-    /* Each outcome commits at once: a crash can resend only the one
-     * message between the server's 250 and that commit (DUR-3). */
-    for (size_t i = 0; i < l.n && rc == CUR_OK; i++) {
-        struct pending *p = &l.p[i];
-        const char *rcpt[1] = { p->rcpt };
-        char reply[512] = "";
-        enum mail_status ms = mail_deliver(mc, c->from_email, rcpt, 1,
-                                           p->message_id, p->body, p->len,
-                                           reply, sizeof reply);
-        if (ms == MAIL_SENT) {
-            rc = store_outbox_sent(st, p->id, now);
-            (*n_sent)++;
-            log_info("digest sent outbox=%lld message_id=%s", p->id,
-                     p->message_id);
-        } else {
-            /* A message that could not go out for max_age is given up
-             * (DUR-4): the reply says why. */
-            int perm = ms == MAIL_PERMFAIL
-                       || now - p->created >= (c->max_age > 0 ? c->max_age
-                                                              : 3 * 86400);
-            rc = store_outbox_failed(st, p->id, perm, reply,
-                                     now + backoff(c, p->attempts));
-            (*n_failed)++;
-            log_warn("digest %s outbox=%lld message_id=%s attempt=%d "
-                     "reply=\"%s\"", perm ? "failed" : "deferred", p->id,
-                     p->message_id, p->attempts + 1, reply);
+    if (rc == CUR_OK && l.n > 0 && spool)
+        rc = spool_batch(st, c, mc, now, &l, n_sent, n_failed);
+    else
+        /* SMTP: each outcome commits at once, so a crash can resend
+         * only the one message between the server's 250 and that
+         * commit (DUR-3). */
+        for (size_t i = 0; i < l.n && rc == CUR_OK; i++) {
+            struct pending *p = &l.p[i];
+            const char *rcpt[1] = { p->rcpt };
+            char reply[MAIL_REPLY_MAX] = "";
+            enum mail_status ms = mail_deliver(mc, c->from_email, rcpt, 1,
+                                               p->message_id, p->body,
+                                               p->len, reply, sizeof reply);
+            rc = record(st, c, now, p, ms, reply, n_sent, n_failed);
         }
-    }
     for (size_t i = 0; i < l.n; i++) {
         free(l.p[i].rcpt);
         free(l.p[i].message_id);
@@ -841,13 +1403,14 @@ digest_deliver(struct store *st, const struct digest_cfg *c, long long now,
         .spool_dir = c->spool_dir,
     };
     int n_sent = 0, n_failed = 0, rc;
-    size_t n;
+    size_t n, limit = c->smtp_url && c->smtp_url[0] ? SMTP_BATCH
+                                                     : SPOOL_BATCH;
 
     /* Until nothing due is left: a failure is rescheduled, so each batch
      * holds new messages and the loop ends. */
     do
-        rc = deliver_batch(st, c, &mc, now, &n_sent, &n_failed, &n);
-    while (rc == CUR_OK && n == DELIVER_BATCH);
+        rc = deliver_batch(st, c, &mc, now, &n_sent, &n_failed, &n, limit);
+    while (rc == CUR_OK && n == limit);
     metrics_mail(n_sent, n_failed);
     if (sent)
         *sent = n_sent;

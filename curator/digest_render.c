@@ -4,9 +4,12 @@
  * valid UTF-8 (no controls, single spaces, capped), then written in one
  * pass: wrapped for the text part, escaped for the HTML part. Snippets
  * come from sanitize.h on a bounded prefix of the item, so rendering
- * costs about the same whatever the items hold. What goes in the digest,
- * the signed links and the MIME message are digest.c's and mime.c's.
+ * costs about the same whatever the items hold; with a cache, an item's
+ * snippet is rendered once for all the digests of a round. What goes in
+ * the digest, the signed links and the MIME message are digest.c's and
+ * mime.c's.
  */
+#define _GNU_SOURCE     /* memrchr */
 #include "digest_render.h"
 #include "err.h"
 #include "sanitize.h"
@@ -27,6 +30,12 @@
 #define CAP_NOTE 1500
 #define CAP_SNIP 2000           /* a snippet, already cut by sanitize */
 #define CAP_HEAD 140            /* <title>: escaped (x6) it fits a line */
+
+/* clean_append() reads 4 * max + 256 bytes of a field at most, and then
+ * one more to see whether it goes on. */
+_Static_assert(4 * SNIP_HTML_MAX + 256 < DIGEST_RENDER_TEXT_READ
+               && 4 * SNIP_TEXT_MAX + 256 < DIGEST_RENDER_TEXT_READ,
+               "snippets read past DIGEST_RENDER_TEXT_READ");
 
 /* HTML source lines: text wraps at the first space past SRC_SOFT, a word
  * still going at SRC_HARD is broken inside a <wbr> tag. An href is at
@@ -300,11 +309,162 @@ snippet_append(struct buf *b, const struct digest_entry *e, size_t max,
 }
 
 /* ------------------------------------------------------------------ */
+/* Snippets kept for the next digest                                   */
+
+#define CACHE_MAX 16384         /* snippets kept; a power of two */
+#define CACHE_BYTES (32 << 20)  /* bytes kept, sources and output */
+
+enum { PART_TEXT, PART_HTML };
+
+struct snip {
+    long long item_id;          /* 0: an empty slot */
+    int part;
+    size_t at;                  /* the text part's indent */
+    char *src;                  /* the snippet_text it came from, as far
+                                   as it is ever read */
+    size_t src_len;
+    char *out;                  /* the bytes it wrote */
+    size_t out_len, col;        /* HTML: the column after them */
+};
+
+struct digest_render_cache {
+    struct snip *slot;          /* open addressing, at most half full */
+    size_t cap, n, bytes;
+};
+
+struct digest_render_cache *
+digest_render_cache_new(void)
+{
+    return calloc(1, sizeof(struct digest_render_cache));
+}
+
+void
+digest_render_cache_free(struct digest_render_cache *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->cap; i++)
+        if (c->slot[i].item_id != 0) {
+            free(c->slot[i].src);
+            free(c->slot[i].out);
+        }
+    free(c->slot);
+    free(c);
+}
+
+/* The slot for (id, part, at): its own, or the empty one it would
+ * take. */
+static struct snip *
+cache_slot(const struct digest_render_cache *c, long long id, int part,
+           size_t at)
+{
+    unsigned long long h = ((unsigned long long)id * 4 + (unsigned)part * 2
+                            + at) * 0x9E3779B97F4A7C15ULL;
+    size_t mask = c->cap - 1, i = (size_t)(h >> 32) & mask;
+
+    while (c->slot[i].item_id != 0
+           && !(c->slot[i].item_id == id && c->slot[i].part == part
+                && c->slot[i].at == at))
+        i = (i + 1) & mask;
+    return &c->slot[i];
+}
+
+/* May e's snippet be cached, and from what source? Only a plain
+ * snippet_text: HTML snippets depend on more than the entry. */
+static const char *
+cache_source(const struct digest_render_cache *c,
+             const struct digest_entry *e, size_t *len)
+{
+    if (c == NULL || e->item_id == 0 || (e->snippet_html
+                                         && e->snippet_html[0]))
+        return NULL;
+    *len = e->snippet_text ? strnlen(e->snippet_text,
+                                     DIGEST_RENDER_TEXT_READ) : 0;
+    return e->snippet_text ? e->snippet_text : "";
+}
+
+/* Append the snippet kept for e (part, at) to 'out': 1 when there was
+ * one (*rc says whether the append worked), 0 when it must be
+ * rendered. *col (may be NULL) gets the column after it. */
+static int
+cache_use(const struct digest_render_cache *c, const struct digest_entry *e,
+          int part, size_t at, struct buf *out, size_t *col, int *rc)
+{
+    const char *src;
+    const struct snip *sn;
+    size_t len;
+
+    if ((src = cache_source(c, e, &len)) == NULL || c->cap == 0)
+        return 0;
+    sn = cache_slot(c, e->item_id, part, at);
+    if (sn->item_id == 0 || sn->src_len != len
+        || memcmp(sn->src, src, len) != 0)
+        return 0;
+    *rc = sn->out_len ? buf_append(out, sn->out, sn->out_len) : CUR_OK;
+    if (col && sn->out_len)
+        *col = sn->col;
+    return 1;
+}
+
+/* Keep the 'n' bytes at 'bytes' that e's snippet wrote, when there is
+ * room (or replace what was kept from another text). */
+static void
+cache_keep(struct digest_render_cache *c, const struct digest_entry *e,
+           int part, size_t at, const char *bytes, size_t n, size_t col)
+{
+    const char *src;
+    struct snip *sn, fresh;
+    size_t len;
+
+    if ((src = cache_source(c, e, &len)) == NULL)
+        return;
+    if (c->cap == 0 || c->n >= c->cap / 2) {
+        /* Grow (doubling, rehashing) while under the caps. */
+        struct snip *old = c->slot;
+        size_t old_cap = c->cap, cap = old_cap ? old_cap * 2 : 256;
+        if (c->n >= CACHE_MAX || c->bytes >= CACHE_BYTES
+            || (c->slot = calloc(cap, sizeof *c->slot)) == NULL) {
+            c->slot = old;
+            if (c->cap == 0 || c->n >= c->cap / 2)
+                return;
+        } else {
+            c->cap = cap;
+            for (size_t i = 0; i < old_cap; i++)
+                if (old[i].item_id != 0)
+                    *cache_slot(c, old[i].item_id, old[i].part,
+                                old[i].at) = old[i];
+            free(old);
+        }
+    }
+    fresh = (struct snip){ e->item_id, part, at, malloc(len + 1), len,
+                           malloc(n + 1), n, col };
+    if (fresh.src == NULL || fresh.out == NULL) {
+        free(fresh.src);
+        free(fresh.out);
+        return;
+    }
+    memcpy(fresh.src, src, len);
+    if (n > 0)
+        memcpy(fresh.out, bytes, n);
+    sn = cache_slot(c, e->item_id, part, at);
+    if (sn->item_id != 0) {
+        c->bytes -= sn->src_len + sn->out_len;
+        free(sn->src);
+        free(sn->out);
+        c->n--;
+    }
+    *sn = fresh;
+    c->n++;
+    c->bytes += len + n;
+}
+
+/* ------------------------------------------------------------------ */
 /* The text part                                                       */
 
 struct tw {
     struct buf *out;
     struct buf tmp;         /* the field being written, cleaned */
+    struct digest_render_cache *cache;
     int rc;
 };
 
@@ -425,6 +585,25 @@ tw_url(struct tw *w, size_t indent, const char *label, const char *url)
     tw_puts(w, "\n");
 }
 
+/* The snippet paragraph, indented 'ind'. */
+static void
+tw_snippet(struct tw *w, const struct digest_entry *e, size_t ind)
+{
+    size_t mark = w->out->len;
+
+    if (w->rc != CUR_OK
+        || cache_use(w->cache, e, PART_TEXT, ind, w->out, NULL, &w->rc))
+        return;
+    tw_begin(w, "");
+    if (w->rc == CUR_OK)
+        w->rc = snippet_append(&w->tmp, e, SNIP_TEXT_MAX, 0);
+    if (w->rc == CUR_OK && w->tmp.len > 0)
+        tw_para(w, ind, ind);
+    if (w->rc == CUR_OK)
+        cache_keep(w->cache, e, PART_TEXT, ind, w->out->data + mark,
+                   w->out->len - mark, 0);
+}
+
 static void
 tw_entry(struct tw *w, const struct digest_entry *e, size_t num)
 {
@@ -461,11 +640,7 @@ tw_entry(struct tw *w, const struct digest_entry *e, size_t num)
             tw_para(w, ind, ind);
         }
     }
-    tw_begin(w, "");
-    if (w->rc == CUR_OK)
-        w->rc = snippet_append(&w->tmp, e, SNIP_TEXT_MAX, 0);
-    if (w->rc == CUR_OK && w->tmp.len > 0)
-        tw_para(w, ind, ind);
+    tw_snippet(w, e, ind);
     tw_url(w, ind, "", e->link);
     tw_url(w, ind, "More like this: ", e->up_url);
     tw_url(w, ind, "Less like this: ", e->down_url);
@@ -516,6 +691,7 @@ digest_render_text(const struct digest_doc *d, struct buf *out)
 
     if (d == NULL || out == NULL)
         return CUR_EINVAL;
+    w.cache = d->cache;
     buf_init(&w.tmp, 0);
     if (!tw_heading(&w, d->title, CAP_TITLE, '='))
         tw_heading(&w, "Your Curator digest", CAP_TITLE, '=');
@@ -557,11 +733,13 @@ digest_render_text(const struct digest_doc *d, struct buf *out)
 
 #define FONT "-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto," \
              "Helvetica,Arial,sans-serif"
-#define MUTED "margin:2px 0 0;font-size:14px;color:#57606a;"
+/* Mail clients drop <style> blocks, so each element carries its own
+ * style: kept short, as every item repeats them. */
+#define MUTED "margin:2px 0 0;font-size:14px;color:#57606a"
 #define BUTTON "display:inline-block;margin:0 8px 6px 0;padding:4px 12px;" \
                "border:1px solid #d0d7de;border-radius:16px;" \
                "color:#1f2328;background-color:#f6f8fa;" \
-               "text-decoration:none;"
+               "text-decoration:none"
 
 struct hw {
     struct buf *out;
@@ -570,26 +748,38 @@ struct hw {
     int rc;
 };
 
-/* Markup of ours: written as is. */
+/* Markup of ours, n bytes: written as is. */
 static void
-hw_raw(struct hw *w, const char *s)
+hw_rawn(struct hw *w, const char *s, size_t n)
 {
-    size_t n = strlen(s);
     const char *nl;
 
     if (w->rc != CUR_OK || (w->rc = buf_append(w->out, s, n)) != CUR_OK)
         return;
-    for (nl = s + n; nl > s && nl[-1] != '\n'; nl--)
-        ;
-    w->col = nl > s ? n - (size_t)(nl - s) : w->col + n;
+    nl = memrchr(s, '\n', n);
+    w->col = nl ? n - (size_t)(nl + 1 - s) : w->col + n;
 }
+
+static void
+hw_raw(struct hw *w, const char *s)
+{
+    hw_rawn(w, s, strlen(s));
+}
+
+/* The same for a string literal, its length known at compile time. */
+#define HW_LIT(w, lit) hw_rawn((w), "" lit, sizeof(lit) - 1)
+
+/* What each byte becomes in HTML text or an attribute value: how many
+ * bytes more than itself (0: written as is). */
+static const unsigned char esc_extra[256] = {
+    ['&'] = 4, ['<'] = 3, ['>'] = 3, ['"'] = 5, ['\''] = 4,
+};
 
 /* Bytes hw_flush() copies as they are. */
 static int
 plain_byte(unsigned char c)
 {
-    return c != ' ' && c != '&' && c != '<' && c != '>' && c != '"'
-        && c != '\'';
+    return c != ' ' && esc_extra[c] == 0;
 }
 
 /* Escape the clean one-line text in the scratch field. 'wbr': a long
@@ -622,19 +812,17 @@ hw_flush(struct hw *w, int wbr)
             o += 6;
             col = 1;
         }
-        switch (c) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&#39;"; break;
-        default: break;
-        }
-        if (rep) {
-            size_t rl = strlen(rep);
-            memcpy(o, rep, rl);
-            o += rl;
-            col += rl;
+        if (esc_extra[c]) {
+            switch (c) {
+            case '&': rep = "&amp;"; break;
+            case '<': rep = "&lt;"; break;
+            case '>': rep = "&gt;"; break;
+            case '"': rep = "&quot;"; break;
+            default: rep = "&#39;"; break;
+            }
+            memcpy(o, rep, 1u + esc_extra[c]);
+            o += 1u + esc_extra[c];
+            col += 1u + esc_extra[c];
             i++;
             continue;
         }
@@ -712,11 +900,12 @@ html_visible(const char *h)
 static size_t
 href_len(const char *u)
 {
+    const unsigned char *p = (const unsigned char *)u;
     size_t n = 0;
-    for (; *u; u++)
-        n += *u == '&' ? 5 : *u == '"' ? 6 : *u == '\'' ? 5
-             : *u == '<' || *u == '>' ? 4 : 1;
-    return n;
+
+    for (; *p; p++)
+        n += esc_extra[*p];
+    return n + (size_t)(p - (const unsigned char *)u);
 }
 
 /* May 'u' go in an href? */
@@ -725,6 +914,30 @@ href_ok(const char *u)
 {
     return url_ok(u, DIGEST_RENDER_URL_MAX)
         && href_len(u) <= DIGEST_RENDER_HREF_MAX;
+}
+
+/* Append 's' escaped at 'o'; returns the end. */
+static char *
+put_escaped(char *o, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    for (;;) {
+        const unsigned char *run = p;
+        while (*p && esc_extra[*p] == 0)
+            p++;
+        memcpy(o, run, (size_t)(p - run));
+        o += p - run;
+        switch (*p) {
+        case '\0': return o;
+        case '&': memcpy(o, "&amp;", 5); break;
+        case '"': memcpy(o, "&quot;", 6); break;
+        case '\'': memcpy(o, "&#39;", 5); break;
+        case '<': memcpy(o, "&lt;", 4); break;
+        default: memcpy(o, "&gt;", 4); break;
+        }
+        o += 1 + esc_extra[*p++];
+    }
 }
 
 /* ' href="u">' closing a start tag of ours; 'u' passed href_ok(). The
@@ -746,17 +959,7 @@ hw_href(struct hw *w, const char *u)
         w->col++;
     }
     memcpy(o, "href=\"", 6);
-    o += 6;
-    for (; *u; u++) {
-        switch (*u) {
-        case '&': memcpy(o, "&amp;", 5); o += 5; break;
-        case '"': memcpy(o, "&quot;", 6); o += 6; break;
-        case '\'': memcpy(o, "&#39;", 5); o += 5; break;
-        case '<': memcpy(o, "&lt;", 4); o += 4; break;
-        case '>': memcpy(o, "&gt;", 4); o += 4; break;
-        default: *o++ = *u; break;
-        }
-    }
+    o = put_escaped(o + 6, u);
     memcpy(o, "\">", 2);
     o += 2;
     *o = '\0';
@@ -764,18 +967,14 @@ hw_href(struct hw *w, const char *u)
     w->out->len = (size_t)(o - w->out->data);
 }
 
-/* '<a style="style" href="u">label</a>'; 'u' passed href_ok(), 'label'
- * is ours. */
-static void
-hw_link(struct hw *w, const char *style, const char *u, const char *label)
-{
-    hw_raw(w, "<a style=\"");
-    hw_raw(w, style);
-    hw_raw(w, "\"");
-    hw_href(w, u);
-    hw_raw(w, label);
-    hw_raw(w, "</a>");
-}
+/* '<a style="style" href="u">label</a>'; 'u' passed href_ok(), 'style'
+ * and 'label' are ours. */
+#define hw_link(w, style, u, label) \
+    do { \
+        HW_LIT((w), "<a style=\"" style "\""); \
+        hw_href((w), (u)); \
+        HW_LIT((w), label "</a>"); \
+    } while (0)
 
 /* Is a C1 control (which the sanitiser lets through) at p? */
 static int
@@ -981,9 +1180,9 @@ hw_snippet_html(struct hw *w, const struct digest_doc *d,
     }
     if (html_visible(safe)) {
         size_t mark = w->out->len, col = w->col;
-        hw_raw(w, "\n<div style=\"margin:10px 0 0;\">\n");
+        HW_LIT(w, "\n<div style=\"margin:10px 0 0\">\n");
         if (w->rc == CUR_OK && hw_copy_html(w, safe) == 0) {
-            hw_raw(w, "\n</div>");
+            HW_LIT(w, "\n</div>");
             ret = 0;
         } else if (w->rc == CUR_OK) {
             w->out->len = mark;
@@ -1001,17 +1200,57 @@ static void
 hw_snippet(struct hw *w, const struct digest_doc *d,
            const struct digest_entry *e)
 {
+    size_t mark = w->out->len;
+
     if (d->remote_images && e->snippet_html && e->snippet_html[0]
         && hw_snippet_html(w, d, e) == 0)
+        return;
+    /* What follows starts a line of its own, so it reads the same
+     * wherever the line before ended: kept with 'at' 0. */
+    if (w->rc != CUR_OK
+        || cache_use(d->cache, e, PART_HTML, 0, w->out, &w->col, &w->rc))
         return;
     buf_reset(&w->tmp);
     if (w->rc == CUR_OK)
         w->rc = snippet_append(&w->tmp, e, SNIP_HTML_MAX, 1);
     if (w->rc == CUR_OK && w->tmp.len > 0) {
-        hw_raw(w, "\n<div style=\"margin:10px 0 0;\">");
+        HW_LIT(w, "\n<div style=\"margin:10px 0 0\">");
         hw_flush(w, 1);
-        hw_raw(w, "</div>");
+        HW_LIT(w, "</div>");
     }
+    if (w->rc == CUR_OK)
+        cache_keep(d->cache, e, PART_HTML, 0, w->out->data + mark,
+                   w->out->len - mark, w->col);
+}
+
+/* The feed, the reason and the "also in" feeds: a line each, in one
+ * muted block. */
+static void
+hw_meta(struct hw *w, const struct digest_entry *e)
+{
+    const struct {
+        const char *text, *label;
+        size_t cap;
+    } line[] = {
+        { e->feed, "", CAP_NAME },
+        { e->reason, "Why: ", CAP_LINE },
+        { e->also_in, "Also in: ", CAP_LINE },
+    };
+    int open = 0;
+
+    for (size_t i = 0; i < sizeof line / sizeof line[0]; i++) {
+        if (!hw_clean(w, line[i].text, line[i].cap))
+            continue;
+        if (open)
+            HW_LIT(w, "<br>\n");
+        else
+            HW_LIT(w, "\n<div style=\"" MUTED "\">");
+        hw_raw(w, line[i].label);
+        hw_flush(w, 1);
+        open = 1;
+    }
+    if (open)
+        HW_LIT(w, "</div>");
 }
 
 static void
@@ -1021,52 +1260,47 @@ hw_entry(struct hw *w, const struct digest_doc *d,
     int up = href_ok(e->up_url), down = href_ok(e->down_url);
     int link = href_ok(e->link), note, editor;
 
-    hw_raw(w, "\n<div style=\"margin:0 0 28px;\">\n"
+    HW_LIT(w, "\n<div style=\"margin:0 0 28px\">\n"
               "<div style=\"font-size:18px;font-weight:bold;"
-              "line-height:1.35;\">");
+              "line-height:1.35\">");
     if (link) {
-        hw_raw(w, "<a style=\"color:#0b57d0;text-decoration:none;\"");
+        HW_LIT(w, "<a style=\"color:#0b57d0;text-decoration:none\"");
         hw_href(w, e->link);
     }
     if (hw_clean(w, e->title, CAP_TITLE))
         hw_flush(w, 1);
     else
-        hw_raw(w, "(untitled)");
+        HW_LIT(w, "(untitled)");
     hw_raw(w, link ? "</a></div>" : "</div>");
-    hw_block(w, "\n<div style=\"" MUTED "\">", e->feed, CAP_NAME,
-             "</div>");
-    hw_block(w, "\n<div style=\"" MUTED "\">Why: ", e->reason, CAP_LINE,
-             "</div>");
-    hw_block(w, "\n<div style=\"" MUTED "\">Also in: ", e->also_in,
-             CAP_LINE, "</div>");
+    hw_meta(w, e);
     note = hw_clean(w, e->gem_note, CAP_NOTE);
     editor = hw_clean(w, e->gem_editor, CAP_NAME);
     if (note || editor) {
-        hw_raw(w, "\n<div style=\"margin:10px 0 0;padding:8px 12px;"
+        HW_LIT(w, "\n<div style=\"margin:10px 0 0;padding:8px 12px;"
                   "background-color:#fff8c5;border-left:4px solid #bf8700;"
-                  "color:#1f2328;\"><strong>Editor's pick");
+                  "color:#1f2328\"><strong>Editor's pick");
         if (editor) {
-            hw_raw(w, " by ");
+            HW_LIT(w, " by ");
             hw_flush(w, 1);
         }
         hw_raw(w, note ? ":</strong> " : "</strong>");
         if (note)
             hw_text(w, e->gem_note, CAP_NOTE);
-        hw_raw(w, "</div>");
+        HW_LIT(w, "</div>");
     }
     hw_snippet(w, d, e);
     if (up || down) {
-        hw_raw(w, "\n<div style=\"margin:12px 0 0;font-size:14px;\">\n");
+        HW_LIT(w, "\n<div style=\"margin:12px 0 0;font-size:14px\">\n");
         if (up)
             hw_link(w, BUTTON, e->up_url, "\xf0\x9f\x91\x8d More like this");
         if (up && down)
-            hw_raw(w, "\n");
+            HW_LIT(w, "\n");
         if (down)
             hw_link(w, BUTTON, e->down_url,
                     "\xf0\x9f\x91\x8e Less like this");
-        hw_raw(w, "\n</div>");
+        HW_LIT(w, "\n</div>");
     }
-    hw_raw(w, "\n</div>");
+    HW_LIT(w, "\n</div>");
 }
 
 static void
@@ -1077,7 +1311,7 @@ hw_count(struct hw *w, int n, const char *what, int *first)
     if (n <= 0)
         return;
     hw_raw(w, *first ? "\n<p style=\"margin:24px 0 0;font-size:14px;"
-                       "color:#57606a;\">"
+                       "color:#57606a\">"
                      : "<br>\n");
     snprintf(line, sizeof line, "%d more item%s %s", n, n == 1 ? "" : "s",
              what);
@@ -1092,9 +1326,12 @@ hw_footer_link(struct hw *w, const char *u, const char *label, int *n)
     if (!href_ok(u))
         return;
     if (*n > 0)
-        hw_raw(w, " \xc2\xb7");
-    hw_raw(w, "\n");
-    hw_link(w, "color:#57606a;text-decoration:underline;", u, label);
+        HW_LIT(w, " \xc2\xb7");
+    HW_LIT(w, "\n");
+    HW_LIT(w, "<a style=\"color:#57606a;text-decoration:underline\"");
+    hw_href(w, u);
+    hw_raw(w, label);
+    HW_LIT(w, "</a>");
     (*n)++;
 }
 
@@ -1113,7 +1350,7 @@ digest_render_html(const struct digest_doc *d, struct buf *out)
     buf_init(&w.tmp, 0);
     title = hw_clean(&w, d->title, CAP_TITLE) ? d->title
                                               : "Your Curator digest";
-    hw_raw(&w, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+    HW_LIT(&w, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
                "<meta charset=\"utf-8\">\n"
                "<meta name=\"viewport\" content=\"width=device-width, "
                "initial-scale=1\">\n"
@@ -1121,21 +1358,21 @@ digest_render_html(const struct digest_doc *d, struct buf *out)
                "<title>");
     hw_clean(&w, title, CAP_HEAD);
     hw_flush(&w, 0);
-    hw_raw(&w, "</title>\n</head>\n"
+    HW_LIT(&w, "</title>\n</head>\n"
                "<body style=\"margin:0;padding:0;"
-               "background-color:#f3f4f6;\">\n"
+               "background-color:#f3f4f6\">\n"
                "<div style=\"max-width:640px;margin:0 auto;"
                "padding:24px 16px;background-color:#ffffff;color:#1f2328;"
                "font-family:" FONT ";font-size:16px;line-height:1.5;"
-               "overflow-wrap:break-word;word-wrap:break-word;\">\n"
+               "overflow-wrap:break-word;word-wrap:break-word\">\n"
                "<h1 style=\"margin:0 0 16px;font-size:24px;"
-               "line-height:1.25;\">");
+               "line-height:1.25\">");
     hw_text(&w, title, CAP_TITLE);
-    hw_raw(&w, "</h1>");
-    hw_block(&w, "\n<p style=\"margin:0 0 16px;\">Hello ", d->user_name,
+    HW_LIT(&w, "</h1>");
+    hw_block(&w, "\n<p style=\"margin:0 0 16px\">Hello ", d->user_name,
              CAP_NAME, ",</p>");
     if (!has_entries(d))
-        hw_raw(&w, "\n<p style=\"margin:16px 0;\">Nothing new above your "
+        HW_LIT(&w, "\n<p style=\"margin:16px 0\">Nothing new above your "
                    "threshold today.</p>");
     for (size_t i = 0; i < d->n_sections && w.rc == CUR_OK; i++) {
         const struct digest_section *sec = &d->sections[i];
@@ -1143,7 +1380,7 @@ digest_render_html(const struct digest_doc *d, struct buf *out)
             continue;
         hw_block(&w, "\n<h2 style=\"margin:32px 0 16px;padding:0 0 4px;"
                      "border-bottom:1px solid #d0d7de;font-size:20px;"
-                     "line-height:1.3;\">", sec->heading, CAP_NAME,
+                     "line-height:1.3\">", sec->heading, CAP_NAME,
                  "</h2>");
         for (size_t k = 0; k < sec->n && w.rc == CUR_OK; k++)
             hw_entry(&w, d, &sec->entries[k]);
@@ -1152,19 +1389,19 @@ digest_render_html(const struct digest_doc *d, struct buf *out)
              &first);
     hw_count(&w, d->n_over_cap, "did not fit in this digest.", &first);
     if (!first)
-        hw_raw(&w, "</p>");
+        HW_LIT(&w, "</p>");
     if (href_ok(d->web_url) || href_ok(d->feed_url)
         || href_ok(d->settings_url) || href_ok(d->unsubscribe_url)) {
-        hw_raw(&w, "\n<p style=\"margin:24px 0 0;padding:12px 0 0;"
+        HW_LIT(&w, "\n<p style=\"margin:24px 0 0;padding:12px 0 0;"
                    "border-top:1px solid #d0d7de;font-size:13px;"
-                   "color:#57606a;\">");
+                   "color:#57606a\">");
         hw_footer_link(&w, d->web_url, "Read it on the web", &links);
         hw_footer_link(&w, d->feed_url, "Your private feed", &links);
         hw_footer_link(&w, d->settings_url, "Digest settings", &links);
         hw_footer_link(&w, d->unsubscribe_url, "Unsubscribe", &links);
-        hw_raw(&w, "\n</p>");
+        HW_LIT(&w, "\n</p>");
     }
-    hw_raw(&w, "\n</div>\n</body>\n</html>\n");
+    HW_LIT(&w, "\n</div>\n</body>\n</html>\n");
     buf_free(&w.tmp);
     if (w.rc != CUR_OK)
         buf_free(out);

@@ -69,6 +69,9 @@
 #define DIGEST_RENDER_LINE_MAX 900  /* HTML part: bytes per line */
 #define DIGEST_RENDER_URL_MAX 2048  /* longest URL written, in bytes */
 #define DIGEST_RENDER_HREF_MAX 820  /* longest href, escaped */
+/* Bytes of an entry's snippet_text ever read: a longer text may be cut
+ * to this many (on any byte) without changing either body. */
+#define DIGEST_RENDER_TEXT_READ 4096
 
 struct digest_entry {
     long long item_id;
@@ -101,6 +104,20 @@ struct digest_section {
     size_t n;                   /* a section with none is not shown */
 };
 
+/* Snippets rendered once and reused: many digests of a round carry the
+ * same items, and an item's snippet reads the same in all of them. An
+ * entry is found by item_id and used only when its snippet_text is
+ * byte for byte the one it was made from (and no snippet_html is
+ * given), so a stale or wrong id costs a render, never a wrong snippet.
+ * It holds at most some thousands of items and megabytes, then stops
+ * growing. */
+struct digest_render_cache;
+
+/* A new, empty cache (free it with digest_render_cache_free()), or NULL
+ * when out of memory. */
+struct digest_render_cache *digest_render_cache_new(void);
+void digest_render_cache_free(struct digest_render_cache *c);
+
 struct digest_doc {
     const char *user_name;      /* "Hello <name>," when not NULL or "" */
     const char *title;          /* "Your Curator digest for ..." */
@@ -117,6 +134,8 @@ struct digest_doc {
     int remote_images;          /* the user opted in to remote images */
     const char *tracking_hosts; /* "host,host": images from these are
                                    dropped (sanitize_opts); may be NULL */
+    struct digest_render_cache *cache;  /* may be NULL; not for two
+                                           threads at once */
 };
 
 /* Append the text/plain body of 'd' to 'out' (both borrowed): UTF-8,

@@ -1,6 +1,7 @@
 /* Delivery of finished messages: SMTP through libcurl's easy interface,
- * one connection per message, or an atomic .eml file in a spool folder;
- * plus the secrets file holding the SMTP credentials.
+ * one connection per message, or an atomic .eml file in a spool folder
+ * (a batch of files sharing their syncs); plus the secrets file holding
+ * the SMTP credentials.
  *
  * libcurl reports the last SMTP reply code but not its text, so the text
  * is taken from the debug callback, which sees every reply line (it is
@@ -8,6 +9,7 @@
  * printing to stderr, and it never looks at what we send, which holds
  * the credentials). Retrying, back-off and the outbox are the store's.
  */
+#define _GNU_SOURCE     /* syncfs, asprintf */
 #include "mail.h"
 
 #include <ctype.h>
@@ -596,16 +598,13 @@ spool_existing(const char *path, const char *msg, size_t len, char *reply,
     return MAIL_TEMPFAIL;
 }
 
-/* Write SPOOL/NAME.eml through a temporary file: write, fsync, link
- * (which never replaces a file, unlike rename), fsync the folder. The
- * file is created 0600: a digest is personal. */
+/* The path of message_id's spool file into 'path' ('len' bytes):
+ * MAIL_SENT when it fits, else the status to give, 'reply' saying why. */
 static enum mail_status
-spool_write(const char *dir, const char *message_id, const char *msg,
-            size_t len, char *reply, size_t replylen)
+spool_path(const char *dir, const char *message_id, char *path, size_t len,
+           char *reply, size_t replylen)
 {
-    char name[MAIL_SPOOL_NAME_MAX + 1], path[4096], tmp[4096];
-    enum mail_status st;
-    int fd, dfd;
+    char name[MAIL_SPOOL_NAME_MAX + 1];
 
     if (message_id == NULL
         || mail_spool_name(message_id, name, sizeof name) != CUR_OK) {
@@ -613,64 +612,168 @@ spool_write(const char *dir, const char *message_id, const char *msg,
                "name");
         return MAIL_PERMFAIL;
     }
-    if ((size_t)snprintf(path, sizeof path, "%s/%s.eml", dir, name)
-            >= sizeof path
-        || (size_t)snprintf(tmp, sizeof tmp, "%s/.tmp-XXXXXX", dir)
-            >= sizeof tmp) {
+    /* Room for the temporary name too, which is shorter. */
+    if ((size_t)snprintf(path, len, "%s/%s.eml", dir, name) >= len
+        || strlen(dir) + sizeof "/.tmp-XXXXXX" > len) {
         format(reply, replylen, "%s: spool path too long", dir);
         return MAIL_TEMPFAIL;
     }
-    /* A resend usually finds its file; no need to write it again. */
-    if (access(path, F_OK) == 0)
-        return spool_existing(path, msg, len, reply, replylen);
-    if (errno != ENOENT) {
-        format(reply, replylen, "%s: %s", path, strerror(errno));
-        return MAIL_TEMPFAIL;
-    }
-
-    if ((fd = mkstemp(tmp)) < 0) {
-        format(reply, replylen, "%s: %s", dir, strerror(errno));
-        return MAIL_TEMPFAIL;
-    }
-    if (write_all(fd, msg, len) != 0 || fsync(fd) != 0) {
-        format(reply, replylen, "%s: %s", tmp, strerror(errno));
-        close(fd);
-        unlink(tmp);
-        return MAIL_TEMPFAIL;
-    }
-    if (close(fd) != 0) {
-        format(reply, replylen, "%s: %s", tmp, strerror(errno));
-        unlink(tmp);
-        return MAIL_TEMPFAIL;
-    }
-    if (link(tmp, path) == 0) {
-        unlink(tmp);
-    } else if (errno == EEXIST) {
-        /* Someone spooled it between our check and now. */
-        unlink(tmp);
-        return spool_existing(path, msg, len, reply, replylen);
-    } else if (rename(tmp, path) != 0) {
-        /* rename() is the fallback for file systems without links. */
-        format(reply, replylen, "%s: %s", path, strerror(errno));
-        unlink(tmp);
-        return MAIL_TEMPFAIL;
-    }
-
-    /* The new name is durable only once the folder is synced. */
-    st = MAIL_SENT;
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || fsync(dfd) != 0) {
-        format(reply, replylen, "%s: %s", dir, strerror(errno));
-        st = MAIL_TEMPFAIL;
-    } else {
-        format(reply, replylen, "spooled %s", path);
-    }
-    if (dfd >= 0)
-        close(dfd);
-    return st;
+    return MAIL_SENT;
 }
 
-/* ---- the entry point ---- */
+/* Spool up to MAIL_SPOOL_BATCH jobs whose status is MAIL_SENT on entry
+ * (the others are left alone): each new file goes through a temporary one,
+ * written and made durable before it is linked under its name (link
+ * never replaces a file, unlike rename), and the folder is synced once
+ * the names are in it. One new file is fsynced; several share one
+ * syncfs(2) of the file system, which writes their data with a single
+ * cache flush where a fsync per file would flush once each. If syncfs
+ * fails, each file is fsynced, so the error lands on the job it
+ * concerns. Files are created 0600: a digest is personal. */
+static void
+spool_chunk(const char *dir, struct mail_job *jobs, size_t n)
+{
+    char path[4096];
+    char *tmp[MAIL_SPOOL_BATCH];
+    int fd[MAIL_SPOOL_BATCH], dfd, written = 0, named = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        fd[i] = -1;
+        tmp[i] = NULL;
+        if (jobs[i].status == MAIL_SENT)
+            jobs[i].status = spool_path(dir, jobs[i].message_id, path,
+                                        sizeof path, jobs[i].reply,
+                                        sizeof jobs[i].reply);
+    }
+    /* Opened before any write, so that syncfs() reports the write
+     * errors that happen from here on. */
+    if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        int e = errno;
+        for (size_t i = 0; i < n; i++)
+            if (jobs[i].status == MAIL_SENT) {
+                format(jobs[i].reply, sizeof jobs[i].reply, "%s: %s", dir,
+                       strerror(e));
+                jobs[i].status = MAIL_TEMPFAIL;
+            }
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct mail_job *j = &jobs[i];
+        if (j->status != MAIL_SENT)
+            continue;
+        spool_path(dir, j->message_id, path, sizeof path, NULL, 0);
+        /* A resend usually finds its file; no need to write it again. */
+        if (access(path, F_OK) == 0) {
+            j->status = spool_existing(path, j->msg, j->len, j->reply,
+                                       sizeof j->reply);
+            if (j->status == MAIL_SENT)
+                named++;
+            continue;
+        }
+        if (errno != ENOENT) {
+            format(j->reply, sizeof j->reply, "%s: %s", path,
+                   strerror(errno));
+            j->status = MAIL_TEMPFAIL;
+            continue;
+        }
+        if (asprintf(&tmp[i], "%s/.tmp-XXXXXX", dir) < 0) {
+            tmp[i] = NULL;
+            format(j->reply, sizeof j->reply, "out of memory");
+            j->status = MAIL_TEMPFAIL;
+            continue;
+        }
+        if ((fd[i] = mkstemp(tmp[i])) < 0) {
+            format(j->reply, sizeof j->reply, "%s: %s", dir,
+                   strerror(errno));
+            j->status = MAIL_TEMPFAIL;
+            goto drop;
+        }
+        if (write_all(fd[i], j->msg, j->len) != 0
+            || (n == 1 && fsync(fd[i]) != 0)) {
+            format(j->reply, sizeof j->reply, "%s: %s", tmp[i],
+                   strerror(errno));
+            j->status = MAIL_TEMPFAIL;
+            goto drop;
+        }
+        written++;
+        continue;
+drop:
+        if (fd[i] >= 0) {
+            close(fd[i]);
+            unlink(tmp[i]);
+        }
+        fd[i] = -1;
+    }
+
+    /* One new file (n == 1 synced it already) is fsynced on its own. */
+    if (n > 1 && written > 0 && (written == 1 || syncfs(dfd) != 0)) {
+        for (size_t i = 0; i < n; i++)
+            if (fd[i] >= 0 && fsync(fd[i]) != 0) {
+                format(jobs[i].reply, sizeof jobs[i].reply, "%s: %s",
+                       tmp[i], strerror(errno));
+                jobs[i].status = MAIL_TEMPFAIL;
+                close(fd[i]);
+                unlink(tmp[i]);
+                fd[i] = -1;
+            }
+    }
+
+    for (size_t i = 0; i < n; i++) {
+        struct mail_job *j = &jobs[i];
+        if (fd[i] < 0)
+            continue;
+        spool_path(dir, j->message_id, path, sizeof path, NULL, 0);
+        if (close(fd[i]) != 0) {
+            format(j->reply, sizeof j->reply, "%s: %s", tmp[i],
+                   strerror(errno));
+            j->status = MAIL_TEMPFAIL;
+        } else if (link(tmp[i], path) == 0) {
+            format(j->reply, sizeof j->reply, "spooled %s", path);
+            named++;
+        } else if (errno == EEXIST) {
+            /* Someone spooled it between our check and now. */
+            j->status = spool_existing(path, j->msg, j->len, j->reply,
+                                       sizeof j->reply);
+            named += j->status == MAIL_SENT;
+        } else if (rename(tmp[i], path) == 0) {
+            /* rename() is the fallback for file systems without links. */
+            format(j->reply, sizeof j->reply, "spooled %s", path);
+            named++;
+            fd[i] = -1;
+            continue;
+        } else {
+            format(j->reply, sizeof j->reply, "%s: %s", path,
+                   strerror(errno));
+            j->status = MAIL_TEMPFAIL;
+        }
+        unlink(tmp[i]);
+        fd[i] = -1;
+    }
+
+    /* A name is durable only once the folder is synced: a file found
+     * already there too, which a crash may have left unsynced. */
+    if (named > 0 && fsync(dfd) != 0) {
+        int e = errno;
+        for (size_t i = 0; i < n; i++)
+            if (jobs[i].status == MAIL_SENT) {
+                format(jobs[i].reply, sizeof jobs[i].reply, "%s: %s", dir,
+                       strerror(e));
+                jobs[i].status = MAIL_TEMPFAIL;
+            }
+    }
+    close(dfd);
+    for (size_t i = 0; i < n; i++)
+        free(tmp[i]);
+}
+
+/* ---- the entry points ---- */
+
+/* Is 'c' spool mode? */
+static int
+spool_mode(const struct mail_config *c)
+{
+    return c->smtp_url == NULL || c->smtp_url[0] == '\0';
+}
 
 enum mail_status
 mail_deliver(const struct mail_config *c, const char *from,
@@ -689,18 +792,60 @@ mail_deliver(const struct mail_config *c, const char *from,
     if (mail_config_check(c, reply, replylen) != CUR_OK)
         return MAIL_TEMPFAIL;
 
-    spool = c->smtp_url == NULL || c->smtp_url[0] == '\0';
-    if (spool)
-        st = spool_write(c->spool_dir, message_id, msg, len, reply,
-                         replylen);
-    else
+    spool = spool_mode(c);
+    if (spool) {
+        struct mail_job j = {
+            .message_id = message_id, .msg = msg, .len = len,
+            .status = MAIL_SENT,
+        };
+        spool_chunk(c->spool_dir, &j, 1);
+        st = j.status;
+        format(reply, replylen, "%s", j.reply);
+    } else {
         st = smtp_send(c, from, rcpt, n_rcpt, msg, len, reply, replylen);
+    }
     if (reply && replylen)
         scrub(reply, c->password);
     log_debug("mail attempt via=%s status=%s reply=%s",
               spool ? "spool" : "smtp", mail_status_name(st),
               reply && replylen ? reply : "");
     return st;
+}
+
+int
+mail_spool_many(const struct mail_config *c, const char *from,
+                struct mail_job *jobs, size_t n)
+{
+    char why[MAIL_REPLY_MAX];
+    int config_ok;
+
+    if (c == NULL || !spool_mode(c) || (n > 0 && jobs == NULL))
+        return CUR_EINVAL;
+    config_ok = mail_config_check(c, why, sizeof why) == CUR_OK;
+    /* The checks mail_deliver() makes, job by job; those that pass
+     * start out MAIL_SENT, which spool_chunk() takes for "to do". */
+    for (size_t i = 0; i < n; i++) {
+        struct mail_job *j = &jobs[i];
+        const char *rcpt[1] = { j->rcpt };
+        j->reply[0] = '\0';
+        if (check_envelope(from, rcpt, 1, j->reply, sizeof j->reply) != 0
+            || check_message(j->msg, j->len, j->reply, sizeof j->reply)
+               != 0) {
+            j->status = MAIL_PERMFAIL;
+        } else if (!config_ok) {
+            format(j->reply, sizeof j->reply, "%s", why);
+            j->status = MAIL_TEMPFAIL;
+        } else {
+            j->status = MAIL_SENT;
+        }
+    }
+    for (size_t i = 0; config_ok && i < n; i += MAIL_SPOOL_BATCH)
+        spool_chunk(c->spool_dir, jobs + i,
+                    n - i < MAIL_SPOOL_BATCH ? n - i : MAIL_SPOOL_BATCH);
+    for (size_t i = 0; i < n; i++)
+        log_debug("mail attempt via=spool status=%s reply=%s",
+                  mail_status_name(jobs[i].status), jobs[i].reply);
+    return CUR_OK;
 }
 
 /* ---- secrets ---- */

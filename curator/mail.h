@@ -1,6 +1,7 @@
 /* Message delivery for digests: one attempt to hand one finished message
  * to an SMTP server through libcurl, or, with no server configured, to
- * write it as SPOOL/<message id>.eml. Each attempt says whether it worked,
+ * write it as SPOOL/<message id>.eml (mail_spool_many() writes a batch of
+ * them with shared disk syncs). Each attempt says whether it worked,
  * whether a later retry may work, or whether retrying is pointless.
  *
  * Composing the message is mime.c's job, and the durable outbox (what is
@@ -25,6 +26,7 @@
 #define MAIL_REPLY_MAX 512              /* enough for any 'reply' */
 #define MAIL_LINE_MAX 998               /* RFC 5322 line limit, no CRLF */
 #define MAIL_SPOOL_NAME_MAX 200         /* sanitised id, before ".eml" */
+#define MAIL_SPOOL_BATCH 64             /* spool files synced together */
 
 struct mail_config {
     /* "smtp://host[:port]" or "smtps://host[:port]" (no credentials,
@@ -82,6 +84,29 @@ enum mail_status mail_deliver(const struct mail_config *c, const char *from,
                               const char *const *rcpt, size_t n_rcpt,
                               const char *message_id, const char *msg,
                               size_t len, char *reply, size_t replylen);
+
+/* One message of a batch for mail_spool_many(). */
+struct mail_job {
+    const char *rcpt;           /* its one recipient (borrowed) */
+    const char *message_id;     /* names the file (borrowed) */
+    const char *msg;            /* the message, as for mail_deliver() */
+    size_t len;
+    enum mail_status status;    /* out */
+    char reply[MAIL_REPLY_MAX]; /* out: as mail_deliver()'s 'reply' */
+};
+
+/* Spool mode only: deliver the n messages in 'jobs' from 'from' as
+ * mail_deliver() would one by one, each getting its status and reply,
+ * but with the disk syncs shared: up to MAIL_SPOOL_BATCH new files at a
+ * time are written under temporary names, the file system is synced once
+ * (syncfs(2), or fsync per file should that fail), the files are linked
+ * under their names, and the folder is synced once. A job is MAIL_SENT
+ * only when its file and its name are on disk, as with mail_deliver();
+ * a batch costs two syncs instead of two per message. Returns CUR_OK
+ * (each job says how it went), or CUR_EINVAL, touching no job, when 'c'
+ * is NULL or names an SMTP server. */
+int mail_spool_many(const struct mail_config *c, const char *from,
+                    struct mail_job *jobs, size_t n);
 
 /* The status for a finished libcurl transfer: 'curl_code' is its
  * CURLcode and 'smtp_code' the last SMTP reply code (0 if none). A 2xx

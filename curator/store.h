@@ -354,6 +354,21 @@ int store_score_get(struct store *st, long long user_id, long long item_id,
  * included ones, or (excluded != 0) only the excluded ones. */
 int store_score_top(struct store *st, long long user_id, long long since,
                     int excluded, int limit, store_scored_cb cb, void *ctx);
+/* A digest's candidates: the user's included scores of items fetched at
+ * or after 'since' and not yet sent to them in a digest, best first, at
+ * most 'limit', with what the digest shows of each item (all borrowed
+ * during the callback). */
+struct store_candidate {
+    struct store_scored scored;
+    const char *text;           /* the item's summary, or NULL */
+    const char *gem_editor;     /* its gem live at 'now', or NULL */
+    const char *gem_note;       /* NULL unless gem_editor */
+};
+typedef int (*store_candidate_cb)(void *ctx,
+                                  const struct store_candidate *c);
+int store_digest_candidates(struct store *st, long long user_id,
+                            long long since, long long now, int limit,
+                            store_candidate_cb cb, void *ctx);
 
 /* Small named counters (e.g. the scorer's cursor); 0 when unset. */
 int store_meta_get(struct store *st, const char *key, long long *value);

@@ -45,6 +45,10 @@ enum store_xstmt {
     SX_A_ADD, SX_A_COUNT, SX_A_LIST, SX_A_DEL, SX_A_GET, SX_A_TOUCH,
     /* store_profile.c: the teams of a profile */
     SX_PROFILE_TEAMS,
+    /* store_team.c: a user's team shares, once per digest */
+    SX_TEAM_SHARES,
+    /* store_score.c: a digest's candidates */
+    SX_DIGEST_CANDIDATES,
     SX_N
 };
 

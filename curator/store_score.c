@@ -20,11 +20,13 @@
     "  AND (g.expires = 0 OR g.expires > ?1)" \
     " LEFT JOIN users e ON e.id = g.editor_id"
 
-#define SCORED_COLS \
+#define SCORED_SELECT \
     "s.item_id, i.feed_id, i.title, i.link, f.title, f.url, i.published," \
-    " i.fetched, s.score, s.excluded_by, s.reasons, coalesce(i.dup_of, 0)" \
+    " i.fetched, s.score, s.excluded_by, s.reasons, coalesce(i.dup_of, 0)"
+#define SCORED_FROM \
     " FROM scores s JOIN items i ON i.id = s.item_id" \
     " JOIN feeds f ON f.id = i.feed_id"
+#define SCORED_COLS SCORED_SELECT SCORED_FROM
 
 static const char *const sql[SX_N] = {
     [SX_ITEMS_SINCE] = "SELECT " SCORING_COLS
@@ -47,11 +49,34 @@ static const char *const sql[SX_N] = {
     [SX_SCORE_DEL_ITEM] = "DELETE FROM scores WHERE item_id = ?",
     [SX_SCORE_GET] = "SELECT " SCORED_COLS
                      " WHERE s.user_id = ?1 AND s.item_id = ?2",
+    /* Included and excluded apart: "excluded_by IS NULL" as written
+     * lets the included one walk the partial index scores_rank. */
     [SX_SCORE_TOP] = "SELECT " SCORED_COLS
-                     " WHERE s.user_id = ?1 AND i.fetched >= ?2"
-                     " AND (s.excluded_by IS NOT NULL) = (?3 <> 0)"
+                     " WHERE s.user_id = ?1 AND s.excluded_by IS NULL"
+                     " AND i.fetched >= ?2"
                      " ORDER BY s.score DESC, i.published DESC,"
-                     " s.item_id DESC LIMIT ?4",
+                     " s.item_id DESC LIMIT ?3",
+    [SX_SCORE_EXCLUDED] = "SELECT " SCORED_COLS
+                          " WHERE s.user_id = ?1"
+                          " AND s.excluded_by IS NOT NULL"
+                          " AND i.fetched >= ?2"
+                          " ORDER BY s.score DESC, i.published DESC,"
+                          " s.item_id DESC LIMIT ?3",
+    /* A digest's candidates in one query: the included scores not yet
+     * sent, with what the digest shows of each item. */
+    [SX_DIGEST_CANDIDATES] = "SELECT " SCORED_SELECT ","
+                             " i.summary, e.name, g.note" SCORED_FROM
+                             " LEFT JOIN gems g ON g.item_id = i.id"
+                             "  AND (g.expires = 0 OR g.expires > ?3)"
+                             " LEFT JOIN users e ON e.id = g.editor_id"
+                             " WHERE s.user_id = ?1"
+                             " AND s.excluded_by IS NULL"
+                             " AND i.fetched >= ?2"
+                             " AND NOT EXISTS (SELECT 1 FROM sent_items x"
+                             "  WHERE x.user_id = ?1"
+                             "  AND x.item_id = s.item_id)"
+                             " ORDER BY s.score DESC, i.published DESC,"
+                             " s.item_id DESC LIMIT ?4",
     [SX_META_GET] = "SELECT value FROM meta WHERE key = ?",
     [SX_META_PUT] = "INSERT INTO meta (key, value) VALUES (?, ?)"
                     " ON CONFLICT DO UPDATE SET value = excluded.value",
@@ -267,14 +292,61 @@ int
 store_score_top(struct store *st, long long user_id, long long since,
                 int excluded, int limit, store_scored_cb cb, void *ctx)
 {
-    sqlite3_stmt *s = prep(st, SX_SCORE_TOP);
+    sqlite3_stmt *s = prep(st, excluded ? SX_SCORE_EXCLUDED : SX_SCORE_TOP);
     if (s == NULL)
         return CUR_ESTORE;
     sqlite3_bind_int64(s, 1, user_id);
     sqlite3_bind_int64(s, 2, since);
-    sqlite3_bind_int(s, 3, excluded != 0);
-    sqlite3_bind_int(s, 4, limit);
+    sqlite3_bind_int(s, 3, limit);
     return store_each_row(st, s, "score top", scored_row, (void *)cb, ctx);
+}
+
+static int
+candidate_row(sqlite3_stmt *s, void *cb, void *ctx)
+{
+    struct store_candidate c = {
+        .scored = {
+            .item_id = sqlite3_column_int64(s, 0),
+            .feed_id = sqlite3_column_int64(s, 1),
+            .title = store_col_text(s, 2),
+            .link = store_col_text(s, 3),
+            .feed_title = store_col_text(s, 4),
+            .feed_url = store_col_text(s, 5),
+            .published = sqlite3_column_int64(s, 6),
+            .fetched = sqlite3_column_int64(s, 7),
+            .score = sqlite3_column_double(s, 8),
+            .excluded_by = store_col_text(s, 9),
+            .reasons = store_col_text(s, 10),
+            .dup_of = sqlite3_column_int64(s, 11),
+        },
+        .text = store_col_text(s, 12),
+        .gem_editor = store_col_text(s, 13),
+        .gem_note = store_col_text(s, 14),
+    };
+    if (c.scored.title == NULL)
+        c.scored.title = "";
+    if (c.scored.reasons == NULL)
+        c.scored.reasons = "";
+    /* A gem whose editor is gone is no gem. */
+    if (c.gem_editor == NULL)
+        c.gem_note = NULL;
+    return ((store_candidate_cb)cb)(ctx, &c);
+}
+
+int
+store_digest_candidates(struct store *st, long long user_id, long long since,
+                        long long now, int limit, store_candidate_cb cb,
+                        void *ctx)
+{
+    sqlite3_stmt *s = prep(st, SX_DIGEST_CANDIDATES);
+    if (s == NULL)
+        return CUR_ESTORE;
+    sqlite3_bind_int64(s, 1, user_id);
+    sqlite3_bind_int64(s, 2, since);
+    sqlite3_bind_int64(s, 3, now);
+    sqlite3_bind_int(s, 4, limit);
+    return store_each_row(st, s, "digest candidates", candidate_row,
+                          (void *)cb, ctx);
 }
 
 int

@@ -1,8 +1,9 @@
 /* The store's side of teams (members, shares folded per item for the
  * digests, the listings and removals the team pages need), editors'
  * collections of feeds (following one subscribes to its feeds, now and
- * later), and gem reach aggregates. These run rarely or once per
- * digest, so statements are prepared per call.
+ * later), and gem reach aggregates. These run rarely, so statements
+ * are prepared per call; but the team shares run once per digest, so
+ * that one is kept prepared.
  */
 #include "store.h"
 #include "store_int.h"
@@ -143,8 +144,6 @@ store_team_shares_for_user(struct store *st, long long user_id,
                            long long since, int limit,
                            store_team_share_cb cb, void *ctx)
 {
-    sqlite3_stmt *s;
-    int rc;
     /* Teammates only: what the user shared is not news to them. */
     static const char sql[] =
         "SELECT sh.item_id, i.title, i.link, coalesce(f.title, f.url),"
@@ -162,15 +161,15 @@ store_team_shares_for_user(struct store *st, long long user_id,
         " GROUP BY sh.item_id"
         " ORDER BY count(DISTINCT sh.user_id) DESC, max(sh.created) DESC"
         " LIMIT ?3";
+    sqlite3_stmt *s = store_xstmt(st, SX_TEAM_SHARES, sql);
 
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-        return store_db_error(st, "team shares");
+    if (s == NULL)
+        return CUR_ESTORE;
     sqlite3_bind_int64(s, 1, user_id);
     sqlite3_bind_int64(s, 2, since);
     sqlite3_bind_int(s, 3, limit);
-    rc = store_each_row(st, s, "team shares", share_row, (void *)cb, ctx);
-    sqlite3_finalize(s);
-    return rc;
+    return store_each_row(st, s, "team shares", share_row, (void *)cb,
+                          ctx);
 }
 
 int

@@ -332,10 +332,13 @@ test_html_document(void **state)
     assert_non_null(strstr(f, " href=\"HTTPS://Example.org/Up\">"
                               "(untitled)</a>"));
     assert_non_null(strstr(f, ">Ten questions to ask</div>"));
-    assert_non_null(strstr(f, ">HBR Ideas</div>"));
-    assert_non_null(strstr(f, ">Why: title matches &quot;coaching&quot; "
-                              "(goal: Leadership)</div>"));
-    assert_non_null(strstr(f, ">Also in: Feed A, Feed B</div>"));
+    /* Feed, reason and "also in": one muted block, a line each. */
+    assert_non_null(strstr(f, "\"margin:2px 0 0;font-size:14px;"
+                              "color:#57606a\">HBR Ideas<br> Why: title "
+                              "matches &quot;coaching&quot; (goal: "
+                              "Leadership)<br> Also in: Feed A, Feed B"
+                              "</div>"));
+    assert_non_null(strstr(f, "color:#57606a\">Blog</div>"));
     assert_non_null(strstr(f, "><strong>Editor's pick by alice:</strong> "
                               "Read this before Monday&#39;s one-to-ones."
                               "</div>"));
@@ -980,6 +983,61 @@ test_appends_and_cap(void **state)
     assert_int_equal(digest_render_html(NULL, &b), CUR_EINVAL);
 }
 
+/* Snippets kept in a cache read exactly as rendered afresh, for both
+ * parts and both indents (items 1-9 and 10 up); a changed text under
+ * the same item id is rendered again, never taken from the cache; items
+ * with HTML or without an id are not kept. */
+static void
+test_snippet_cache(void **state)
+{
+    (void)state;
+    struct digest_entry e[12];
+    char texts[12][64];
+    struct digest_section s = { "Goal: X", e, 12 };
+    struct digest_doc d = { .title = "D", .sections = &s, .n_sections = 1 };
+    struct digest_render_cache *c = digest_render_cache_new();
+    char *plain[2], *cached[2];
+
+    assert_non_null(c);
+    memset(e, 0, sizeof e);
+    for (int i = 0; i < 12; i++) {
+        snprintf(texts[i], sizeof texts[i], "Snippet <%d> & more words to "
+                 "wrap %d", i, i % 3);
+        e[i].item_id = 100 + i % 6;     /* ids repeat: 10 and up too */
+        e[i].title = "T";
+        e[i].snippet_text = texts[i % 6];
+    }
+    e[11].item_id = 0;
+    e[10].snippet_html = "<p>rich</p>";
+    for (int html = 0; html < 2; html++)
+        plain[html] = render(&d, html);
+    d.cache = c;
+    for (int round = 0; round < 3; round++)
+        for (int html = 0; html < 2; html++) {
+            cached[html] = render(&d, html);
+            assert_string_equal(cached[html], plain[html]);
+            free(cached[html]);
+        }
+
+    /* Item 100's text changes: the new one shows, in both parts. */
+    snprintf(texts[0], sizeof texts[0], "A different snippet");
+    for (int html = 0; html < 2; html++) {
+        d.cache = NULL;
+        free(plain[html]);
+        plain[html] = render(&d, html);
+        d.cache = c;
+        cached[html] = render(&d, html);
+        assert_string_equal(cached[html], plain[html]);
+        assert_non_null(strstr(cached[html], "A different snippet"));
+        assert_null(strstr(cached[html], "Snippet &lt;0&gt;"));
+        assert_null(strstr(cached[html], "Snippet <0>"));
+        free(cached[html]);
+        free(plain[html]);
+    }
+    digest_render_cache_free(c);
+    digest_render_cache_free(NULL);
+}
+
 int
 main(void)
 {
@@ -1000,6 +1058,7 @@ main(void)
         cmocka_unit_test(test_unbreakable_snippet),
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_appends_and_cap),
+        cmocka_unit_test(test_snippet_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -724,6 +724,230 @@ test_spool_write_failures(void **state)
     free(path);
 }
 
+/* ---- spool batches ---- */
+
+#define MANY 150                /* over two of mail_spool_many()'s chunks */
+
+/* Message number i of a batch: distinct bytes, "<m<i>@curator.test>". */
+static char *
+batch_msg(int i)
+{
+    char *m;
+    assert_true(asprintf(&m, "Subject: number %d\r\n\r\nBody %d\r\n.\r\n",
+                         i, i) > 0);
+    return m;
+}
+
+/* Files in 'dir' whose name starts with '.': temporary ones left. */
+static int
+dot_files(const char *dir)
+{
+    struct dirent **names;
+    int n = scandir(dir, &names, NULL, alphasort), dots = 0;
+
+    assert_true(n >= 0);
+    for (int i = 0; i < n; i++) {
+        dots += names[i]->d_name[0] == '.' && strcmp(names[i]->d_name, ".")
+                && strcmp(names[i]->d_name, "..");
+        free(names[i]);
+    }
+    free(names);
+    return dots;
+}
+
+static void
+test_spool_many_batch(void **state)
+{
+    struct fx *fx = *state;
+    static struct mail_job jobs[MANY];
+    char *msgs[MANY], ids[MANY][40], want[4200];
+
+    fx->cfg.spool_dir = fx->dir;
+    for (int i = 0; i < MANY; i++) {
+        msgs[i] = batch_msg(i);
+        snprintf(ids[i], sizeof ids[i], "<m%d@curator.test>", i);
+        jobs[i] = (struct mail_job){ .rcpt = ONE[0], .message_id = ids[i],
+                                     .msg = msgs[i],
+                                     .len = strlen(msgs[i]) };
+    }
+    assert_int_equal(mail_spool_many(&fx->cfg, FROM, jobs, MANY), CUR_OK);
+    for (int i = 0; i < MANY; i++) {
+        char *path, *got;
+        size_t len;
+        assert_int_equal(jobs[i].status, MAIL_SENT);
+        assert_true(asprintf(&path, "%s/m%d@curator.test.eml", fx->dir,
+                             i) > 0);
+        snprintf(want, sizeof want, "spooled %s", path);
+        assert_string_equal(jobs[i].reply, want);
+        got = t_read_file(path, &len);
+        assert_non_null(got);
+        assert_int_equal(len, strlen(msgs[i]));
+        assert_memory_equal(got, msgs[i], len);
+        free(got);
+        free(path);
+    }
+    assert_int_equal(dot_files(fx->dir), 0);
+
+    /* The same batch again (a crash before the outcome was recorded):
+     * every file is found as it is, nothing is written twice. */
+    assert_int_equal(mail_spool_many(&fx->cfg, FROM, jobs, MANY), CUR_OK);
+    for (int i = 0; i < MANY; i++) {
+        assert_int_equal(jobs[i].status, MAIL_SENT);
+        assert_non_null(strstr(jobs[i].reply, "already spooled "));
+        free(msgs[i]);
+    }
+    assert_int_equal(dot_files(fx->dir), 0);
+    /* Nothing to do is fine too. */
+    assert_int_equal(mail_spool_many(&fx->cfg, FROM, jobs, 0), CUR_OK);
+}
+
+/* Each job of a batch gets what mail_deliver() would give it alone. */
+static void
+test_spool_many_mixed(void **state)
+{
+    struct fx *fx = *state;
+    char *ls, *got;
+
+    fx->cfg.spool_dir = fx->dir;
+    /* Already there: one with the same bytes, one with others. */
+    assert_int_equal(mail_deliver(&fx->cfg, FROM, ONE, 1, "<same@t>", MSG,
+                                  strlen(MSG), fx->reply, sizeof fx->reply),
+                     MAIL_SENT);
+    assert_int_equal(mail_deliver(&fx->cfg, FROM, ONE, 1, "<other@t>", MSG,
+                                  strlen(MSG), fx->reply, sizeof fx->reply),
+                     MAIL_SENT);
+    struct mail_job jobs[] = {
+        { .rcpt = ONE[0], .message_id = "<new@t>", .msg = MSG },
+        { .rcpt = ONE[0], .message_id = "<>", .msg = MSG },
+        { .rcpt = "a@b\r\nRCPT TO:<x@evil.test>", .message_id = "<r@t>",
+          .msg = MSG },
+        { .rcpt = ONE[0], .message_id = "<lf@t>", .msg = "a\nb\r\n" },
+        { .rcpt = ONE[0], .message_id = "<same@t>", .msg = MSG },
+        { .rcpt = ONE[0], .message_id = "<other@t>",
+          .msg = "Subject: x\r\n\r\ny\r\n" },
+        /* One id twice in a batch: the second finds the first. */
+        { .rcpt = ONE[0], .message_id = "<twice@t>", .msg = MSG },
+        { .rcpt = ONE[0], .message_id = "<twice@t>", .msg = MSG },
+        { .rcpt = ONE[0], .message_id = "<twice@t>",
+          .msg = "Subject: x\r\n\r\ny\r\n" },
+    };
+    const size_t n = sizeof jobs / sizeof jobs[0];
+    static const enum mail_status want[] = {
+        MAIL_SENT, MAIL_PERMFAIL, MAIL_PERMFAIL, MAIL_PERMFAIL, MAIL_SENT,
+        MAIL_PERMFAIL, MAIL_SENT, MAIL_SENT, MAIL_PERMFAIL,
+    };
+    static const char *const reply[] = {
+        "spooled ", "unusable Message-ID for the spool file name",
+        "refused recipient address", "message line 1: bare LF",
+        "already spooled ", "exists with different content", "spooled ",
+        "already spooled ", "exists with different content",
+    };
+    for (size_t i = 0; i < n; i++) {
+        jobs[i].len = strlen(jobs[i].msg);
+        jobs[i].status = MAIL_TEMPFAIL;     /* overwritten */
+    }
+    assert_int_equal(mail_spool_many(&fx->cfg, FROM, jobs, n), CUR_OK);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(jobs[i].status, want[i]);
+        assert_non_null(strstr(jobs[i].reply, reply[i]));
+    }
+    ls = listing(fx->dir);
+    assert_string_equal(ls, "new@t.eml other@t.eml same@t.eml twice@t.eml");
+    free(ls);
+    char *path;
+    assert_true(asprintf(&path, "%s/other@t.eml", fx->dir) > 0);
+    got = t_read_file(path, NULL);
+    assert_string_equal(got, MSG);      /* left as it was */
+    free(got);
+    free(path);
+
+    /* A bad sender refuses every job, and writes nothing. */
+    for (size_t i = 0; i < n; i++)
+        jobs[i].message_id = "<never@t>";
+    assert_int_equal(mail_spool_many(&fx->cfg, "not an address", jobs, n),
+                     CUR_OK);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(jobs[i].status, MAIL_PERMFAIL);
+        assert_non_null(strstr(jobs[i].reply, "refused sender address"));
+    }
+    ls = listing(fx->dir);
+    assert_string_equal(ls, "new@t.eml other@t.eml same@t.eml twice@t.eml");
+    free(ls);
+}
+
+static void
+test_spool_many_refused(void **state)
+{
+    struct fx *fx = *state;
+    struct mail_job jobs[2] = {
+        { .rcpt = ONE[0], .message_id = "<a@t>", .msg = MSG },
+        { .rcpt = ONE[0], .message_id = "<>", .msg = MSG },
+    };
+    char *path;
+
+    jobs[0].len = jobs[1].len = strlen(MSG);
+    /* Not for SMTP, nor without a configuration: no job is touched. */
+    use_port(fx, 25);
+    jobs[0].status = jobs[1].status = MAIL_PERMFAIL;
+    assert_int_equal(mail_spool_many(&fx->cfg, FROM, jobs, 2), CUR_EINVAL);
+    assert_int_equal(mail_spool_many(NULL, FROM, jobs, 2), CUR_EINVAL);
+    assert_int_equal(jobs[0].status, MAIL_PERMFAIL);
+    fx->cfg.smtp_url = NULL;
+
+    /* A folder that is not there: the message is not at fault. */
+    assert_true(asprintf(&path, "%s/missing", fx->dir) > 0);
+    fx->cfg.spool_dir = path;
+    assert_int_equal(mail_spool_many(&fx->cfg, FROM, jobs, 2), CUR_OK);
+    assert_int_equal(jobs[0].status, MAIL_TEMPFAIL);
+    assert_non_null(strstr(jobs[0].reply, path));
+    assert_non_null(strstr(jobs[0].reply, strerror(ENOENT)));
+    assert_int_equal(jobs[1].status, MAIL_PERMFAIL);
+    free(path);
+}
+
+/* A write failing half-way fails that job only, and leaves no
+ * temporary file; the retry works. */
+static void
+test_spool_many_write_failure(void **state)
+{
+    struct fx *fx = *state;
+    struct rlimit old, small;
+    char big[200];
+    struct mail_job jobs[3] = {
+        { .rcpt = ONE[0], .message_id = "<small1@t>",
+          .msg = "Subject: s\r\n\r\n1\r\n" },
+        { .rcpt = ONE[0], .message_id = "<big@t>", .msg = big },
+        { .rcpt = ONE[0], .message_id = "<small2@t>",
+          .msg = "Subject: s\r\n\r\n2\r\n" },
+    };
+    char *ls;
+
+    memset(big, 'x', sizeof big);
+    memcpy(big, "Subject: b\r\n\r\n", 14);
+    memcpy(big + sizeof big - 3, "\r\n", 3);
+    for (int i = 0; i < 3; i++)
+        jobs[i].len = strlen(jobs[i].msg);
+    fx->cfg.spool_dir = fx->dir;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    small = old;
+    small.rlim_cur = 64;
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    int rc = mail_spool_many(&fx->cfg, FROM, jobs, 3);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, SIG_DFL);
+    assert_int_equal(rc, CUR_OK);
+    assert_int_equal(jobs[0].status, MAIL_SENT);
+    assert_int_equal(jobs[1].status, MAIL_TEMPFAIL);
+    assert_non_null(strstr(jobs[1].reply, strerror(EFBIG)));
+    assert_int_equal(jobs[2].status, MAIL_SENT);
+    ls = listing(fx->dir);
+    assert_string_equal(ls, "small1@t.eml small2@t.eml");
+    free(ls);
+    assert_int_equal(mail_spool_many(&fx->cfg, FROM, jobs + 1, 1), CUR_OK);
+    assert_int_equal(jobs[1].status, MAIL_SENT);
+}
+
 /* ---- secrets ---- */
 
 static char *
@@ -986,6 +1210,10 @@ main(void)
         cmocka_unit_test(test_spool_names),
         T(test_spool_cannot_escape),
         T(test_spool_write_failures),
+        T(test_spool_many_batch),
+        T(test_spool_many_mixed),
+        T(test_spool_many_refused),
+        T(test_spool_many_write_failure),
         T(test_secrets_good),
         T(test_secrets_refused),
         cmocka_unit_test(test_config_check),

@@ -28,6 +28,12 @@ struct store;
  * is a new handle for store_close(). */
 int store_open(const char *path, struct store **out);
 void store_close(struct store *st);         /* NULL is fine */
+/* Read the database through a memory map of up to 'bytes' (0: off, the
+ * default). For handles that mostly read (the web's): the mapped pages
+ * are the kernel's file cache, shared and reclaimable, but they count
+ * in the process's RSS. */
+#define STORE_WEB_MMAP (256LL << 20)
+void store_map_reads(struct store *st, long long bytes);
 
 /* The schema version recorded in the database. */
 int store_schema_version(struct store *st, int *version);

@@ -819,6 +819,14 @@ store_close(struct store *st)
     free(st);
 }
 
+void
+store_map_reads(struct store *st, long long bytes)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA mmap_size = %lld", bytes);
+    exec(st, sql, "pragma");     /* without it, reads are copied: slower */
+}
+
 int
 store_begin(struct store *st)
 {

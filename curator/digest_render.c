@@ -134,11 +134,19 @@ clean_append(struct buf *b, const char *s, size_t max)
     while (p < end) {
         unsigned cp;
         size_t n;
-        /* A run of printable ASCII, the common case, in one piece. */
+        /* A run of printable ASCII, the common case, in one piece:
+         * words and the single spaces between them, which stay as they
+         * are. A longer run of white space ends it, to be folded. */
         if (*p > 0x20 && *p < 0x7F) {
             const unsigned char *r = p + 1;
-            while (r < end && *r > 0x20 && *r < 0x7F)
-                r++;
+            for (;;) {
+                while (r < end && *r > 0x20 && *r < 0x7F)
+                    r++;
+                if (r + 1 < end && *r == ' ' && r[1] > 0x20 && r[1] < 0x7F)
+                    r += 2;
+                else
+                    break;
+            }
             n = (size_t)(r - p);
             if (w + (size_t)space + n > max) {
                 /* What fits, for the cut below to look at. */

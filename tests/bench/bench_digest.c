@@ -14,7 +14,9 @@
  * on a shared machine, CPU per digest is the steadier figure.
  *
  * Usage: bench_digest [USERS [ITEMS_PER_USER]]   (defaults 10000 20)
- * BENCH_DIGEST_COMPOSE_ONLY=1 stops after composing (for profiling).
+ * BENCH_DIGEST_COMPOSE_ONLY=1 stops after composing (for profiling);
+ * BENCH_DIGEST_KEEP=1 keeps the store and the spool, and prints where
+ * they are (to compare the messages of two builds).
  */
 #define _GNU_SOURCE     /* asprintf */
 #include <dirent.h>
@@ -329,7 +331,10 @@ main(int argc, char **argv)
            n_users / total, (double)bytes / (double)files);
 
     store_close(st);
-    t_rmtree(dir);
+    if (getenv("BENCH_DIGEST_KEEP"))
+        printf("bench digest: kept %s\n", dir);
+    else
+        t_rmtree(dir);
     free(dir);
     free(db);
     free(spool);

@@ -1038,6 +1038,46 @@ test_snippet_cache(void **state)
     digest_render_cache_free(NULL);
 }
 
+/* White space folding and the cap, exactly: single spaces between words
+ * are copied with them, other runs fold to one space, and a title over
+ * its 400 bytes is cut on the last space before byte 397. */
+static void
+test_spaces_and_cut(void **state)
+{
+    (void)state;
+    struct digest_entry e = { .title = " a  b\tc d\r\n e  f g\xc2\x85h ",
+                              .link = "https://example.org/x" };
+    struct digest_section s = { "S", &e, 1 };
+    struct digest_doc d = { .title = "D", .sections = &s, .n_sections = 1 };
+    char *out = render(&d, 0);
+    assert_non_null(strstr(out, "1. a b c d e f g h\n"));
+    free(out);
+
+    char title[700] = "", want[700] = "";
+    for (int i = 0; i < 150; i++)
+        strcat(title, "abc ");
+    for (int i = 0; i < 99; i++)
+        strcat(want, i ? " abc" : ">abc");
+    strcat(want, "...<");
+    e.title = title;
+    out = render(&d, 1);
+    char *f = flat(out);
+    assert_non_null(strstr(f, want));
+    free(out);
+    free(f);
+
+    /* A space at the very end of the cap: the cut drops it. */
+    memset(title, 'x', 396);
+    strcpy(title + 396, " yyyyyyyyyy");
+    out = render(&d, 1);
+    f = flat(out);
+    memset(want, 'x', 396);
+    strcpy(want + 396, "...<");
+    assert_non_null(strstr(f, want));
+    free(out);
+    free(f);
+}
+
 int
 main(void)
 {
@@ -1059,6 +1099,7 @@ main(void)
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_appends_and_cap),
         cmocka_unit_test(test_snippet_cache),
+        cmocka_unit_test(test_spaces_and_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

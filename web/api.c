@@ -11,7 +11,6 @@
  * {"error": "..."} (with "field" when one is to blame).
  */
 #include "err.h"
-#include "fetch.h"
 #include "form.h"
 #include "html.h"
 #include "log.h"
@@ -19,7 +18,6 @@
 #include "today_rows.h"
 #include "web.h"
 
-#include <arpa/inet.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -1143,39 +1141,6 @@ sub_row(void *ctx, const struct store_subscription *s)
     return 0;
 }
 
-/* Whether the URL names an internal host outright (an address literal
- * in any form inet_aton() reads, or localhost). Names are checked by
- * the poller at every connection (FETCH-3); this refuses the obvious
- * at once. */
-static int
-url_internal(const char *url)
-{
-    char host[300], text[INET6_ADDRSTRLEN];
-    struct in_addr a4;
-    struct in6_addr a6;
-    size_t n;
-
-    if (fetch_url_host(url, host, sizeof host) != CUR_OK || host[0] == '\0')
-        return 1;
-    n = strlen(host);
-    if (host[0] == '[' && host[n - 1] == ']') {
-        memmove(host, host + 1, n - 2);
-        host[n - 2] = '\0';
-        n -= 2;
-    }
-    while (n > 0 && host[n - 1] == '.')
-        host[--n] = '\0';
-    if (strcmp(host, "localhost") == 0
-        || (n > 10 && strcmp(host + n - 10, ".localhost") == 0))
-        return 1;
-    if (inet_pton(AF_INET6, host, &a6) == 1 || strchr(host, '%'))
-        return fetch_ip_refused(host);
-    if (inet_aton(host, &a4) != 0
-        && inet_ntop(AF_INET, &a4, text, sizeof text) != NULL)
-        return fetch_ip_refused(text);
-    return 0;
-}
-
 static enum MHD_Result
 api_subscriptions(struct api *a)
 {
@@ -1198,7 +1163,7 @@ api_subscriptions(struct api *a)
         refuse(a, "url", "give a full http:// or https:// feed address");
         return bad_request(a);
     }
-    if (r->w->refuse_private && url_internal(url)) {
+    if (r->w->refuse_private && sources_url_internal(url)) {
         log_info("api subscription refused user=%lld reason=internal",
                  a->uid);
         refuse(a, "url", "that address is internal: it is not fetched for "

@@ -50,8 +50,8 @@ static const struct html_note notices[] = {
     { "added", "Feed added: its followers are subscribed to it." },
     { "removed", "Feed taken out of the collection. Followers keep "
                  "their subscription to it." },
-    { "deleted", "Collection deleted. Its followers keep the feeds "
-                 "they had." },
+    { "collection-deleted", "Collection deleted. Its followers keep the "
+                            "feeds they had." },
 };
 #define N_NOTICES (sizeof notices / sizeof notices[0])
 
@@ -843,7 +843,7 @@ page_editor_collections(struct req *r)
                          "The collection could not be deleted.");
     log_info("web collection deleted id=%lld by=%lld", c.id,
              r->sess.user_id);
-    return web_redirect(r, "/editor/collections?done=deleted");
+    return web_redirect(r, "/editor/collections?done=collection-deleted");
 }
 
 /* ---- A collection as OPML. ---- */

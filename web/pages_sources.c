@@ -12,11 +12,13 @@
 #include "date.h"
 #include "discover.h"
 #include "err.h"
+#include "fetch.h"
 #include "html.h"
 #include "log.h"
 #include "opml.h"
 #include "web.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -47,6 +49,37 @@ sources_url_ok(const char *u)
             || *p == '>')
             return 0;
     return 1;
+}
+
+/* See web.h. Names are checked by the poller at every connection
+ * (FETCH-3); this refuses the obvious at once. */
+int
+sources_url_internal(const char *url)
+{
+    char host[300], text[INET6_ADDRSTRLEN];
+    struct in_addr a4;
+    struct in6_addr a6;
+    size_t n;
+
+    if (fetch_url_host(url, host, sizeof host) != CUR_OK || host[0] == '\0')
+        return 1;
+    n = strlen(host);
+    if (host[0] == '[' && host[n - 1] == ']') {
+        memmove(host, host + 1, n - 2);
+        host[n - 2] = '\0';
+        n -= 2;
+    }
+    while (n > 0 && host[n - 1] == '.')
+        host[--n] = '\0';
+    if (strcmp(host, "localhost") == 0
+        || (n > 10 && strcmp(host + n - 10, ".localhost") == 0))
+        return 1;
+    if (inet_pton(AF_INET6, host, &a6) == 1 || strchr(host, '%'))
+        return fetch_ip_refused(host);
+    if (inet_aton(host, &a4) != 0
+        && inet_ntop(AF_INET, &a4, text, sizeof text) != NULL)
+        return fetch_ip_refused(text);
+    return 0;
 }
 
 struct owns {
@@ -349,6 +382,13 @@ page_sources(struct req *r)
             return render(r, MHD_HTTP_BAD_REQUEST, &v);
         }
         if (strcmp(act, "subscribe") == 0) {
+            if (r->w->refuse_private && sources_url_internal(url)) {
+                log_info("web subscription refused user=%lld "
+                         "reason=internal", uid);
+                v.e_url = "That address is internal: it is not fetched "
+                          "for web users.";
+                return render(r, MHD_HTTP_BAD_REQUEST, &v);
+            }
             rc = sources_subscribe(r->st, uid, url, NULL, NULL, NULL);
             if (rc != CUR_OK)
                 return web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Error",

@@ -273,6 +273,10 @@ int editor_nav(struct buf *b, const char *current);
  * the user was subscribed already (either may be NULL). CUR_OK or the
  * store's error. */
 int sources_url_ok(const char *url);
+/* Whether 'url' names an internal host outright: localhost, or an
+ * address literal (in any form inet_aton() reads) that fetch.h refuses.
+ * A URL whose host cannot be read counts as internal. */
+int sources_url_internal(const char *url);
 int sources_subscribe(struct store *st, long long user_id, const char *url,
                       const char *title, long long *feed_id, int *had);
 /* pages_admin.c: a gem's topic tags and audience as typed, checked and

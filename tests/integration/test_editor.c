@@ -974,8 +974,14 @@ test_collections(void **state)
     /* Deleted: gone, its follower keeps the feeds. */
     assert_int_equal(t_web_submit(ed, bpage, cp, &r, "act", "delete",
                                   "collection", num(beta), (char *)NULL), 303);
-    assert_true(t_web_hdr_has(&r,
-                              "Location: /editor/collections?done=deleted"));
+    assert_true(t_web_hdr_has(&r, "Location: /editor/collections"
+                              "?done=collection-deleted"));
+    t_web_free(&r);
+    /* Its notice, and not the site-wide one for a deleted account. */
+    assert_int_equal(t_web_get(ed, "/editor/collections?done="
+                               "collection-deleted", &r), 200);
+    assert_true(t_web_has(&r, "Collection deleted."));
+    assert_false(t_web_has(&r, "Your account"));
     t_web_free(&r);
     assert_true(subscribed(in->sam, in->feed2));
     assert_int_equal(t_web_status(ed, bpage), 404);

@@ -1271,9 +1271,34 @@ test_sources_private_refused(void **state)
     assert_int_equal(t_web_submit(c, "/sources", "/sources", &r, "act",
                                   "find", "url", url, (char *)NULL), 400);
     t_web_free(&r);
+    /* Nor subscribe to it straight away (the form after a search posts
+     * "subscribe"): address literals in any spelling, and localhost. */
+    const char *hosts[] = {
+        "127.0.0.1:%u", "localhost:%u", "127.1:%u", "0x7f.0.0.1:%u",
+        "[::1]:%u", "[::ffff:127.0.0.1]:%u", "10.0.0.8:%u",
+        "169.254.169.254:%u",
+    };
+    for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+        char host[64];
+        snprintf(host, sizeof host, hosts[i], t_http_port(h));
+        snprintf(url, sizeof url, "http://%s/feed.xml", host);
+        assert_int_equal(t_web_submit(c, "/sources", "/sources", &r, "act",
+                                      "subscribe", "url", url,
+                                      (char *)NULL), 400);
+        assert_true(t_web_has(&r, "That address is internal"));
+        t_web_free(&r);
+    }
     assert_int_equal(t_http_requests(h), 0);
     struct counts n = profile_counts(in, in->eve);
     assert_int_equal(n.subs, 1);
+    /* A public name is taken: the poller checks it when it connects. */
+    assert_int_equal(t_web_submit(c, "/sources", "/sources", &r, "act",
+                                  "subscribe", "url",
+                                  "https://feeds.example.org/rss",
+                                  (char *)NULL), 303);
+    t_web_free(&r);
+    n = profile_counts(in, in->eve);
+    assert_int_equal(n.subs, 2);
     t_http_stop(h);
     free(www);
     curl_easy_cleanup(c);

@@ -24,19 +24,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <dirent.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -184,75 +179,6 @@ rss(const char *prefix, int from, int to)
     fprintf(f, "</channel></rss>\n");
     fclose(f);
     return s;
-}
-
-/* ---- a black hole: accepts connections, never answers ---- */
-
-struct hole {
-    int lfd, quit[2];
-    unsigned port;
-    pthread_t th;
-    int fds[64], n;
-    int accepted;
-};
-
-static void *
-hole_run(void *arg)
-{
-    struct hole *h = arg;
-    for (;;) {
-        struct pollfd p[2] = { { h->lfd, POLLIN, 0 }, { h->quit[0], POLLIN,
-                                                      0 } };
-        if (poll(p, 2, -1) < 0 && errno != EINTR)
-            break;
-        if (p[1].revents)
-            break;
-        if (p[0].revents) {
-            int fd = accept(h->lfd, NULL, NULL);
-            if (fd >= 0 && h->n < 64)
-                h->fds[h->n++] = fd;
-            else if (fd >= 0)
-                close(fd);
-            __atomic_add_fetch(&h->accepted, 1, __ATOMIC_SEQ_CST);
-        }
-    }
-    return NULL;
-}
-
-static struct hole *
-hole_start(void)
-{
-    struct hole *h = calloc(1, sizeof *h);
-    struct sockaddr_in a = { .sin_family = AF_INET };
-    socklen_t len = sizeof a;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    h->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (h->lfd < 0 || bind(h->lfd, (struct sockaddr *)&a, sizeof a) != 0
-        || listen(h->lfd, 16) != 0
-        || getsockname(h->lfd, (struct sockaddr *)&a, &len) != 0
-        || pipe(h->quit) != 0) {
-        free(h);
-        return NULL;
-    }
-    h->port = ntohs(a.sin_port);
-    pthread_create(&h->th, NULL, hole_run, h);
-    return h;
-}
-
-static void
-hole_stop(struct hole *h)
-{
-    if (h == NULL)
-        return;
-    if (write(h->quit[1], "q", 1) != 1)
-        return;
-    pthread_join(h->th, NULL);
-    for (int i = 0; i < h->n; i++)
-        close(h->fds[i]);
-    close(h->lfd);
-    close(h->quit[0]);
-    close(h->quit[1]);
-    free(h);
 }
 
 /* ---- a test folder with the shim ---- */
@@ -655,7 +581,7 @@ test_smtp_timeout_then_4xx(void **state)
 {
     (void)state;
     struct env e;
-    struct hole *h = hole_start();
+    struct t_hole *h = t_hole_start();
     char *mail, *maildir, *mid;
     assert_non_null(h);
     env_init(&e, NULL, NULL, NULL);
@@ -663,7 +589,7 @@ test_smtp_timeout_then_4xx(void **state)
     assert_int_equal(mkdir(maildir, 0700), 0);
     publish(&e, "news.xml", "news", 1, 2);
     assert_true(asprintf(&mail, "[mail]\nsmtp_url = smtp://127.0.0.1:%u\n"
-                         "timeout = 2s\n", h->port) > 0);
+                         "timeout = 2s\n", t_hole_port(h)) > 0);
     mail_config(&e, mail);
     free(mail);
     env_start(&e);
@@ -709,7 +635,7 @@ test_smtp_timeout_then_4xx(void **state)
     assert_int_equal(db_ll(e.db, "SELECT count(*) FROM outbox WHERE "
                                  "status = 'sent'"), 1);
     t_smtp_stop(ok);
-    hole_stop(h);
+    t_hole_stop(h);
     free(mid);
     free(maildir);
     env_free(&e);

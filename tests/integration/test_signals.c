@@ -17,18 +17,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -160,82 +154,6 @@ rss(const char *prefix, int n)
     return b.s;
 }
 
-/* ---- a black hole: accepts connections, never answers ---- */
-
-struct hole {
-    int lfd, quit[2];
-    unsigned port;
-    pthread_t th;
-    int fds[64], n;
-    int accepted;
-};
-
-static void *
-hole_run(void *arg)
-{
-    struct hole *h = arg;
-    for (;;) {
-        struct pollfd p[2] = { { h->lfd, POLLIN, 0 }, { h->quit[0], POLLIN,
-                                                      0 } };
-        if (poll(p, 2, -1) < 0 && errno != EINTR)
-            break;
-        if (p[1].revents)
-            break;
-        if (p[0].revents) {
-            int fd = accept(h->lfd, NULL, NULL);
-            if (fd >= 0 && h->n < 64)
-                h->fds[h->n++] = fd;
-            else if (fd >= 0)
-                close(fd);
-            __atomic_add_fetch(&h->accepted, 1, __ATOMIC_SEQ_CST);
-        }
-    }
-    return NULL;
-}
-
-static struct hole *
-hole_start(void)
-{
-    struct hole *h = calloc(1, sizeof *h);
-    struct sockaddr_in a = { .sin_family = AF_INET };
-    socklen_t len = sizeof a;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    h->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (h->lfd < 0 || bind(h->lfd, (struct sockaddr *)&a, sizeof a) != 0
-        || listen(h->lfd, 16) != 0
-        || getsockname(h->lfd, (struct sockaddr *)&a, &len) != 0
-        || pipe(h->quit) != 0) {
-        free(h);
-        return NULL;
-    }
-    h->port = ntohs(a.sin_port);
-    pthread_create(&h->th, NULL, hole_run, h);
-    return h;
-}
-
-static int
-hole_accepted(void *arg)
-{
-    struct hole *h = arg;
-    return __atomic_load_n(&h->accepted, __ATOMIC_SEQ_CST) > 0;
-}
-
-static void
-hole_stop(struct hole *h)
-{
-    if (h == NULL)
-        return;
-    if (write(h->quit[1], "q", 1) != 1)
-        return;
-    pthread_join(h->th, NULL);
-    for (int i = 0; i < h->n; i++)
-        close(h->fds[i]);
-    close(h->lfd);
-    close(h->quit[0]);
-    close(h->quit[1]);
-    free(h);
-}
-
 /* ---- a test folder ---- */
 
 struct env {
@@ -319,17 +237,17 @@ test_term_during_fetch(void **state)
 {
     (void)state;
     struct env e;
-    struct hole *h = hole_start();
+    struct t_hole *h = t_hole_start();
     char *extra;
     long long ms;
     assert_non_null(h);
     env_init(&e);
     assert_true(asprintf(&extra, "[feeds]\nstall = http://127.0.0.1:%u/feed"
-                         ".xml\n", h->port) > 0);
+                         ".xml\n", t_hole_port(h)) > 0);
     env_config(&e, "timeout = 60s\n", extra);
     free(extra);
     e.pid = t_daemon_spawn(e.config, NULL, e.errlog);
-    assert_true(t_wait_for(hole_accepted, h, 10000));
+    assert_true(t_wait_for(t_hole_accepted, h, 10000));
     t_sleep_ms(300);
     assert_int_equal(term(&e, SIGTERM, &ms), 0);
     /* Prompt: the loop noticed, no watchdog was needed. */
@@ -340,7 +258,7 @@ test_term_during_fetch(void **state)
     assert_int_equal(db_ll(e.db, "SELECT last_poll FROM feeds"), 0);
     assert_int_equal(db_ll(e.db, "SELECT failures FROM feeds"), 0);
     assert_int_equal(db_ll(e.db, "SELECT count(*) FROM items"), 0);
-    hole_stop(h);
+    t_hole_stop(h);
     env_free(&e);
 }
 
@@ -438,7 +356,7 @@ test_term_during_smtp(void **state)
 {
     (void)state;
     struct env e;
-    struct hole *h = hole_start();
+    struct t_hole *h = t_hole_start();
     struct t_http *http;
     char *extra, *feed;
     long long ms;
@@ -455,11 +373,11 @@ test_term_during_smtp(void **state)
         "[demo]\nuser = alice\nemail = alice@example.org\n"
         "interests = mailfeed:2\n"
         "[feeds]\nf = http://127.0.0.1:%u/feed.xml\n",
-        h->port, t_http_port(http)) > 0);
+        t_hole_port(h), t_http_port(http)) > 0);
     env_config(&e, NULL, extra);
     free(extra);
     e.pid = t_daemon_spawn(e.config, NULL, e.errlog);
-    assert_true(t_wait_for(hole_accepted, h, 15000));
+    assert_true(t_wait_for(t_hole_accepted, h, 15000));
     t_sleep_ms(200);
     assert_int_equal(term(&e, SIGTERM, &ms), 0);
     assert_true(ms < 5000);
@@ -468,7 +386,7 @@ test_term_during_smtp(void **state)
     assert_int_equal(db_ll(e.db, "SELECT count(*) FROM outbox WHERE "
                                  "status <> 'queued'"), 0);
     t_http_stop(http);
-    hole_stop(h);
+    t_hole_stop(h);
     env_free(&e);
 }
 

@@ -61,4 +61,13 @@ void t_daemon_started(pid_t pid);
 int t_daemon_wait(pid_t pid, int ms);
 int t_daemon_teardown(void **state);
 
+/* A black hole on 127.0.0.1 (hole.c): accepts connections on a free
+ * port and never answers. NULL if it cannot start. t_hole_accepted()
+ * (a t_wait_for() predicate) says whether a connection came. */
+struct t_hole;
+struct t_hole *t_hole_start(void);
+unsigned t_hole_port(const struct t_hole *h);
+int t_hole_accepted(void *hole);
+void t_hole_stop(struct t_hole *h);
+
 #endif

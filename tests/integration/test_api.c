@@ -110,61 +110,20 @@ assert_error(const struct t_resp *r, const char *field)
 
 /* Seeding. */
 
-static long long
-seed_feed(struct store *st, const char *url, const char *title,
-          const char *const *titles, size_t n, long long now, long long *ids)
-{
-    long long fid;
-    struct feed *f = calloc(1, sizeof *f);
-    assert_int_equal(store_feed_add(st, url, "cli", &fid), CUR_OK);
-    for (size_t i = 0; i < n; i++) {
-        struct item *it = feed_add_item(f);
-        char guid[32], link[128];
-        snprintf(guid, sizeof guid, "g%zu", i);
-        snprintf(link, sizeof link, "%s/item/%zu", url, i);
-        it->guid = strdup(guid);
-        it->title = strdup(titles[i]);
-        it->link = strdup(i == 1 ? "javascript:alert(1)" : link);
-        it->text = strdup("Plain text about coaching & <b>feedback</b>.");
-        it->published = now - 3600 * (long long)(i + 1);
-    }
-    struct store_poll poll = { .now = now, .next_poll = now + 3600,
-                               .status = 200, .title = title };
-    assert_int_equal(store_feed_polled(st, fid, &poll, f, NULL), CUR_OK);
-    feed_free(f);
-    for (size_t i = 0; i < n; i++) {
-        char guid[32];
-        snprintf(guid, sizeof guid, "g%zu", i);
-        assert_int_equal(store_item_ensure(st, url, "cli", guid, NULL, NULL,
-                                           0, now, &ids[i]), CUR_OK);
-    }
-    return fid;
-}
-
 static void
 seed(struct inst *in)
 {
     struct store *st;
     long long now = (long long)time(NULL);
-    static const char *const t1[] = {
-        "Coaching <script>alert(1)</script> tips",
-        "Feedback that lands",
-        "Onboarding in ninety days",
-    };
-    static const char *const t2[] = {
-        "Mentoring programmes & you",
-        "Coaching copy elsewhere",
-        "Leadership notes",
-    };
     st = t_web_store(&in->srv);
     in->alice = t_web_user(st, "alice", "subscriber", T_WEB_PW);
     in->eve = t_web_user(st, "eve", "subscriber", NULL);
     in->ed = t_web_user(st, "ed", "editor", NULL);
     in->ad = t_web_user(st, "ad", "admin", NULL);
-    in->feed1 = seed_feed(st, "https://a.example/feed", "Alpha <News>", t1,
-                          3, now, in->item);
-    in->feed2 = seed_feed(st, "https://b.example/feed", "Beta", t2, 3, now,
-                          in->item + 3);
+    long long feeds[2];
+    t_web_seed_sample(st, now, feeds, in->item);
+    in->feed1 = feeds[0];
+    in->feed2 = feeds[1];
     assert_int_equal(store_subscribe(st, in->alice, in->feed1), CUR_OK);
     assert_int_equal(store_subscribe(st, in->alice, in->feed2), CUR_OK);
     assert_int_equal(store_subscribe(st, in->eve, in->feed2), CUR_OK);

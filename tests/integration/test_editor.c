@@ -73,59 +73,23 @@ num(long long v)
 
 /* ---- Seeding. ---- */
 
-struct seed_item {
-    const char *title;
-    const char *tag;            /* one category, or NULL */
-    long long age;              /* seconds before now it was published */
-};
-
-static void
-seed_feed(struct store *st, const char *url, const char *title,
-          const struct seed_item *items, size_t n, long long *fid,
-          long long *ids)
-{
-    struct feed *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    assert_int_equal(store_feed_add(st, url, "cli", fid), CUR_OK);
-    for (size_t i = 0; i < n; i++) {
-        struct item *it = feed_add_item(f);
-        char guid[32], link[128];
-        snprintf(guid, sizeof guid, "g%zu", i);
-        snprintf(link, sizeof link, "%s/item/%zu", url, i);
-        it->guid = strdup(guid);
-        it->title = strdup(items[i].title);
-        it->link = strdup(link);
-        it->text = strdup("Plain text about the subject of the title.");
-        it->published = in->now - items[i].age;
-        if (items[i].tag)
-            assert_int_equal(item_add_tag(it, items[i].tag), CUR_OK);
-    }
-    struct store_poll poll = { .now = in->now, .next_poll = in->now + 3600,
-                               .status = 200, .title = title };
-    assert_int_equal(store_feed_polled(st, *fid, &poll, f, NULL), CUR_OK);
-    feed_free(f);
-    for (size_t i = 0; ids && i < n; i++) {
-        char guid[32];
-        snprintf(guid, sizeof guid, "g%zu", i);
-        assert_int_equal(store_item_ensure(st, url, "cli", guid, NULL, NULL,
-                                           0, in->now, &ids[i]), CUR_OK);
-    }
-}
-
 static void
 seed(void)
 {
     struct store *st;
-    static const struct seed_item one[] = {
-        { "Coaching tips for new leads", "Leadership", 3600 },
-        { "Feedback that lands", "People", 7200 },
-        { "Onboarding in ninety days", NULL, 10 * DAY },
+#define ITEM(title, tag, age) \
+    { title, NULL, "Plain text about the subject of the title.", NULL, tag, \
+      age }
+    static const struct t_seed_item one[] = {
+        ITEM("Coaching tips for new leads", "Leadership", 3600),
+        ITEM("Feedback that lands", "People", 7200),
+        ITEM("Onboarding in ninety days", NULL, 10 * DAY),
     };
-    static const struct seed_item two[] = {
-        { "Mentoring programmes & <you>", NULL, 1800 },
-        { "Quarterly budget notes", "Finance", 5400 },
+    static const struct t_seed_item two[] = {
+        ITEM("Mentoring programmes & <you>", NULL, 1800),
+        ITEM("Quarterly budget notes", "Finance", 5400),
     };
-    struct seed_item bulk[N_BULK];
+    struct t_seed_item bulk[N_BULK];
     char titles[N_BULK][48];
     long long ids[N_BULK];
 
@@ -136,21 +100,23 @@ seed(void)
     in->ed = t_web_user(st, "ed", "editor", T_WEB_PW);
     in->ed2 = t_web_user(st, "ed2", "editor", T_WEB_PW);
     in->ad = t_web_user(st, "ad", "admin", T_WEB_PW);
-    seed_feed(st, "https://a.example/feed", "Alpha", one, 3, &in->feed1,
-              ids);
+    in->feed1 = t_web_seed_feed(st, "https://a.example/feed", "Alpha", one,
+                                3, in->now, ids);
     in->coaching = ids[0];
     in->feedback = ids[1];
     in->onboarding = ids[2];
-    seed_feed(st, "https://b.example/feed", "Beta <News>", two, 2,
-              &in->feed2, ids);
+    in->feed2 = t_web_seed_feed(st, "https://b.example/feed", "Beta <News>",
+                                two, 2, in->now, ids);
     in->mentoring = ids[0];
     in->budget = ids[1];
     for (size_t i = 0; i < N_BULK; i++) {
         snprintf(titles[i], sizeof titles[i], "Cluster note %02zu", i);
-        bulk[i] = (struct seed_item){ titles[i], NULL, 20 * DAY + (long)i };
+        bulk[i] = (struct t_seed_item)ITEM(titles[i], NULL,
+                                           20 * DAY + (long)i);
     }
-    seed_feed(st, "https://c.example/feed", "Gamma", bulk, N_BULK,
-              &in->feed3, NULL);
+#undef ITEM
+    in->feed3 = t_web_seed_feed(st, "https://c.example/feed", "Gamma", bulk,
+                                N_BULK, in->now, NULL);
     /* alice and eve read feed 1 and care for coaching; alice is in the
      * Platform team. */
     assert_int_equal(store_subscribe(st, in->alice, in->feed1), CUR_OK);

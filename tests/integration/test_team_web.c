@@ -58,45 +58,18 @@ submit(CURL *c, const char *page, const char *action, int csrf,
 
 /* Seeding, through the store's own functions. */
 
-static long long
-seed_feed(struct store *st, const char *url, const char *const *titles,
-          size_t n, long long now, long long *ids)
-{
-    long long fid;
-    struct feed *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    assert_int_equal(store_feed_add(st, url, "cli", &fid), CUR_OK);
-    for (size_t i = 0; i < n; i++) {
-        struct item *it = feed_add_item(f);
-        char guid[32], link[160];
-        snprintf(guid, sizeof guid, "g%zu", i);
-        snprintf(link, sizeof link, "%s/%zu", url, i);
-        it->guid = strdup(guid);
-        it->title = strdup(titles[i]);
-        it->link = strdup(link);
-        it->text = strdup("Some text.");
-        it->published = now - 3600;
-    }
-    struct store_poll poll = { .now = now, .next_poll = now + 3600,
-                               .status = 200, .title = "Team <Feed>" };
-    assert_int_equal(store_feed_polled(st, fid, &poll, f, NULL), CUR_OK);
-    feed_free(f);
-    for (size_t i = 0; i < n; i++) {
-        char guid[32];
-        snprintf(guid, sizeof guid, "g%zu", i);
-        assert_int_equal(store_item_ensure(st, url, "cli", guid, NULL, NULL,
-                                           0, now, &ids[i]), CUR_OK);
-    }
-    return fid;
-}
-
 static int
 setup(void **state)
 {
-    static const char *const titles[] = {
-        "Coaching <b>well</b> & often", "Second item", "Third item",
+    static const struct t_seed_item titles[] = {
+        { "Coaching <b>well</b> & often", NULL, "Some text.", NULL, NULL,
+          3600 },
+        { "Second item", NULL, "Some text.", NULL, NULL, 3600 },
+        { "Third item", NULL, "Some text.", NULL, NULL, 3600 },
     };
-    static const char *const other[] = { "Not for alice" };
+    static const struct t_seed_item other[] = {
+        { "Not for alice", NULL, "Some text.", NULL, NULL, 3600 },
+    };
     struct store *st;
     long long now = (long long)time(NULL);
     (void)state;
@@ -111,10 +84,11 @@ setup(void **state)
     in->eve = t_web_user(st, "eve", "subscriber", T_WEB_PW);
     in->ed = t_web_user(st, "ed", "editor", T_WEB_PW);
     in->ad = t_web_user(st, "ad", "admin", T_WEB_PW);
-    in->feed = seed_feed(st, "https://team.example/feed", titles, 3, now,
-                         in->item);
-    in->other_feed = seed_feed(st, "https://other.example/feed", other, 1,
-                               now, &in->other_item);
+    in->feed = t_web_seed_feed(st, "https://team.example/feed",
+                               "Team <Feed>", titles, 3, now, in->item);
+    in->other_feed = t_web_seed_feed(st, "https://other.example/feed",
+                                     "Team <Feed>", other, 1, now,
+                                     &in->other_item);
     long long users[] = { in->alice, in->bob, in->carol, in->eve };
     for (size_t i = 0; i < 4; i++)
         assert_int_equal(store_subscribe(st, users[i], in->feed), CUR_OK);
@@ -464,7 +438,7 @@ test_share_and_team_page(void **state)
     assert_true(t_web_has(&r,
                           "&ldquo;Read this &lt;now&gt; &amp; then&rdquo;"));
     assert_true(t_web_has(&r, "<span class=\"who\">alice</span>"));
-    assert_true(t_web_has(&r, "href=\"https://team.example/feed/0\""));
+    assert_true(t_web_has(&r, "href=\"https://team.example/feed/item/0\""));
     assert_false(t_web_has(&r, "Shared by"));
     assert_false(t_web_has(&r, "<b>well"));
     assert_false(t_web_has(&r, "\xF0\x9F\x91\x8D"));

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "feed.h"
 #include "support.h"
 #include "webclient.h"
 
@@ -467,4 +468,66 @@ t_web_session(struct store *st, long long uid,
     assert_int_equal(store_session_add(st, cookie, uid, csrf,
                                        (long long)time(NULL), "127.0.0.1"),
                      CUR_OK);
+}
+
+long long
+t_web_seed_feed(struct store *st, const char *url, const char *title,
+                const struct t_seed_item *items, size_t n, long long now,
+                long long *ids)
+{
+    long long fid;
+    struct feed *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    assert_int_equal(store_feed_add(st, url, "cli", &fid), CUR_OK);
+    for (size_t i = 0; i < n; i++) {
+        const struct t_seed_item *s = &items[i];
+        struct item *it = feed_add_item(f);
+        char guid[32], link[300];
+        assert_non_null(it);
+        snprintf(guid, sizeof guid, "g%zu", i);
+        snprintf(link, sizeof link, "%s/item/%zu", url, i);
+        it->guid = strdup(guid);
+        it->title = strdup(s->title);
+        it->link = strdup(s->link ? s->link : link);
+        it->text = s->text ? strdup(s->text) : NULL;
+        it->html = s->html ? strdup(s->html) : NULL;
+        it->published = now - s->age;
+        if (s->tag)
+            assert_int_equal(item_add_tag(it, s->tag), CUR_OK);
+    }
+    struct store_poll poll = { .now = now, .next_poll = now + 3600,
+                               .status = 200, .title = title };
+    assert_int_equal(store_feed_polled(st, fid, &poll, f, NULL), CUR_OK);
+    feed_free(f);
+    for (size_t i = 0; ids && i < n; i++) {
+        char guid[32];
+        snprintf(guid, sizeof guid, "g%zu", i);
+        assert_int_equal(store_item_ensure(st, url, "cli", guid, NULL, NULL,
+                                           0, now, &ids[i]), CUR_OK);
+    }
+    return fid;
+}
+
+void
+t_web_seed_sample(struct store *st, long long now, long long feed[2],
+                  long long item[6])
+{
+#define SAMPLE(title, link, age) \
+    { title, link, "Plain text about coaching & <b>feedback</b>.", \
+      "<p>Safe <em>HTML</em> body</p>", NULL, age }
+    static const struct t_seed_item alpha[] = {
+        SAMPLE("Coaching <script>alert(1)</script> tips", NULL, 3600),
+        SAMPLE("Feedback that lands", "javascript:alert(1)", 7200),
+        SAMPLE("Onboarding in ninety days", NULL, 10800),
+    };
+    static const struct t_seed_item beta[] = {
+        SAMPLE("Mentoring programmes & you", NULL, 3600),
+        SAMPLE("Coaching copy elsewhere", "javascript:alert(1)", 7200),
+        SAMPLE("Leadership notes", NULL, 10800),
+    };
+#undef SAMPLE
+    feed[0] = t_web_seed_feed(st, "https://a.example/feed", "Alpha <News>",
+                              alpha, 3, now, item);
+    feed[1] = t_web_seed_feed(st, "https://b.example/feed", "Beta", beta, 3,
+                              now, item + 3);
 }

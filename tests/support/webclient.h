@@ -128,4 +128,31 @@ void t_web_session(struct store *st, long long uid,
                    char cookie[STORE_TOKEN_LEN + 1],
                    char csrf[STORE_TOKEN_LEN + 1]);
 
+/* One item of t_web_seed_feed(): NULL link means URL/item/N, NULL text
+ * and html none; 'tag' (may be NULL) its one category; 'age' seconds
+ * before 'now' is when it was published. */
+struct t_seed_item {
+    const char *title;
+    const char *link;
+    const char *text;
+    const char *html;
+    const char *tag;
+    long long age;
+};
+/* A feed at 'url' added and polled at 'now' (next poll an hour later)
+ * with the title 'title' and 'n' items whose GUIDs are g0, g1, ...;
+ * their ids go to 'ids' (may be NULL). Returns the feed's id. */
+long long t_web_seed_feed(struct store *st, const char *url,
+                          const char *title, const struct t_seed_item *items,
+                          size_t n, long long now, long long *ids);
+
+/* The web tests' two sample feeds, polled at 'now': "Alpha <News>" at
+ * https://a.example/feed and "Beta" at https://b.example/feed, three
+ * items each (hostile markup in titles, a javascript: link second in
+ * each, text with markup, and a sanitised HTML body), published one,
+ * two and three hours before 'now'. Their ids go to feed[0..1] and the
+ * six items' to item[0..5]. */
+void t_web_seed_sample(struct store *st, long long now, long long feed[2],
+                       long long item[6]);
+
 #endif

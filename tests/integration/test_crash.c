@@ -65,23 +65,11 @@ file_size(const char *path)
     return stat(path, &st) == 0 ? (long)st.st_size : 0;
 }
 
-static sqlite3 *
-db_open(const char *db)
-{
-    sqlite3 *h;
-    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        sqlite3_close(h);
-        return NULL;
-    }
-    sqlite3_busy_timeout(h, 5000);
-    return h;
-}
-
 /* The first column of 'sql' with up to two integer parameters, or -1. */
 static long long
 db_ll(const char *db, const char *sql, long long a, long long b)
 {
-    sqlite3 *h = db_open(db);
+    sqlite3 *h = t_db_open(db);
     sqlite3_stmt *s;
     long long v = -1;
     if (h && sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK) {
@@ -95,20 +83,6 @@ db_ll(const char *db, const char *sql, long long a, long long b)
     }
     sqlite3_close(h);
     return v;
-}
-
-static void
-assert_intact(const char *db)
-{
-    sqlite3 *h = db_open(db);
-    sqlite3_stmt *s;
-    assert_non_null(h);
-    assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1, &s,
-                                        NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(s, 0), "ok");
-    sqlite3_finalize(s);
-    sqlite3_close(h);
 }
 
 /* Feed k (1-based) with its items of rounds 1..upto, newest first. */
@@ -306,7 +280,7 @@ test_kill_nine(void **state)
         }
         round_to[r] = (long long)time(NULL) + r * DAY;
         mail_done[r] = log_has(log, from, "mail round");
-        assert_intact(db);
+        t_db_assert_intact(db);
     }
     t_smtp_stop(smtp);
 
@@ -335,7 +309,7 @@ test_kill_nine(void **state)
     }
     assert_int_equal(db_ll(db, "SELECT count(*) FROM outbox WHERE status <> "
                            "'sent'", 0, 0), 0);
-    sqlite3 *h = db_open(db);
+    sqlite3 *h = t_db_open(db);
     sqlite3_stmt *s;
     int rows = 0, twice = 0;
     assert_int_equal(sqlite3_prepare_v2(h, "SELECT message_id FROM outbox",

@@ -24,9 +24,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <errno.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,22 +55,6 @@ struct batch {
     char *dir, *cfg, *db, *maildir;
     struct t_smtp *smtp;
 };
-
-static void
-sleep_ms(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-static double
-now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
 
 static char *
 config_text(struct fx *fx, unsigned smtp_port)
@@ -254,7 +236,7 @@ reap(pid_t pid, int ms)
         int ws;
         if (waitpid(pid, &ws, WNOHANG) == pid)
             return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-        sleep_ms(10);
+        t_sleep_ms(10);
     }
     return -1;
 }
@@ -386,24 +368,6 @@ check_mail(struct fx *fx, struct batch *b)
     return resends;
 }
 
-static void
-check_integrity(const char *db)
-{
-    sqlite3 *h;
-    sqlite3_stmt *s;
-    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1,
-                                        &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    const char *r = (const char *)sqlite3_column_text(s, 0);
-    if (r == NULL || strcmp(r, "ok") != 0)
-        fail_msg("%s: integrity_check: %s", db, r ? r : "(null)");
-    assert_int_equal(sqlite3_step(s), SQLITE_DONE);
-    sqlite3_finalize(s);
-    sqlite3_close(h);
-}
-
 struct running {
     const char *log;
     int before;
@@ -438,7 +402,7 @@ finish(struct fx *fx, struct batch *b, int kills, double *took_ms)
     char *log;
     assert_true(asprintf(&log, "%s/curatord.log", b->dir) > 0);
     struct running r = { log, starts(log) };
-    double t0 = now_ms();
+    double t0 = t_now_ms();
     pid_t pid = spawn(fx, b);
     if (!t_wait_for(batch_done, b, 30000)) {
         struct counts c = outbox_counts(b->db);
@@ -449,9 +413,9 @@ finish(struct fx *fx, struct batch *b, int kills, double *took_ms)
                  t_smtp_count(b->maildir));
     }
     if (took_ms) {
-        *took_ms = now_ms() - t0;
+        *took_ms = t_now_ms() - t0;
         int before = t_smtp_count(b->maildir);
-        sleep_ms(1200);
+        t_sleep_ms(1200);
         assert_int_equal(t_smtp_count(b->maildir), before);
     }
     /* The work may have been done before this start: a TERM must find
@@ -467,7 +431,7 @@ finish(struct fx *fx, struct batch *b, int kills, double *took_ms)
     int resends = check_mail(fx, b);
     if (resends > kills)
         fail_msg("%s: %d resends after %d kills", b->dir, resends, kills);
-    check_integrity(b->db);
+    t_db_assert_intact(b->db);
     return resends;
 }
 
@@ -529,7 +493,7 @@ test_kill_during_batch(void **state)
         batch_start(&fx, n, &b);
         for (int i = 0; i < KILLS_PER_BATCH; i++, k++) {
             pid_t pid = spawn(&fx, &b);
-            sleep_ms((long)(at[k] * span));
+            t_sleep_ms((long)(at[k] * span));
             kill(pid, SIGKILL);
             assert_int_equal(reap(pid, 10000), 128 + SIGKILL);
             /* Where the kill landed. */

@@ -43,92 +43,6 @@
 
 /* ---- running the daemon ---- */
 
-static int
-count_in(const char *path, const char *text)
-{
-    char *s = t_read_file(path, NULL);
-    int n = 0;
-    for (const char *p = s; p && (p = strstr(p, text)) != NULL; p++)
-        n++;
-    free(s);
-    return n;
-}
-
-static int
-wait_log(const char *path, const char *text, int times, int ms)
-{
-    long long end = t_now_ms() + ms;
-    do {
-        if (count_in(path, text) >= times)
-            return 1;
-        t_sleep_ms(20);
-    } while (t_now_ms() < end);
-    return 0;
-}
-
-static sqlite3 *
-db_open(const char *db)
-{
-    sqlite3 *h;
-    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        sqlite3_close(h);
-        return NULL;
-    }
-    sqlite3_busy_timeout(h, 5000);
-    return h;
-}
-
-static long long
-db_ll(const char *db, const char *sql)
-{
-    sqlite3 *h = db_open(db);
-    sqlite3_stmt *s;
-    long long v = -1;
-    if (h && sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK) {
-        if (sqlite3_step(s) == SQLITE_ROW)
-            v = sqlite3_column_int64(s, 0);
-        sqlite3_finalize(s);
-    }
-    sqlite3_close(h);
-    return v;
-}
-
-/* The first column of the first row as text (free()), or NULL. */
-static char *
-db_text(const char *db, const char *sql)
-{
-    sqlite3 *h = db_open(db);
-    sqlite3_stmt *s;
-    char *v = NULL;
-    if (h && sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK) {
-        if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
-            v = strdup((const char *)sqlite3_column_text(s, 0));
-        sqlite3_finalize(s);
-    }
-    sqlite3_close(h);
-    return v;
-}
-
-struct db_wait {
-    const char *db, *sql;
-    long long want;
-};
-
-static int
-db_reaches(void *arg)
-{
-    struct db_wait *w = arg;
-    return db_ll(w->db, w->sql) >= w->want;
-}
-
-static size_t
-discard(char *data, size_t size, size_t n, void *user)
-{
-    (void)data;
-    (void)user;
-    return size * n;
-}
-
 /* GET; the status (0: no answer), the time it took in *ms if not NULL. */
 static long
 http_get(unsigned port, const char *path, long long *ms)
@@ -141,7 +55,7 @@ http_get(unsigned port, const char *path, long long *ms)
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_PROXY, "");
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, t_discard);
     if (curl_easy_perform(c) == CURLE_OK)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(c);
@@ -280,7 +194,7 @@ env_start(struct env *e)
     e->pid = t_daemon_spawn(e->config, (const char *const *)e->vars,
                             e->errlog);
     assert_true(e->pid > 0);
-    assert_true(wait_log(e->log, "curatord running", 1, 15000));
+    assert_true(t_log_wait(e->log, "curatord running", 1, 15000));
 }
 
 /* Move the daemon's wall clock 'seconds' further ahead. */
@@ -319,10 +233,7 @@ env_stop(struct env *e)
     assert_int_equal(kill(e->pid, SIGTERM), 0);
     assert_int_equal(t_daemon_wait(e->pid, 10000), 0);
     e->pid = 0;
-    char *ok = db_text(e->db, "PRAGMA integrity_check");
-    assert_non_null(ok);
-    assert_string_equal(ok, "ok");
-    free(ok);
+    t_db_assert_intact(e->db);
 }
 
 static void
@@ -407,20 +318,20 @@ test_spool_full(void **state)
     mail_config(&e, NULL);
     disk_full(&e, 1);
     env_start(&e);
-    assert_true(wait_log(e.log, "digest deferred", 1, 15000));
-    assert_true(count_in(e.log, "No space left on device") >= 1);
+    assert_true(t_log_wait(e.log, "digest deferred", 1, 15000));
+    assert_true(t_log_count(e.log, "No space left on device") >= 1);
     assert_true(faults_injected(&e) >= 1);
     assert_int_equal(http_get(e.web_port, "/healthz", NULL), 200);
     assert_int_equal(files_in(e.spool, NULL), 0);
-    assert_int_equal(db_ll(e.db, "SELECT count(*) FROM outbox WHERE "
+    assert_int_equal(t_db_ll(e.db, "SELECT count(*) FROM outbox WHERE "
                                  "status = 'queued' AND attempts = 1"), 1);
 
     /* Room again; the back-off (a minute or so) passes. */
     disk_full(&e, 0);
     advance(&e, 2 * 3600);
-    assert_true(wait_log(e.log, "digest sent", 1, 15000));
+    assert_true(t_log_wait(e.log, "digest sent", 1, 15000));
     assert_int_equal(files_in(e.spool, NULL), 1);
-    char *mid = db_text(e.db, "SELECT message_id FROM outbox");
+    char *mid = t_db_text(e.db, "SELECT message_id FROM outbox");
     assert_non_null(mid);
     assert_int_equal(files_in(e.spool, ".eml"), 1);
     char *name;
@@ -432,7 +343,7 @@ test_spool_full(void **state)
     free(name);
     free(mid);
     env_stop(&e);
-    assert_int_equal(db_ll(e.db, "SELECT count(*) FROM outbox WHERE "
+    assert_int_equal(t_db_ll(e.db, "SELECT count(*) FROM outbox WHERE "
                                  "status = 'sent'"), 1);
     env_free(&e);
 }
@@ -452,14 +363,14 @@ test_spool_dir_sync_fails(void **state)
     mail_config(&e, NULL);
     disk_full(&e, 1);
     env_start(&e);
-    assert_true(wait_log(e.log, "digest deferred", 1, 15000));
+    assert_true(t_log_wait(e.log, "digest deferred", 1, 15000));
     assert_int_equal(faults_injected(&e), 1);
     assert_int_equal(files_in(e.spool, ".eml"), 1);
     advance(&e, 2 * 3600);
-    assert_true(wait_log(e.log, "digest sent", 1, 15000));
+    assert_true(t_log_wait(e.log, "digest sent", 1, 15000));
     assert_int_equal(files_in(e.spool, NULL), 1);
     env_stop(&e);
-    assert_int_equal(db_ll(e.db, "SELECT attempts FROM outbox"), 2);
+    assert_int_equal(t_db_ll(e.db, "SELECT attempts FROM outbox"), 2);
     env_free(&e);
 }
 
@@ -475,29 +386,29 @@ test_db_full(void **state)
     publish(&e, "news.xml", "news", 1, 3);
     mail_config(&e, NULL);
     env_start(&e);
-    struct db_wait w = { e.db, "SELECT count(*) FROM items", 3 };
-    assert_true(t_wait_for(db_reaches, &w, 15000));
-    assert_true(wait_log(e.log, "mail round", 1, 15000));
+    struct t_db_wait w = { e.db, "SELECT count(*) FROM items", 3 };
+    assert_true(t_wait_for(t_db_reaches, &w, 15000));
+    assert_true(t_log_wait(e.log, "mail round", 1, 15000));
 
     disk_full(&e, 1);
     publish(&e, "news.xml", "news", 1, 6);
     advance(&e, 2 * 3600);
-    assert_true(wait_log(e.log, "poll round failed", 1, 15000));
-    assert_true(count_in(e.log, "database or disk is full") >= 1);
+    assert_true(t_log_wait(e.log, "poll round failed", 1, 15000));
+    assert_true(t_log_count(e.log, "database or disk is full") >= 1);
     assert_true(faults_injected(&e) >= 1);
     assert_int_equal(http_get(e.web_port, "/healthz", NULL), 200);
     assert_int_equal(http_get(e.web_port, "/", NULL), 200);
-    assert_int_equal(db_ll(e.db, "SELECT count(*) FROM items"), 3);
+    assert_int_equal(t_db_ll(e.db, "SELECT count(*) FROM items"), 3);
 
     /* Room again: the feed, still due, is stored at the next tick. */
     disk_full(&e, 0);
     w.want = 6;
-    assert_true(t_wait_for(db_reaches, &w, 15000));
+    assert_true(t_wait_for(t_db_reaches, &w, 15000));
     env_stop(&e);
-    assert_int_equal(db_ll(e.db, "SELECT count(*) FROM items"), 6);
-    assert_int_equal(db_ll(e.db, "SELECT count(DISTINCT guid) FROM items"),
+    assert_int_equal(t_db_ll(e.db, "SELECT count(*) FROM items"), 6);
+    assert_int_equal(t_db_ll(e.db, "SELECT count(DISTINCT guid) FROM items"),
                      6);
-    assert_int_equal(db_ll(e.db, "SELECT count(*) FROM items WHERE guid "
+    assert_int_equal(t_db_ll(e.db, "SELECT count(*) FROM items WHERE guid "
                                  "BETWEEN 'news-1' AND 'news-6'"), 6);
     env_free(&e);
 }
@@ -513,7 +424,7 @@ static void *
 hold_lock(void *arg)
 {
     struct holder *h = arg;
-    sqlite3 *db = db_open(h->db);
+    sqlite3 *db = t_db_open(h->db);
     if (db && sqlite3_exec(db, "BEGIN IMMEDIATE; INSERT INTO meta (key, "
                            "value) VALUES ('test.lock', 1) ON CONFLICT DO "
                            "NOTHING", NULL, NULL, NULL) == SQLITE_OK) {
@@ -546,9 +457,9 @@ test_db_busy(void **state)
     publish(&e, "news.xml", "news", 1, 2);
     mail_config(&e, NULL);
     env_start(&e);
-    struct db_wait w = { e.db, "SELECT count(*) FROM items", 2 };
-    assert_true(t_wait_for(db_reaches, &w, 15000));
-    assert_true(wait_log(e.log, "mail round", 1, 15000));
+    struct t_db_wait w = { e.db, "SELECT count(*) FROM items", 2 };
+    assert_true(t_wait_for(t_db_reaches, &w, 15000));
+    assert_true(t_log_wait(e.log, "mail round", 1, 15000));
     warm_web(e.web_port);
 
     /* 11.5 s: over the store's 10 s busy timeout (store_sqlite.c). */
@@ -562,13 +473,13 @@ test_db_busy(void **state)
     long long ms;
     assert_int_equal(http_get(e.web_port, "/healthz", &ms), 200);
     assert_true(ms < 2000);
-    assert_true(wait_log(e.log, "database is locked", 1, 15000));
+    assert_true(t_log_wait(e.log, "database is locked", 1, 15000));
     pthread_join(th, NULL);
     w.want = 4;
-    assert_true(t_wait_for(db_reaches, &w, 20000));
+    assert_true(t_wait_for(t_db_reaches, &w, 20000));
     env_stop(&e);
-    assert_int_equal(db_ll(e.db, "SELECT count(*) FROM items"), 4);
-    assert_int_equal(db_ll(e.db, "SELECT count(DISTINCT guid) FROM items"),
+    assert_int_equal(t_db_ll(e.db, "SELECT count(*) FROM items"), 4);
+    assert_int_equal(t_db_ll(e.db, "SELECT count(DISTINCT guid) FROM items"),
                      4);
     env_free(&e);
 }
@@ -593,10 +504,10 @@ test_smtp_timeout_then_4xx(void **state)
     mail_config(&e, mail);
     free(mail);
     env_start(&e);
-    assert_true(wait_log(e.log, "digest deferred", 1, 20000));
-    assert_true(count_in(e.log, "timed out") >= 1);
+    assert_true(t_log_wait(e.log, "digest deferred", 1, 20000));
+    assert_true(t_log_count(e.log, "timed out") >= 1);
     assert_int_equal(http_get(e.web_port, "/healthz", NULL), 200);
-    mid = db_text(e.db, "SELECT message_id FROM outbox");
+    mid = t_db_text(e.db, "SELECT message_id FROM outbox");
     assert_non_null(mid);
 
     struct t_smtp *s451 = t_smtp_start(maildir, "tempfail451");
@@ -606,10 +517,10 @@ test_smtp_timeout_then_4xx(void **state)
     mail_config(&e, mail);
     free(mail);
     assert_int_equal(kill(e.pid, SIGHUP), 0);
-    assert_true(wait_log(e.log, "config reloaded", 1, 10000));
+    assert_true(t_log_wait(e.log, "config reloaded", 1, 10000));
     advance(&e, 2 * 3600);
-    assert_true(wait_log(e.log, "digest deferred", 2, 15000));
-    assert_true(count_in(e.log, "451") >= 1);
+    assert_true(t_log_wait(e.log, "digest deferred", 2, 15000));
+    assert_true(t_log_count(e.log, "451") >= 1);
     assert_int_equal(t_smtp_count(maildir), 0);
     t_smtp_stop(s451);
 
@@ -620,9 +531,9 @@ test_smtp_timeout_then_4xx(void **state)
     mail_config(&e, mail);
     free(mail);
     assert_int_equal(kill(e.pid, SIGHUP), 0);
-    assert_true(wait_log(e.log, "config reloaded", 2, 10000));
+    assert_true(t_log_wait(e.log, "config reloaded", 2, 10000));
     advance(&e, 4 * 3600);
-    assert_true(wait_log(e.log, "digest sent", 1, 15000));
+    assert_true(t_log_wait(e.log, "digest sent", 1, 15000));
     env_stop(&e);
     assert_int_equal(t_smtp_count(maildir), 1);
     char *msg = t_smtp_message(maildir, 1, NULL), want[600];
@@ -631,8 +542,8 @@ test_smtp_timeout_then_4xx(void **state)
     assert_non_null(strstr(msg, want));
     assert_non_null(strstr(msg, "news item 2"));
     free(msg);
-    assert_int_equal(db_ll(e.db, "SELECT attempts FROM outbox"), 3);
-    assert_int_equal(db_ll(e.db, "SELECT count(*) FROM outbox WHERE "
+    assert_int_equal(t_db_ll(e.db, "SELECT attempts FROM outbox"), 3);
+    assert_int_equal(t_db_ll(e.db, "SELECT count(*) FROM outbox WHERE "
                                  "status = 'sent'"), 1);
     t_smtp_stop(ok);
     t_hole_stop(h);
@@ -658,25 +569,25 @@ test_dns_failure(void **state)
     env_config(&e, NULL, extra);
     free(extra);
     env_start(&e);
-    assert_true(wait_log(e.log, "poll failed feed=2 url=http://nonexistent"
+    assert_true(t_log_wait(e.log, "poll failed feed=2 url=http://nonexistent"
                          ".invalid/feed.xml status=0 failures=1", 1, 15000));
-    assert_true(count_in(e.log, "resolve") >= 1);
-    struct db_wait w = { e.db, "SELECT count(*) FROM items", 2 };
-    assert_true(t_wait_for(db_reaches, &w, 15000));
+    assert_true(t_log_count(e.log, "resolve") >= 1);
+    struct t_db_wait w = { e.db, "SELECT count(*) FROM items", 2 };
+    assert_true(t_wait_for(t_db_reaches, &w, 15000));
     assert_int_equal(http_get(e.web_port, "/healthz", NULL), 200);
-    assert_int_equal(db_ll(e.db, "SELECT failures FROM feeds WHERE id = 2"),
+    assert_int_equal(t_db_ll(e.db, "SELECT failures FROM feeds WHERE id = 2"),
                      1);
-    assert_true(db_ll(e.db, "SELECT next_poll - last_poll FROM feeds WHERE "
+    assert_true(t_db_ll(e.db, "SELECT next_poll - last_poll FROM feeds WHERE "
                             "id = 2") >= 600);
     /* Later: tried again, failing again, backing off further. */
     advance(&e, 86400);
-    assert_true(wait_log(e.log, "failures=2", 1, 15000));
+    assert_true(t_log_wait(e.log, "failures=2", 1, 15000));
     env_stop(&e);
-    assert_int_equal(db_ll(e.db, "SELECT failures FROM feeds WHERE id = 2"),
+    assert_int_equal(t_db_ll(e.db, "SELECT failures FROM feeds WHERE id = 2"),
                      2);
-    assert_int_equal(db_ll(e.db, "SELECT failures FROM feeds WHERE id = 1"),
+    assert_int_equal(t_db_ll(e.db, "SELECT failures FROM feeds WHERE id = 1"),
                      0);
-    assert_int_equal(db_ll(e.db, "SELECT count(*) FROM items"), 2);
+    assert_int_equal(t_db_ll(e.db, "SELECT count(*) FROM items"), 2);
     env_free(&e);
 }
 
@@ -710,13 +621,13 @@ test_filter_nan(void **state)
     env_config(&e, NULL, extra);
     free(extra);
     env_start(&e);
-    assert_true(wait_log(e.log, "digest sent", 1, 15000));
-    assert_int_equal(count_in(e.log, "filter result dropped filter=nan"), 2);
-    assert_true(count_in(e.log, "dropped=2") >= 1);
+    assert_true(t_log_wait(e.log, "digest sent", 1, 15000));
+    assert_int_equal(t_log_count(e.log, "filter result dropped filter=nan"), 2);
+    assert_true(t_log_count(e.log, "dropped=2") >= 1);
     assert_int_equal(http_get(e.web_port, "/healthz", NULL), 200);
     env_stop(&e);
-    assert_int_equal(db_ll(e.db, "SELECT count(*) FROM scores"), 3);
-    assert_int_equal(db_ll(e.db, "SELECT count(*) FROM scores WHERE score "
+    assert_int_equal(t_db_ll(e.db, "SELECT count(*) FROM scores"), 3);
+    assert_int_equal(t_db_ll(e.db, "SELECT count(*) FROM scores WHERE score "
                                  "IS NULL OR score <> score"), 0);
     assert_int_equal(files_in(e.spool, ".eml"), 1);
     env_free(&e);
@@ -741,11 +652,11 @@ test_filter_slow(void **state)
     free(extra);
     env_start(&e);
     /* An empty feed first, so the web is warm before scoring starts. */
-    assert_true(wait_log(e.log, "poll ok feed=1", 1, 15000));
+    assert_true(t_log_wait(e.log, "poll ok feed=1", 1, 15000));
     warm_web(e.web_port);
     publish(&e, "news.xml", "news", 1, 8);
     advance(&e, 2 * 3600);
-    assert_true(wait_log(e.log, "poll round feeds=1", 2, 15000));
+    assert_true(t_log_wait(e.log, "poll round feeds=1", 2, 15000));
     t_sleep_ms(300);
     long long ms;
     for (int i = 0; i < 3; i++) {
@@ -753,10 +664,10 @@ test_filter_slow(void **state)
         assert_true(ms < 500);
         t_sleep_ms(200);
     }
-    assert_int_equal(db_ll(e.db, "SELECT count(*) FROM scores"), 0);
-    assert_true(wait_log(e.log, "scored items=8", 1, 15000));
+    assert_int_equal(t_db_ll(e.db, "SELECT count(*) FROM scores"), 0);
+    assert_true(t_log_wait(e.log, "scored items=8", 1, 15000));
     env_stop(&e);
-    assert_int_equal(db_ll(e.db, "SELECT count(*) FROM scores"), 8);
+    assert_int_equal(t_db_ll(e.db, "SELECT count(*) FROM scores"), 8);
     env_free(&e);
 }
 

@@ -19,7 +19,6 @@
 
 #include <curl/curl.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,71 +42,6 @@ reap(pid_t pid)
     }
 }
 
-static int
-count_in(const char *path, const char *text)
-{
-    char *s = t_read_file(path, NULL);
-    int n = 0;
-    for (const char *p = s; p && (p = strstr(p, text)) != NULL; p++)
-        n++;
-    free(s);
-    return n;
-}
-
-/* Wait up to 'ms' until 'path' holds 'text' at least 'times' times. */
-static int
-wait_log(const char *path, const char *text, int times, int ms)
-{
-    long long end = t_now_ms() + ms;
-    do {
-        if (count_in(path, text) >= times)
-            return 1;
-        t_sleep_ms(20);
-    } while (t_now_ms() < end);
-    return 0;
-}
-
-/* The first column of the first row of 'sql', or -1. */
-static long long
-db_ll(const char *db, const char *sql)
-{
-    sqlite3 *h;
-    sqlite3_stmt *s;
-    long long v = -1;
-    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        sqlite3_close(h);
-        return -1;
-    }
-    sqlite3_busy_timeout(h, 5000);
-    if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK) {
-        if (sqlite3_step(s) == SQLITE_ROW)
-            v = sqlite3_column_int64(s, 0);
-        sqlite3_finalize(s);
-    }
-    sqlite3_close(h);
-    return v;
-}
-
-struct db_wait {
-    const char *db, *sql;
-    long long want;
-};
-
-static int
-db_reaches(void *arg)
-{
-    struct db_wait *w = arg;
-    return db_ll(w->db, w->sql) >= w->want;
-}
-
-static size_t
-discard(char *data, size_t size, size_t n, void *user)
-{
-    (void)data;
-    (void)user;
-    return size * n;
-}
-
 /* GET on an existing handle (kept alive between calls). */
 static long
 get_on(CURL *c, unsigned port, const char *path, long *new_conns)
@@ -118,7 +52,7 @@ get_on(CURL *c, unsigned port, const char *path, long *new_conns)
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_PROXY, "");
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, t_discard);
     if (curl_easy_perform(c) == CURLE_OK)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     if (new_conns)
@@ -252,12 +186,12 @@ test_term_during_fetch(void **state)
     assert_int_equal(term(&e, SIGTERM, &ms), 0);
     /* Prompt: the loop noticed, no watchdog was needed. */
     assert_true(ms < 2000);
-    assert_int_equal(count_in(e.log, "curatord stopped"), 1);
-    assert_int_equal(count_in(e.log, "stopping now"), 0);
+    assert_int_equal(t_log_count(e.log, "curatord stopped"), 1);
+    assert_int_equal(t_log_count(e.log, "stopping now"), 0);
     /* Nothing recorded for the feed: it is still due. */
-    assert_int_equal(db_ll(e.db, "SELECT last_poll FROM feeds"), 0);
-    assert_int_equal(db_ll(e.db, "SELECT failures FROM feeds"), 0);
-    assert_int_equal(db_ll(e.db, "SELECT count(*) FROM items"), 0);
+    assert_int_equal(t_db_ll(e.db, "SELECT last_poll FROM feeds"), 0);
+    assert_int_equal(t_db_ll(e.db, "SELECT failures FROM feeds"), 0);
+    assert_int_equal(t_db_ll(e.db, "SELECT count(*) FROM items"), 0);
     t_hole_stop(h);
     env_free(&e);
 }
@@ -281,11 +215,11 @@ test_term_during_dns(void **state)
     env_config(&e, "timeout = 60s\n",
                "[feeds]\nhang = http://hang.invalid/feed.xml\n");
     e.pid = t_daemon_spawn(e.config, env, e.errlog);
-    assert_true(wait_log(e.log, "curatord running", 1, 10000));
+    assert_true(t_log_wait(e.log, "curatord running", 1, 10000));
     t_sleep_ms(500);
     assert_int_equal(term(&e, SIGTERM, &ms), 0);
     assert_true(ms < 5000);
-    assert_int_equal(db_ll(e.db, "SELECT last_poll FROM feeds"), 0);
+    assert_int_equal(t_db_ll(e.db, "SELECT last_poll FROM feeds"), 0);
     env_free(&e);
 }
 
@@ -320,7 +254,7 @@ test_term_during_slow_filter(void **state)
             break;
         /* Scoring has begun once the items are stored (on the second
          * start, the feed is not due: scoring comes at once). */
-        assert_true(wait_log(e.log, round == 0 ? "poll round feeds=1"
+        assert_true(t_log_wait(e.log, round == 0 ? "poll round feeds=1"
                                                : "curatord running",
                              round + 1, 10000));
         t_sleep_ms(500);
@@ -328,23 +262,23 @@ test_term_during_slow_filter(void **state)
             assert_int_equal(term(&e, SIGTERM, &ms), 0);
             assert_true(ms < 5000);
             assert_true(ms >= 3000);    /* the grace was given */
-            assert_int_equal(count_in(e.log, "did not end within"), 1);
+            assert_int_equal(t_log_count(e.log, "did not end within"), 1);
         } else {
             assert_int_equal(kill(e.pid, SIGTERM), 0);
             t_sleep_ms(300);
             assert_int_equal(term(&e, SIGINT, &ms), 0);
             assert_true(ms < 1000);
-            assert_int_equal(count_in(e.log, "second stop signal"), 1);
+            assert_int_equal(t_log_count(e.log, "second stop signal"), 1);
         }
         /* Abandoned: nothing half-scored. */
-        assert_int_equal(db_ll(e.db, "SELECT count(*) FROM scores"), 0);
-        assert_int_equal(db_ll(e.db, "SELECT count(*) FROM items"), 4);
+        assert_int_equal(t_db_ll(e.db, "SELECT count(*) FROM scores"), 0);
+        assert_int_equal(t_db_ll(e.db, "SELECT count(*) FROM items"), 4);
     }
-    struct db_wait w = { e.db, "SELECT count(*) FROM scores", 4 };
-    assert_true(t_wait_for(db_reaches, &w, 15000));
+    struct t_db_wait w = { e.db, "SELECT count(*) FROM scores", 4 };
+    assert_true(t_wait_for(t_db_reaches, &w, 15000));
     assert_int_equal(term(&e, SIGTERM, &ms), 0);
-    assert_int_equal(db_ll(e.db, "SELECT count(*) FROM scores"), 4);
-    assert_int_equal(db_ll(e.db, "SELECT count(*) FROM items"), 4);
+    assert_int_equal(t_db_ll(e.db, "SELECT count(*) FROM scores"), 4);
+    assert_int_equal(t_db_ll(e.db, "SELECT count(*) FROM items"), 4);
     t_http_stop(http);
     env_free(&e);
 }
@@ -381,9 +315,9 @@ test_term_during_smtp(void **state)
     t_sleep_ms(200);
     assert_int_equal(term(&e, SIGTERM, &ms), 0);
     assert_true(ms < 5000);
-    assert_int_equal(db_ll(e.db, "SELECT count(*) FROM outbox WHERE "
+    assert_int_equal(t_db_ll(e.db, "SELECT count(*) FROM outbox WHERE "
                                  "status = 'queued'"), 1);
-    assert_int_equal(db_ll(e.db, "SELECT count(*) FROM outbox WHERE "
+    assert_int_equal(t_db_ll(e.db, "SELECT count(*) FROM outbox WHERE "
                                  "status <> 'queued'"), 0);
     t_http_stop(http);
     t_hole_stop(h);
@@ -394,7 +328,7 @@ static int
 has_log(void *arg)
 {
     const char **w = arg;
-    return count_in(w[0], w[1]) > 0;
+    return t_log_count(w[0], w[1]) > 0;
 }
 
 /* SIGHUP: reload; the web connection stays open throughout. */
@@ -424,8 +358,8 @@ test_hup_reload(void **state)
     env_config(&e, NULL, extra);
     free(extra);
     e.pid = t_daemon_spawn(e.config, NULL, e.errlog);
-    struct db_wait w = { e.db, "SELECT count(*) FROM items", 2 };
-    assert_true(t_wait_for(db_reaches, &w, 15000));
+    struct t_db_wait w = { e.db, "SELECT count(*) FROM items", 2 };
+    assert_true(t_wait_for(t_db_reaches, &w, 15000));
 
     CURL *c = curl_easy_init();
     assert_int_equal(get_on(c, e.web_port, "/healthz", &conns), 200);
@@ -440,13 +374,13 @@ test_hup_reload(void **state)
     env_config(&e, "connections = 8\n", extra);
     free(extra);
     assert_int_equal(kill(e.pid, SIGHUP), 0);
-    assert_true(wait_log(e.log, "config reloaded", 1, 10000));
-    assert_int_equal(count_in(e.log, "feeds_added=1"), 1);
-    assert_int_equal(count_in(e.log, "filter loaded name=recency"), 1);
-    assert_int_equal(count_in(e.log, "log reopened"), 1);
+    assert_true(t_log_wait(e.log, "config reloaded", 1, 10000));
+    assert_int_equal(t_log_count(e.log, "feeds_added=1"), 1);
+    assert_int_equal(t_log_count(e.log, "filter loaded name=recency"), 1);
+    assert_int_equal(t_log_count(e.log, "log reopened"), 1);
     w.want = 5;
-    assert_true(t_wait_for(db_reaches, &w, 15000));
-    assert_int_equal(db_ll(e.db, "SELECT count(*) FROM feeds"), 2);
+    assert_true(t_wait_for(t_db_reaches, &w, 15000));
+    assert_int_equal(t_db_ll(e.db, "SELECT count(*) FROM feeds"), 2);
     /* The same connection, reused: nothing was dropped. */
     assert_int_equal(get_on(c, e.web_port, "/healthz", &conns), 200);
     assert_int_equal(conns, 0);
@@ -455,11 +389,11 @@ test_hup_reload(void **state)
     bad = t_write_file(e.dir, "curator.ini",
                        "[store]\npath = curator.db\n[web]\nport = eighty\n");
     assert_int_equal(kill(e.pid, SIGHUP), 0);
-    assert_true(wait_log(e.log, "config reload refused", 1, 10000));
+    assert_true(t_log_wait(e.log, "config reload refused", 1, 10000));
     char want[4400];
     snprintf(want, sizeof want, "config reload refused, keeping the running "
              "config: %s:4: [web] port: 'eighty' is not a whole number", bad);
-    assert_int_equal(count_in(e.log, want), 1);
+    assert_int_equal(t_log_count(e.log, want), 1);
     free(bad);
 
     /* A filter that does not load: refused, naming the file; the feed it
@@ -470,10 +404,10 @@ test_hup_reload(void **state)
     env_config(&e, NULL, extra);
     free(extra);
     assert_int_equal(kill(e.pid, SIGHUP), 0);
-    assert_true(wait_log(e.log, "config reload refused", 2, 10000));
-    assert_int_equal(count_in(e.log, "filter refused:"), 1);
-    assert_true(count_in(e.log, "ghost.so") >= 1);
-    assert_int_equal(db_ll(e.db, "SELECT count(*) FROM feeds"), 2);
+    assert_true(t_log_wait(e.log, "config reload refused", 2, 10000));
+    assert_int_equal(t_log_count(e.log, "filter refused:"), 1);
+    assert_true(t_log_count(e.log, "ghost.so") >= 1);
+    assert_int_equal(t_db_ll(e.db, "SELECT count(*) FROM feeds"), 2);
 
     /* A new web port needs a restart: said, and the old port serves on;
      * the log is reopened after a rotation. */
@@ -489,8 +423,8 @@ test_hup_reload(void **state)
     assert_int_equal(kill(e.pid, SIGHUP), 0);
     const char *reloaded[] = { e.log, "config reloaded" };
     assert_true(t_wait_for(has_log, reloaded, 10000));
-    assert_int_equal(count_in(e.log, "log reopened"), 1);
-    assert_int_equal(count_in(e.log, "[web] enabled, address or port "
+    assert_int_equal(t_log_count(e.log, "log reopened"), 1);
+    assert_int_equal(t_log_count(e.log, "[web] enabled, address or port "
                               "changed; restart curatord"), 1);
     assert_int_equal(get_on(c, old_port, "/healthz", &conns), 200);
     assert_int_equal(conns, 0);
@@ -499,7 +433,7 @@ test_hup_reload(void **state)
 
     long long ms;
     assert_int_equal(term(&e, SIGTERM, &ms), 0);
-    assert_int_equal(count_in(e.log, "curatord stopped"), 1);
+    assert_int_equal(t_log_count(e.log, "curatord stopped"), 1);
     free(rotated);
     t_http_stop(http);
     env_free(&e);

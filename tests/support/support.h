@@ -70,4 +70,27 @@ unsigned t_hole_port(const struct t_hole *h);
 int t_hole_accepted(void *hole);
 void t_hole_stop(struct t_hole *h);
 
+/* A store read beside a running daemon (db.c), on a handle of its own
+ * (read-write) that waits for the daemon's locks: the first column of the first row
+ * of 'sql' as a number (-1 when there is none or on error) or as text
+ * (free() it; NULL likewise). t_db_reaches() is a t_wait_for()
+ * predicate: whether t_db_ll(db, sql) reached 'want'. */
+struct sqlite3;
+struct sqlite3 *t_db_open(const char *db);  /* NULL on error */
+long long t_db_ll(const char *db, const char *sql);
+char *t_db_text(const char *db, const char *sql);
+struct t_db_wait {
+    const char *db, *sql;
+    long long want;
+};
+int t_db_reaches(void *wait);
+/* Fail the test unless PRAGMA integrity_check says "ok". */
+void t_db_assert_intact(const char *db);
+/* How many times 'text' is in the file at 'path' (a log), and waiting
+ * up to 'ms' for it to be there 'times' times (whether it was). */
+int t_log_count(const char *path, const char *text);
+int t_log_wait(const char *path, const char *text, int times, int ms);
+/* A libcurl write callback that drops the body. */
+size_t t_discard(char *data, size_t size, size_t n, void *user);
+
 #endif

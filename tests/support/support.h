@@ -70,10 +70,10 @@ unsigned t_hole_port(const struct t_hole *h);
 int t_hole_accepted(void *hole);
 void t_hole_stop(struct t_hole *h);
 
-/* A store read beside a running daemon (db.c), on a handle of its own
- * (read-write) that waits for the daemon's locks: the first column of the first row
- * of 'sql' as a number (-1 when there is none or on error) or as text
- * (free() it; NULL likewise). t_db_reaches() is a t_wait_for()
+/* A store read beside a running daemon (db.c), on a read-write handle
+ * of its own that waits for the daemon's locks: the first column of the
+ * first row of 'sql' as a number (-1 when there is none or on error) or
+ * as text (free() it; NULL likewise). t_db_reaches() is a t_wait_for()
  * predicate: whether t_db_ll(db, sql) reached 'want'. */
 struct sqlite3;
 struct sqlite3 *t_db_open(const char *db);  /* NULL on error */

@@ -445,7 +445,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_term_during_fetch, t_daemon_teardown),
         cmocka_unit_test_teardown(test_term_during_dns, t_daemon_teardown),
-        cmocka_unit_test_teardown(test_term_during_slow_filter, t_daemon_teardown),
+        cmocka_unit_test_teardown(test_term_during_slow_filter,
+                                  t_daemon_teardown),
         cmocka_unit_test_teardown(test_term_during_smtp, t_daemon_teardown),
         cmocka_unit_test_teardown(test_hup_reload, t_daemon_teardown),
     };

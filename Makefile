@@ -22,12 +22,12 @@ INSTALL_SED := sed -e 's|@BINDIR@|$(BINDIR)|g' \
 
 # Libraries found through pkg-config, and the Debian packages behind them.
 PKGS      := libcurl libxml-2.0 sqlite3 libmicrohttpd libsodium inih jansson \
-             icu-i18n
+             icu-i18n libcrypto
 TEST_PKGS := cmocka
 DEBS      := build-essential pkg-config libcurl4-openssl-dev libxml2-dev \
              libsqlite3-dev libmicrohttpd-dev libcmocka-dev libsodium-dev \
-             libinih-dev libjansson-dev libstemmer-dev libicu-dev sqlite3 curl \
-             strace \
+             libinih-dev libjansson-dev libstemmer-dev libicu-dev libssl-dev \
+             sqlite3 curl strace \
              clang libclang-rt-14-dev chromium nodejs python3 \
              python3-aiosmtpd tzdata
 # npm comes with some Node.js builds; Debian's is only needed without one.

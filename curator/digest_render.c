@@ -98,16 +98,6 @@ dropped_cp(unsigned cp)
         || cp == 0xFFFF;
 }
 
-/* Columns of a valid UTF-8 string: one per code point. */
-static size_t
-columns(const char *s, size_t n)
-{
-    size_t c = 0;
-    for (size_t i = 0; i < n; i++)
-        c += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return c;
-}
-
 /* Append untrusted 's' (may be NULL) to 'b' as one clean line: invalid
  * UTF-8 as U+FFFD, controls dropped, white space runs as one space, no
  * space at either end. Over 'max' bytes it is cut on a word boundary
@@ -538,29 +528,38 @@ tw_para(struct tw *w, size_t first, size_t cont)
     o = w->out->data + w->out->len;
     memset(o, ' ', first);
     o += first;
+    /* One pass per word: it is copied where it goes if it fits, its
+     * columns counted on the way, and moved along for a line break when
+     * it turns out not to (the reservation has room for that). */
     while (i < n) {
-        const char *word = s + i;
-        const char *sp = memchr(word, ' ', n - i);
-        size_t len = sp ? (size_t)(sp - word) : n - i;
-        size_t wc = columns(word, len);
+        char *word = fresh ? o : o + 1;
+        char *e = word;
+        size_t wc = 0;
+        unsigned char c;
+        while (i < n && (c = (unsigned char)s[i]) != ' ') {
+            *e++ = (char)c;
+            wc += (c & 0xC0) != 0x80;
+            i++;
+        }
+        i++;
         if (!fresh && col + 1 + wc > DIGEST_RENDER_WIDTH) {
+            size_t len = (size_t)(e - word);
+            memmove(o + 1 + cont, word, len);
             *o++ = '\n';
             memset(o, ' ', cont);
-            o += cont;
-            col = cont;
-            fresh = 1;
+            o += cont + len;
+            col = cont + wc;
+        } else {
+            if (!fresh) {
+                *o = ' ';
+                col++;
+            }
+            o = e;
+            col += wc;
         }
-        if (!fresh) {
-            *o++ = ' ';
-            col++;
-        }
-        memcpy(o, word, len);
-        o += len;
-        col += wc;
         fresh = 0;
         if (col > widest)
             widest = col;
-        i += len + 1;
     }
     *o++ = '\n';
     w->out->len = (size_t)(o - w->out->data);

@@ -625,11 +625,41 @@ spool_path(const char *dir, const char *message_id, char *path, size_t len,
     return MAIL_SENT;
 }
 
+/* Open a nameless file in 'dir' for spool_chunk() (O_TMPFILE): -1 with
+ * errno EOPNOTSUPP when the file system, the kernel or the missing
+ * /proc (which linkat() needs to give it a name) refuse it. */
+static int
+spool_open_anon(const char *dir, int have_proc)
+{
+    int fd;
+
+    if (!have_proc) {
+        errno = EOPNOTSUPP;
+        return -1;
+    }
+    fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0 && (errno == EISDIR || errno == EINVAL))
+        errno = EOPNOTSUPP;
+    return fd;
+}
+
+/* Give the nameless file 'fd' the name 'path': linkat() through /proc,
+ * as without CAP_DAC_READ_SEARCH AT_EMPTY_PATH is refused. */
+static int
+spool_link_anon(int fd, const char *path)
+{
+    char proc[40];
+
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    return linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+}
+
 /* Spool up to MAIL_SPOOL_BATCH jobs whose status is MAIL_SENT on entry
- * (the others are left alone): each new file goes through a temporary one,
- * written and made durable before it is linked under its name (link
- * never replaces a file, unlike rename), and the folder is synced once
- * the names are in it. One new file is fsynced; several share one
+ * (the others are left alone): each new file is written nameless
+ * (O_TMPFILE; where that is refused, under a temporary name) and made
+ * durable before it is linked under its name (link never replaces a
+ * file, unlike rename), and the folder is synced once the names are in
+ * it. One new file is fsynced; several share one
  * syncfs(2) of the file system, which writes their data with a single
  * cache flush where a fsync per file would flush once each. If syncfs
  * fails, each file is fsynced, so the error lands on the job it
@@ -638,8 +668,9 @@ static void
 spool_chunk(const char *dir, struct mail_job *jobs, size_t n)
 {
     char path[4096];
-    char *tmp[MAIL_SPOOL_BATCH];
+    char *tmp[MAIL_SPOOL_BATCH];        /* NULL for a nameless file */
     int fd[MAIL_SPOOL_BATCH], dfd, written = 0, named = 0;
+    int have_proc = access("/proc/self/fd", X_OK) == 0;
 
     for (size_t i = 0; i < n; i++) {
         fd[i] = -1;
@@ -680,6 +711,14 @@ spool_chunk(const char *dir, struct mail_job *jobs, size_t n)
             j->status = MAIL_TEMPFAIL;
             continue;
         }
+        if ((fd[i] = spool_open_anon(dir, have_proc)) >= 0)
+            goto write;
+        if (errno != EOPNOTSUPP) {
+            format(j->reply, sizeof j->reply, "%s: %s", dir,
+                   strerror(errno));
+            j->status = MAIL_TEMPFAIL;
+            continue;
+        }
         if (asprintf(&tmp[i], "%s/.tmp-XXXXXX", dir) < 0) {
             tmp[i] = NULL;
             format(j->reply, sizeof j->reply, "out of memory");
@@ -692,10 +731,11 @@ spool_chunk(const char *dir, struct mail_job *jobs, size_t n)
             j->status = MAIL_TEMPFAIL;
             goto drop;
         }
+write:
         if (write_all(fd[i], j->msg, j->len) != 0
             || (n == 1 && fsync(fd[i]) != 0)) {
-            format(j->reply, sizeof j->reply, "%s: %s", tmp[i],
-                   strerror(errno));
+            format(j->reply, sizeof j->reply, "%s: %s",
+                   tmp[i] != NULL ? tmp[i] : dir, strerror(errno));
             j->status = MAIL_TEMPFAIL;
             goto drop;
         }
@@ -704,7 +744,8 @@ spool_chunk(const char *dir, struct mail_job *jobs, size_t n)
 drop:
         if (fd[i] >= 0) {
             close(fd[i]);
-            unlink(tmp[i]);
+            if (tmp[i] != NULL)
+                unlink(tmp[i]);
         }
         fd[i] = -1;
     }
@@ -714,10 +755,11 @@ drop:
         for (size_t i = 0; i < n; i++)
             if (fd[i] >= 0 && fsync(fd[i]) != 0) {
                 format(jobs[i].reply, sizeof jobs[i].reply, "%s: %s",
-                       tmp[i], strerror(errno));
+                       tmp[i] != NULL ? tmp[i] : dir, strerror(errno));
                 jobs[i].status = MAIL_TEMPFAIL;
                 close(fd[i]);
-                unlink(tmp[i]);
+                if (tmp[i] != NULL)
+                    unlink(tmp[i]);
                 fd[i] = -1;
             }
     }
@@ -727,6 +769,35 @@ drop:
         if (fd[i] < 0)
             continue;
         spool_path(dir, j->message_id, path, sizeof path, NULL, 0);
+        if (tmp[i] == NULL) {
+            /* Nameless: linked while open, its data durable already. */
+            if (spool_link_anon(fd[i], path) == 0) {
+                if (close(fd[i]) == 0) {
+                    format(j->reply, sizeof j->reply, "spooled %s", path);
+                    named++;
+                } else {
+                    format(j->reply, sizeof j->reply, "%s: %s", path,
+                           strerror(errno));
+                    j->status = MAIL_TEMPFAIL;
+                    unlink(path);
+                }
+            } else {
+                int e = errno;
+                close(fd[i]);
+                if (e == EEXIST) {
+                    /* Someone spooled it between our check and now. */
+                    j->status = spool_existing(path, j->msg, j->len,
+                                               j->reply, sizeof j->reply);
+                    named += j->status == MAIL_SENT;
+                } else {
+                    format(j->reply, sizeof j->reply, "%s: %s", path,
+                           strerror(e));
+                    j->status = MAIL_TEMPFAIL;
+                }
+            }
+            fd[i] = -1;
+            continue;
+        }
         if (close(fd[i]) != 0) {
             format(j->reply, sizeof j->reply, "%s: %s", tmp[i],
                    strerror(errno));

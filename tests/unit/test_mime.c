@@ -975,6 +975,166 @@ test_random(void **state)
         buf_free(&f[i]);
 }
 
+/* The reference for the quoted-printable encoder: byte by byte, on the
+ * normalised body (CRLF breaks, valid UTF-8), the rules of mime.h with
+ * none of the encoder's shortcuts. */
+static void
+ref_qp(struct buf *o, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t col = 0, i = 0;
+
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\r') {        /* always followed by '\n' here */
+            buf_append(o, "\r\n", 2);
+            col = 0;
+            i += 2;
+            continue;
+        }
+        int brk = i + 1 == n || s[i + 1] == '\r';
+        int lit = c == '\t' || (c >= 0x20 && c <= 0x7E && c != '=');
+        if (lit && !(brk && (c == ' ' || c == '\t'))) {
+            if (col >= 75) {
+                buf_append(o, "=\r\n", 3);
+                col = 0;
+            }
+            if (col == 0 && (c == '.' || (n - i >= 5
+                             && memcmp(s + i, "From ", 5) == 0))) {
+                char e[3] = { '=', hex[c >> 4], hex[c & 15] };
+                buf_append(o, e, 3);
+                col = 3;
+            } else {
+                buf_append(o, (const char *)&c, 1);
+                col++;
+            }
+            i++;
+            continue;
+        }
+        size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        if (col + 3 * len > 75) {
+            buf_append(o, "=\r\n", 3);
+            col = 0;
+        }
+        for (size_t k = 0; k < len; k++) {
+            unsigned char b = (unsigned char)s[i + k];
+            char e[3] = { '=', hex[b >> 4], hex[b & 15] };
+            buf_append(o, e, 3);
+        }
+        col += 3 * len;
+        i += len;
+    }
+    if (col > 0)
+        buf_append(o, "=\r\n", 3);
+}
+
+/* Compose 'text' alone and compare its body with ref_qp()'s: 1 when
+ * the encoder chose quoted-printable (and matched), 0 for base64. */
+static int
+qp_matches_ref(const char *text)
+{
+    struct mime_message m = base_message();
+    struct buf out, want;
+    size_t len;
+    char *norm = mime_check_norm_body(text, &len);
+    int qp;
+
+    m.text = text;
+    compose(&m, &out);
+    const char *body = strstr(out.data, "\r\n\r\n");
+    assert_non_null(body);
+    body += 4;
+    qp = strstr(out.data, "Content-Transfer-Encoding: quoted-printable")
+         != NULL;
+    if (qp) {
+        buf_init(&want, 0);
+        buf_puts(&want, "");
+        ref_qp(&want, norm, len);
+        if (strcmp(body, want.data) != 0) {
+            fprintf(stderr, "input: [%s]\ngot:\n%s\nwant:\n%s\n", text,
+                    body, want.data);
+            fail_msg("quoted-printable differs from the reference");
+        }
+        buf_free(&want);
+    }
+    free(norm);
+    buf_free(&out);
+    return qp;
+}
+
+/* The fast encoder (sixteen bytes at a time) against the reference:
+ * lines around the 75-character limit, white space before breaks and
+ * the end, '=', dots and "From " at line starts, tabs inside runs,
+ * CR/LF/CRLF mixes, non-ASCII and ill-formed bytes at every offset. */
+static void
+test_qp_reference(void **state)
+{
+    (void)state;
+    static const char *const fixed[] = {
+        "", "a", " ", "\t", "=", ".", "From ", "From", "\r", "\n", "\r\n",
+        "a \n", "a\t\r\nb", "a \r", "x  ", "x\t", ".\n.\r\n.", "é", "\xFF",
+        "a=b=c\n=", "tab\there\tand\tthere", "\r\r\n\n\r", "From me\nFrom ",
+    };
+    static const char *const pieces[] = {
+        "a", "b", "word ", " ", "  ", "\t", "\r", "\n", "\r\n", "=", ".",
+        "From ", "é", "—", "😀", "\xFF", "\xC3", "\xE2\x82", "\x01",
+        "\x7F", "0123456789abcdef", "the quick brown fox jumps ",
+    };
+    const size_t np = sizeof pieces / sizeof pieces[0];
+    struct buf t;
+    unsigned seed = 4242;
+    int qp = 0, total = 0;
+
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        qp += qp_matches_ref(fixed[i]);
+        total++;
+    }
+    buf_init(&t, 0);
+    /* Lines of 70 to 80 characters, each ending in every way. */
+    for (size_t len = 70; len <= 80; len++) {
+        static const char *const ends[] = {
+            "", "\n", "\r\n", "\r", " ", " \n", "\t\r\n", "=", "é\n",
+        };
+        for (size_t e = 0; e < sizeof ends / sizeof ends[0]; e++) {
+            buf_reset(&t);
+            buf_puts(&t, "");
+            for (size_t k = 0; k < len; k++)
+                buf_append(&t, k % 17 == 16 ? "\t" : "x", 1);
+            buf_puts(&t, ends[e]);
+            buf_puts(&t, ".next line ");
+            for (size_t k = 0; k < len; k++)
+                buf_append(&t, "y", 1);
+            buf_puts(&t, ends[e]);
+            qp += qp_matches_ref(t.data);
+            total++;
+        }
+    }
+    /* Long lines, and random mixes. */
+    buf_reset(&t);
+    buf_puts(&t, "");
+    for (int k = 0; k < 5000; k++)
+        buf_append(&t, &"abcdefghij"[k % 10], 1);
+    qp += qp_matches_ref(t.data);
+    total++;
+    for (int iter = 0; iter < 2000; iter++) {
+        buf_reset(&t);
+        buf_puts(&t, "");
+        seed = seed * 1103515245 + 12345;
+        int n = (int)((seed >> 16) % 300);
+        for (int k = 0; k < n; k++) {
+            seed = seed * 1103515245 + 12345;
+            unsigned r = (seed >> 16) % (np + 8);
+            /* Mostly plain words, so that most bodies stay QP. */
+            buf_puts(&t, r < np ? pieces[r] : "plain ");
+        }
+        qp += qp_matches_ref(t.data);
+        total++;
+    }
+    buf_free(&t);
+    /* The comparison must have run on nearly all of them. */
+    assert_true(qp > total * 9 / 10);
+}
+
 /* The checker itself refuses what it must, so that passing it means
  * something. */
 static void
@@ -1179,6 +1339,7 @@ main(void)
         cmocka_unit_test(test_line_starts),
         cmocka_unit_test(test_cap),
         cmocka_unit_test(test_random),
+        cmocka_unit_test(test_qp_reference),
         cmocka_unit_test(test_checker_refuses),
         cmocka_unit_test(test_python_email),
     };

@@ -8,6 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <tmmintrin.h>
+#define WIRE_SSSE3 1
+#endif
+
 /* The fewest bytes an item takes on the wire: 8 string lengths, two
  * times and a tag count. Counts are checked against it before anything
  * is allocated for them. */
@@ -41,18 +46,28 @@ put_u64(struct buf *b, uint64_t v)
     return buf_append(b, x, sizeof x);
 }
 
+/* Its length and its bytes in one step: most of a feed's wire form is
+ * strings, one or two per field. */
 static int
 put_str(struct buf *b, const char *s)
 {
-    if (s == NULL)
-        return put_u32(b, FEED_WIRE_NULL);
-    size_t n = strlen(s);
+    size_t n = s ? strlen(s) : 0;
     if (n > FEED_WIRE_STRING_MAX) {
         buf_free(b);
         return CUR_ETOOBIG;
     }
-    int rc = put_u32(b, (uint32_t)n);
-    return rc == CUR_OK ? buf_append(b, s, n) : rc;
+    int rc = buf_reserve(b, 4 + n);
+    if (rc != CUR_OK)
+        return rc;
+    unsigned char *p = (unsigned char *)b->data + b->len;
+    uint32_t v = s ? (uint32_t)n : FEED_WIRE_NULL;
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+    if (n > 0)
+        memcpy(p + 4, s, n);
+    b->len += 4 + n;
+    b->data[b->len] = '\0';
+    return CUR_OK;
 }
 
 int
@@ -430,32 +445,35 @@ feed_wire_get_feed(const void *data, size_t len,
     return CUR_OK;
 }
 
-int
-feed_wire_utf8_ok(const char *str, size_t len)
+/* How many bytes from s on are ASCII other than NUL, 8 at a time. */
+static size_t
+ascii_run(const unsigned char *s, size_t len)
 {
-    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (len - i >= 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if ((w & 0x8080808080808080ull)
+            || ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull))
+            break;
+        i += 8;
+    }
+    while (i < len && s[i] != 0 && s[i] < 0x80)
+        i++;
+    return i;
+}
+
+/* One character at a time: short strings, and machines without SSSE3. */
+static int
+utf8_ok_scalar(const unsigned char *s, size_t len)
+{
     size_t i = 0;
 
-    while (i < len) {
-        /* Eight ASCII bytes at a time, none of them NUL. */
-        while (len - i >= 8) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if ((w & 0x8080808080808080ull)
-                || ((w - 0x0101010101010101ull) & ~w
-                    & 0x8080808080808080ull))
-                break;
-            i += 8;
-        }
+    for (;;) {
+        i += ascii_run(s + i, len - i);
         if (i == len)
-            break;
+            return 1;
         unsigned c = s[i];
-        if (c == 0)
-            return 0;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
         size_t n;
         unsigned lo = 0x80, hi = 0xBF;
         if (c >= 0xC2 && c <= 0xDF) {
@@ -473,7 +491,8 @@ feed_wire_utf8_ok(const char *str, size_t len)
             else if (c == 0xF4)
                 hi = 0x8F;          /* past U+10FFFF */
         } else {
-            return 0;
+            return 0;               /* NUL, a stray continuation, C0/C1,
+                                       F5-FF */
         }
         if (len - i <= n)
             return 0;
@@ -484,5 +503,108 @@ feed_wire_utf8_ok(const char *str, size_t len)
                 return 0;
         i += n + 1;
     }
-    return 1;
+}
+
+#ifdef WIRE_SSSE3
+/* 16 bytes at a time without a branch on the data: feed text is mostly
+ * ASCII with a quote mark or dash every few dozen bytes, which costs the
+ * scalar loop a mispredicted branch each time. Each byte is judged with
+ * the one before it by three table look-ups (the high and low nibble of
+ * the previous byte, the high nibble of this one); the bits that survive
+ * the AND name a rule broken. A continuation after a continuation is
+ * right only as the third or fourth byte of a sequence, which the bytes
+ * two and three back say. */
+#define E_SHORT 0x01        /* lead byte not followed by a continuation */
+#define E_LONG 0x02         /* continuation after ASCII */
+#define E_OVER3 0x04        /* E0 80-9F */
+#define E_LARGE 0x08        /* F4 90-BF, F5-FF 90-BF */
+#define E_SURR 0x10         /* ED A0-BF */
+#define E_OVER2 0x20        /* C0, C1 */
+#define E_LARGE1000 0x40    /* F5-FF 80-8F; also F0 80-8F (overlong) */
+#define E_CONTS 0x80        /* continuation after continuation */
+#define E_CARRY (E_SHORT | E_LONG | E_CONTS)
+
+__attribute__((target("ssse3"))) static int
+utf8_ok_ssse3(const unsigned char *s, size_t len)
+{
+    const __m128i prev_hi_tab = _mm_setr_epi8(
+        E_LONG, E_LONG, E_LONG, E_LONG, E_LONG, E_LONG, E_LONG, E_LONG,
+        E_CONTS, E_CONTS, E_CONTS, E_CONTS,
+        E_SHORT | E_OVER2, E_SHORT, E_SHORT | E_OVER3 | E_SURR,
+        (char)(E_SHORT | E_LARGE | E_LARGE1000));
+    const __m128i prev_lo_tab = _mm_setr_epi8(
+        (char)(E_CARRY | E_OVER3 | E_OVER2 | E_LARGE1000),
+        (char)(E_CARRY | E_OVER2), (char)E_CARRY, (char)E_CARRY,
+        (char)(E_CARRY | E_LARGE),
+        (char)(E_CARRY | E_LARGE | E_LARGE1000),
+        (char)(E_CARRY | E_LARGE | E_LARGE1000),
+        (char)(E_CARRY | E_LARGE | E_LARGE1000),
+        (char)(E_CARRY | E_LARGE | E_LARGE1000),
+        (char)(E_CARRY | E_LARGE | E_LARGE1000),
+        (char)(E_CARRY | E_LARGE | E_LARGE1000),
+        (char)(E_CARRY | E_LARGE | E_LARGE1000),
+        (char)(E_CARRY | E_LARGE | E_LARGE1000),
+        (char)(E_CARRY | E_LARGE | E_LARGE1000 | E_SURR),
+        (char)(E_CARRY | E_LARGE | E_LARGE1000),
+        (char)(E_CARRY | E_LARGE | E_LARGE1000));
+    const __m128i cur_hi_tab = _mm_setr_epi8(
+        E_SHORT, E_SHORT, E_SHORT, E_SHORT, E_SHORT, E_SHORT, E_SHORT,
+        E_SHORT,
+        (char)(E_LONG | E_OVER2 | E_CONTS | E_OVER3 | E_LARGE1000),
+        (char)(E_LONG | E_OVER2 | E_CONTS | E_OVER3 | E_LARGE),
+        (char)(E_LONG | E_OVER2 | E_CONTS | E_SURR | E_LARGE),
+        (char)(E_LONG | E_OVER2 | E_CONTS | E_SURR | E_LARGE),
+        E_SHORT, E_SHORT, E_SHORT, E_SHORT);
+    const __m128i nib = _mm_set1_epi8(0x0F);
+    const __m128i zero = _mm_setzero_si128();
+    __m128i prev = _mm_set1_epi8(' '), err = zero;
+    unsigned char tail[16];
+    size_t i = 0;
+
+    /* The last partial block padded with spaces, then one of spaces
+     * only: a sequence cut by the end meets ASCII and fails. */
+    for (int last = 0; last < 2;) {
+        __m128i cur;
+        if (len - i >= 16) {
+            cur = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            i += 16;
+        } else {
+            memset(tail, ' ', sizeof tail);
+            memcpy(tail, s + i, len - i);
+            i = len;
+            cur = _mm_loadu_si128((const __m128i *)(const void *)tail);
+            last++;
+        }
+        __m128i p1 = _mm_alignr_epi8(cur, prev, 15);
+        __m128i sc = _mm_and_si128(
+            _mm_and_si128(
+                _mm_shuffle_epi8(prev_hi_tab,
+                                 _mm_and_si128(_mm_srli_epi16(p1, 4), nib)),
+                _mm_shuffle_epi8(prev_lo_tab, _mm_and_si128(p1, nib))),
+            _mm_shuffle_epi8(cur_hi_tab,
+                             _mm_and_si128(_mm_srli_epi16(cur, 4), nib)));
+        __m128i p2 = _mm_alignr_epi8(cur, prev, 14);
+        __m128i p3 = _mm_alignr_epi8(cur, prev, 13);
+        /* Top bit set where p2 >= E0 or p3 >= F0. */
+        __m128i must23 = _mm_and_si128(
+            _mm_or_si128(_mm_subs_epu8(p2, _mm_set1_epi8(0x60)),
+                         _mm_subs_epu8(p3, _mm_set1_epi8(0x70))),
+            _mm_set1_epi8((char)0x80));
+        err = _mm_or_si128(err, _mm_xor_si128(must23, sc));
+        err = _mm_or_si128(err, _mm_cmpeq_epi8(cur, zero));
+        prev = cur;
+    }
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(err, zero)) == 0xFFFF;
+}
+#endif
+
+int
+feed_wire_utf8_ok(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+#ifdef WIRE_SSSE3
+    if (len >= 32 && __builtin_cpu_supports("ssse3"))
+        return utf8_ok_ssse3(s, len);
+#endif
+    return utf8_ok_scalar(s, len);
 }

@@ -37,6 +37,9 @@
 #define WORKER_CTL_SECONDS 30.0
 #define WORKER_KIDS_MAX (2 * WORKER_MAX)
 #define WORKER_HEAP_KEEP (16 << 20)     /* free heap a worker keeps */
+#define WORKER_RX_KEEP (1u << 20)       /* reply buffer a slot keeps */
+#define WORKER_RX_FIRST (64u << 10)     /* read before a reply's length is
+                                           known */
 
 enum { CTL_SPAWN = 1, CTL_REAP = 2 };
 
@@ -58,6 +61,8 @@ struct slot {
     int started;            /* a worker ran here before */
     double busy_since;
     unsigned long jobs;
+    struct buf rx;          /* replies are read into this, kept between
+                               jobs up to WORKER_RX_KEEP */
 };
 
 struct worker_pool {
@@ -115,24 +120,6 @@ signal_name(int sig)
  * The worker: one document at a time, confined. Blocking I/O: it has
  * nothing else to do.
  * ==================================================================== */
-
-/* 0: done, 1: end of file before the first byte, -1: error or cut. */
-static int
-read_full(int fd, void *buf, size_t n)
-{
-    char *p = buf;
-    size_t got = 0;
-    while (got < n) {
-        ssize_t k = read(fd, p + got, n - got);
-        if (k > 0)
-            got += (size_t)k;
-        else if (k == 0)
-            return got == 0 ? 1 : -1;
-        else if (errno != EINTR)
-            return -1;
-    }
-    return 0;
-}
 
 static int
 write_full(int fd, const void *buf, size_t n)
@@ -246,61 +233,76 @@ wjob_finish(int fd, struct wjob *j, size_t mem_limit, struct buf *out)
     j->active = 0;
 }
 
+/* The worker's input side: frames taken from a buffer that each read
+ * fills as far as it can, so that a small document's request, body and
+ * end, sent together, come in with one read rather than two per frame.
+ * Room for two of the largest frames keeps the moves of a frame cut by
+ * the buffer's end rare. */
+#define WORKER_RBUF (2 * (WORKER_FRAME_IN_MAX + FEED_WIRE_HEADER))
+
+struct rbuf {
+    int fd;
+    char *p;                /* WORKER_RBUF bytes */
+    size_t lo, hi;          /* the bytes read and not yet used */
+};
+
+/* Have n bytes (at most WORKER_RBUF) at p + lo. 0: done, 1: end of file
+ * before any of them, -1: error or cut. */
+static int
+rbuf_fill(struct rbuf *r, size_t n)
+{
+    if (r->hi - r->lo >= n)
+        return 0;
+    if (r->lo == r->hi) {
+        r->lo = r->hi = 0;
+    } else if (WORKER_RBUF - r->lo < n) {
+        memmove(r->p, r->p + r->lo, r->hi - r->lo);
+        r->hi -= r->lo;
+        r->lo = 0;
+    }
+    while (r->hi - r->lo < n) {
+        ssize_t k = read(r->fd, r->p + r->hi, WORKER_RBUF - r->hi);
+        if (k > 0)
+            r->hi += (size_t)k;
+        else if (k == 0)
+            return r->hi == r->lo ? 1 : -1;
+        else if (errno != EINTR)
+            return -1;
+    }
+    return 0;
+}
+
 /* Serve until the channel closes. A frame out of order means the pool
  * is confused or the channel broken: exit, and the pool says so. */
 static void __attribute__((noreturn))
-worker_serve(int fd, size_t mem_limit, double cpu_limit)
+worker_serve(struct rbuf *in, size_t mem_limit, double cpu_limit)
 {
-    struct buf in, out;
+    struct buf out;
     struct wjob j = { 0 };
-    unsigned char h[FEED_WIRE_HEADER];
-    char sink[4096];
+    int fd = in->fd;
 
-    buf_init(&in, 0);
     buf_init(&out, 0);
     for (;;) {
         uint32_t len;
         unsigned type;
-        int r = read_full(fd, h, sizeof h);
+        int r = rbuf_fill(in, FEED_WIRE_HEADER);
         if (r == 1)
             _exit(0);
         if (r != 0)
             _exit(3);
-        feed_wire_get_header(h, &len, &type);
+        feed_wire_get_header((const unsigned char *)in->p + in->lo, &len,
+                             &type);
+        in->lo += FEED_WIRE_HEADER;
         if (len > WORKER_FRAME_IN_MAX)
             _exit(2);
-        buf_reset(&in);
-        if (buf_reserve(&in, len) != CUR_OK) {
-            /* Memory is gone (the parser holds it): drop the frame, and
-             * the job with it; the reply says why. */
-            buf_init(&in, 0);
-            for (uint32_t left = len; left > 0;) {
-                uint32_t k = left < sizeof sink ? left : sizeof sink;
-                if (read_full(fd, sink, k) != 0)
-                    _exit(3);
-                left -= k;
-            }
-            parser_free(j.parser);
-            j.parser = NULL;
-            if (type == FEED_WIRE_BEGIN && !j.active) {
-                j.active = 1;
-                j.rc = CUR_OK;
-            }
-            if (!j.active)
-                _exit(2);
-            wjob_fail(&j, CUR_ENOMEM, NULL);
-            if (type == FEED_WIRE_END) {
-                wjob_finish(fd, &j, mem_limit, &out);
-                sandbox_cpu_timer(0);
-            }
-            continue;
-        }
-        if (len > 0 && read_full(fd, in.data, len) != 0)
+        if (rbuf_fill(in, len) != 0)
             _exit(3);
+        const char *data = in->p + in->lo;
+        in->lo += len;
         switch (type) {
         case FEED_WIRE_BEGIN:
             if (j.active
-                || feed_wire_get_request(in.data, len, &j.rq) != CUR_OK)
+                || feed_wire_get_request(data, len, &j.rq) != CUR_OK)
                 _exit(2);
             j.active = 1;
             j.rc = CUR_OK;
@@ -316,7 +318,7 @@ worker_serve(int fd, size_t mem_limit, double cpu_limit)
             if (!j.active)
                 _exit(2);
             if (j.rc == CUR_OK && len > 0) {
-                r = parser_push(j.parser, in.data, len);
+                r = parser_push(j.parser, data, len);
                 if (r != CUR_OK)
                     wjob_fail(&j, r, NULL);
             }
@@ -442,8 +444,15 @@ worker_start(int fd, pid_t spawner)
         send_small(fd, FEED_WIRE_HELLO, 0, why);
         _exit(1);
     }
+    /* Allocated now, so that no frame waits for memory the parser may
+     * have taken. */
+    struct rbuf in = { .fd = fd, .p = malloc(WORKER_RBUF) };
+    if (in.p == NULL) {
+        send_small(fd, FEED_WIRE_HELLO, 0, "out of memory");
+        _exit(1);
+    }
     send_small(fd, FEED_WIRE_HELLO, 0, NULL);
-    worker_serve(fd, spawner_mem_limit, spawner_cpu_limit);
+    worker_serve(&in, spawner_mem_limit, spawner_cpu_limit);
 }
 
 static int
@@ -941,27 +950,80 @@ copy_message(const char *src, size_t n, char *why, size_t whylen)
 #define WORKER_BROKEN (-100)
 
 static int
-read_reply(int fd, const struct parse_opts *po, double deadline,
+read_reply(struct slot *s, const struct parse_opts *po, double deadline,
            struct feed **out, char *why, size_t whylen, char *reason,
            size_t reasonlen)
 {
-    unsigned char h[FEED_WIRE_HEADER];
-    uint32_t len;
-    unsigned type;
-    int r = recv_all(fd, h, sizeof h, deadline);
+    struct buf *b = &s->rx;
+    size_t total = 0;       /* the reply's size once its header is in */
+    uint32_t len = 0;
+    unsigned type = 0;
+    int rc;
 
-    if (r != 0)
+    /* The worker is parsing: wait, then take what has come in as few
+     * reads as it allows, the whole reply usually. Memory follows the
+     * bytes that arrive, not the length announced. */
+    b->len = 0;
+    if (wait_fd(s->fd, POLLIN, deadline) != 0)
         goto io;
-    feed_wire_get_header(h, &len, &type);
-    if (type == FEED_WIRE_ERROR) {
-        char msg[WORKER_ERROR_MAX];
-        if (len < 8 || len > sizeof msg) {
-            snprintf(reason, reasonlen, "worker sent a malformed reply "
-                     "(error of %u bytes)", len);
+    while (total == 0 || b->len < total) {
+        size_t want = total ? total - b->len : WORKER_RX_FIRST;
+        if (want > (8u << 20))
+            want = 8u << 20;
+        if (b->cap < b->len + want + 1 && buf_reserve(b, want) != CUR_OK) {
+            snprintf(why, whylen, "out of memory");
+            /* The rest of the reply is still in the channel. */
+            snprintf(reason, reasonlen, "out of memory reading a reply");
             return WORKER_BROKEN;
         }
-        if ((r = recv_all(fd, msg, len, deadline)) != 0)
+        size_t room = b->cap - b->len - 1;
+        if (total && room > total - b->len)
+            room = total - b->len;
+        ssize_t k = recv(s->fd, b->data + b->len, room, MSG_DONTWAIT);
+        if (k == 0) {
+            errno = EPIPE;
             goto io;
+        }
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            if ((errno == EAGAIN || errno == EWOULDBLOCK)
+                && wait_fd(s->fd, POLLIN, deadline) == 0)
+                continue;
+            goto io;
+        }
+        b->len += (size_t)k;
+        if (total == 0 && b->len >= FEED_WIRE_HEADER) {
+            feed_wire_get_header((const unsigned char *)b->data, &len,
+                                 &type);
+            if (type == FEED_WIRE_ERROR
+                && (len < 8 || len > WORKER_ERROR_MAX)) {
+                snprintf(reason, reasonlen, "worker sent a malformed reply "
+                         "(error of %u bytes)", len);
+                return WORKER_BROKEN;
+            }
+            if (type != FEED_WIRE_ERROR && type != FEED_WIRE_FEED) {
+                snprintf(reason, reasonlen, "worker sent a malformed reply "
+                         "(frame type %u)", type);
+                return WORKER_BROKEN;
+            }
+            if (len > WORKER_REPLY_MAX) {
+                snprintf(reason, reasonlen, "worker sent a malformed reply "
+                         "(%u bytes, over %u MiB)", len,
+                         WORKER_REPLY_MAX >> 20);
+                return WORKER_BROKEN;
+            }
+            total = FEED_WIRE_HEADER + (size_t)len;
+        }
+    }
+    /* One reply per request: anything after it is the worker's fault. */
+    if (b->len > total) {
+        snprintf(reason, reasonlen, "worker sent a malformed reply (bytes "
+                 "after it)");
+        return WORKER_BROKEN;
+    }
+    const char *msg = b->data + FEED_WIRE_HEADER;
+    if (type == FEED_WIRE_ERROR) {
         int32_t code = (int32_t)((uint32_t)(unsigned char)msg[0]
                                  | (uint32_t)(unsigned char)msg[1] << 8
                                  | (uint32_t)(unsigned char)msg[2] << 16
@@ -980,54 +1042,27 @@ read_reply(int fd, const struct parse_opts *po, double deadline,
         switch (code) {
         case CUR_EPARSE: case CUR_EUNSUPPORTED: case CUR_EENCODING:
         case CUR_ETOOBIG: case CUR_ENOMEM: case CUR_EINVAL:
-            return code;
+            rc = code;
+            break;
         default:
-            return CUR_EPARSE;
+            rc = CUR_EPARSE;
+            break;
         }
-    }
-    if (type != FEED_WIRE_FEED) {
-        snprintf(reason, reasonlen, "worker sent a malformed reply (frame "
-                 "type %u)", type);
-        return WORKER_BROKEN;
-    }
-    if (len > WORKER_REPLY_MAX) {
-        snprintf(reason, reasonlen, "worker sent a malformed reply (%u "
-                 "bytes, over %u MiB)", len, WORKER_REPLY_MAX >> 20);
-        return WORKER_BROKEN;
-    }
-    /* Memory follows the bytes that arrive, not the length announced. */
-    struct buf b;
-    buf_init(&b, 0);
-    while (b.len < len) {
-        size_t k = len - b.len < (8u << 20) ? len - b.len : (8u << 20);
-        if (buf_reserve(&b, k) != CUR_OK) {
+    } else {
+        char err[128];
+        struct feed_wire_limits lim = { .max_items = po->max_items };
+        rc = feed_wire_get_feed(msg, len, &lim, out, err, sizeof err);
+        if (rc == CUR_ENOMEM) {
             snprintf(why, whylen, "out of memory");
-            /* The rest of the reply is still in the channel. */
-            snprintf(reason, reasonlen, "out of memory reading a reply");
-            return WORKER_BROKEN;
+        } else if (rc != CUR_OK) {
+            snprintf(reason, reasonlen, "worker sent a malformed reply "
+                     "(%s)", err);
+            rc = WORKER_BROKEN;
         }
-        if ((r = recv_all(fd, b.data + b.len, k, deadline)) != 0) {
-            buf_free(&b);
-            goto io;
-        }
-        b.len += k;
     }
-    char err[128];
-    struct feed_wire_limits lim = { .max_items = po->max_items };
-    int rc = feed_wire_get_feed(b.data, b.len, &lim, out, err, sizeof err);
-    buf_free(&b);
-    if (rc == CUR_ENOMEM) {
-        snprintf(why, whylen, "out of memory");
-        return CUR_ENOMEM;
-    }
-    if (rc != CUR_OK) {
-        snprintf(reason, reasonlen, "worker sent a malformed reply (%s)",
-                 err);
-        return WORKER_BROKEN;
-    }
-    return CUR_OK;
+    return rc;
 io:
-    if (r < 0 && errno == ETIMEDOUT)
+    if (errno == ETIMEDOUT)
         snprintf(reason, reasonlen, "worker timed out");
     return WORKER_BROKEN;
 }
@@ -1093,11 +1128,14 @@ worker_parse(struct worker_pool *p, const struct parse_opts *po,
     if (!ok && errno == ETIMEDOUT)
         snprintf(reason, sizeof reason, "worker timed out");
     if (ok) {
-        rc = read_reply(s->fd, po, deadline, out, why, whylen, reason,
+        rc = read_reply(s, po, deadline, out, why, whylen, reason,
                         sizeof reason);
     } else {
         rc = WORKER_BROKEN;
     }
+    /* A large reply's memory goes back rather than staying with us. */
+    if (s->rx.cap > WORKER_RX_KEEP)
+        buf_free(&s->rx);
     if (rc == WORKER_BROKEN) {
         if (strcmp(reason, "worker timed out") == 0)
             snprintf(reason, sizeof reason, "worker timed out after %g s",
@@ -1139,8 +1177,10 @@ worker_pool_start(const struct worker_cfg *cfg, struct worker_pool **out,
     p->n = (unsigned)n;
     p->cpu_limit = cfg->cpu_limit;
     p->ctl = -1;
-    for (unsigned i = 0; i < WORKER_MAX; i++)
+    for (unsigned i = 0; i < WORKER_MAX; i++) {
         p->slots[i].fd = -1;
+        buf_init(&p->slots[i].rx, 0);
+    }
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     pthread_mutex_init(&p->ctl_mu, NULL);
@@ -1195,9 +1235,11 @@ worker_pool_stop(struct worker_pool *p)
 {
     if (p == NULL)
         return;
-    for (unsigned i = 0; i < WORKER_MAX; i++)
+    for (unsigned i = 0; i < WORKER_MAX; i++) {
         if (p->slots[i].fd >= 0)
             close(p->slots[i].fd);
+        buf_free(&p->slots[i].rx);
+    }
     if (p->ctl >= 0)
         close(p->ctl);
     if (p->spawner > 0)

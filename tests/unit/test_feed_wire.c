@@ -592,6 +592,126 @@ test_bad_text(void **state)
     buf_free(&b);
 }
 
+/* UTF-8 as the standard states it, one code point at a time: the
+ * reference the fast validator must agree with. */
+static int
+ref_utf8_ok(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = s[i], cp, n;
+        if (c == 0)
+            return 0;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC0 && c < 0xE0) {
+            n = 1;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c < 0xF0) {
+            n = 2;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c < 0xF8) {
+            n = 3;
+            cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        if (len - i <= n)
+            return 0;
+        for (unsigned k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return 0;
+            cp = cp << 6 | (s[i + k] & 0x3F);
+        }
+        static const unsigned least[] = { 0, 0x80, 0x800, 0x10000 };
+        if (cp < least[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000))
+            return 0;
+        i += n + 1;
+    }
+    return 1;
+}
+
+static void
+check_against_ref(const unsigned char *s, size_t len)
+{
+    int want = ref_utf8_ok(s, len), got = feed_wire_utf8_ok((const char *)s,
+                                                            len);
+    if (want != got) {
+        fprintf(stderr, "utf8 mismatch len=%zu want=%d:", len, want);
+        for (size_t i = 0; i < len; i++)
+            fprintf(stderr, " %02x", s[i]);
+        fprintf(stderr, "\n");
+    }
+    assert_int_equal(got, want);
+}
+
+/* The validator against the reference: every two-byte pair and a set of
+ * three- and four-byte shapes at every offset of strings long enough
+ * for the 16-byte path (across block edges and at the very end), then
+ * random mixes of good and bad characters. */
+static void
+test_utf8_matches_reference(void **state)
+{
+    (void)state;
+    unsigned char s[80];
+    static const unsigned char edge[] = {
+        0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1,
+        0xC2, 0xDF, 0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF,
+    };
+    static const unsigned char last[] = { 0x41, 0x00, 0x80, 0xBF, 0xC2 };
+    const size_t ne = sizeof edge;
+
+    for (size_t len = 32; len <= 50; len += 18) {
+        for (size_t at = 0; at + 2 <= len; at += (at < 12 || at > 28
+                                                    || len - at < 5) ? 1 : 5)
+            for (unsigned v = 0; v < 65536; v++) {
+                memset(s, 'a', len);
+                s[at] = (unsigned char)(v >> 8);
+                s[at + 1] = (unsigned char)v;
+                check_against_ref(s, len);
+            }
+    }
+    for (size_t len = 32; len <= 48; len += 16)
+        for (size_t at = 0; at + 4 <= len; at++)
+            for (unsigned lead = 0x80; lead < 0x100; lead++)
+                for (size_t b = 0; b < ne; b++)
+                    for (size_t c = 0; c < ne; c++)
+                        for (size_t d = 0; d < sizeof last; d++) {
+                            memset(s, 'a', len);
+                            s[at] = (unsigned char)lead;
+                            s[at + 1] = edge[b];
+                            s[at + 2] = edge[c];
+                            s[at + 3] = last[d];
+                            check_against_ref(s, len);
+                            /* Cut at each of its bytes. */
+                            check_against_ref(s, at + 1 + d % 3);
+                        }
+    static const char *const piece[] = {
+        "a", "plain words ", "\xc3\xa9", "\xe2\x80\x9c", "\xf0\x9f\x98\x80",
+        "\xed\x9f\xbf", "\xef\xbf\xbf", "\xf4\x8f\xbf\xbf", "\x80", "\xc3",
+        "\xe2\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc0\xaf", "\xff",
+    };
+    unsigned seed = 777;
+    for (int round = 0; round < 200000; round++) {
+        size_t len = 0, want = 20 + (size_t)rand_r(&seed) % 50;
+        /* Mostly good pieces, so that a bad one is found anywhere. */
+        int bad_ok = rand_r(&seed) % 2;
+        while (len < want) {
+            size_t k = (size_t)rand_r(&seed) % (bad_ok ? 15 : 8);
+            size_t n = strlen(piece[k]);
+            if (len + n > sizeof s)
+                break;
+            memcpy(s + len, piece[k], n);
+            len += n;
+        }
+        if (rand_r(&seed) % 16 == 0)
+            s[(size_t)rand_r(&seed) % len] = 0;
+        check_against_ref(s, len);
+    }
+}
+
 /* Random corruption of a valid payload: decoding returns, and whatever
  * it accepts holds only valid text (ASan and UBSan watch the rest). */
 static void
@@ -657,6 +777,7 @@ main(void)
         cmocka_unit_test(test_counts_and_lengths),
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_bad_text),
+        cmocka_unit_test(test_utf8_matches_reference),
         cmocka_unit_test(test_random_corruption),
     };
     return cmocka_run_group_tests_name("feed_wire", tests, NULL, NULL);

@@ -93,4 +93,8 @@ int t_log_wait(const char *path, const char *text, int times, int ms);
 /* A libcurl write callback that drops the body. */
 size_t t_discard(char *data, size_t size, size_t n, void *user);
 
+/* Strict UTF-8, the reference for the tests of faster checks: no NUL,
+ * no overlong forms, surrogates, or code points past U+10FFFF. */
+int t_utf8_valid(const unsigned char *s, size_t n);
+
 #endif

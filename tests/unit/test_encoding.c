@@ -18,6 +18,7 @@
 
 #include "encoding.h"
 #include "err.h"
+#include "support.h"
 
 #define MAX_OUT (1u << 20)
 
@@ -142,48 +143,6 @@ expect_xml_text(const char *in, size_t len, const char *ct, const char *want)
     free(text);
     free(out);
     return info;
-}
-
-/* Strict UTF-8 check, written apart from the module: no NUL, no
- * overlong forms, surrogates, or code points past U+10FFFF. */
-static int
-valid_utf8(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i], cp, len;
-        if (c == 0)
-            return 0;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if ((c & 0xE0) == 0xC0) {
-            len = 2;
-            cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3;
-            cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        if (i + len > n)
-            return 0;
-        for (unsigned k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = cp << 6 | (s[i + k] & 0x3F);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800)
-            || (len == 4 && cp < 0x10000) || cp > 0x10FFFF
-            || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += len;
-    }
-    return 1;
 }
 
 /* UTF-16 (LE or BE) of a valid UTF-8 string, into dst; returns bytes. */
@@ -1058,7 +1017,7 @@ test_random_output_is_utf8(void **state)
         n_ok++;
         assert_non_null(out);
         assert_int_equal(out[n], '\0');
-        if (!valid_utf8((const unsigned char *)out, n))
+        if (!t_utf8_valid((const unsigned char *)out, n))
             fail_msg("iteration %d: output is not UTF-8", iter);
         if (max_out > 0)
             assert_true(n <= max_out);
@@ -1070,7 +1029,7 @@ test_random_output_is_utf8(void **state)
         char *text = xml_text(out, n, &other);
         assert_false(other);
         if (text)
-            assert_true(valid_utf8((const unsigned char *)text,
+            assert_true(t_utf8_valid((const unsigned char *)text,
                                    strlen(text)));
         free(text);
         free(out);

@@ -592,51 +592,10 @@ test_bad_text(void **state)
     buf_free(&b);
 }
 
-/* UTF-8 as the standard states it, one code point at a time: the
- * reference the fast validator must agree with. */
-static int
-ref_utf8_ok(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned c = s[i], cp, n;
-        if (c == 0)
-            return 0;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC0 && c < 0xE0) {
-            n = 1;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c < 0xF0) {
-            n = 2;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c < 0xF8) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        if (len - i <= n)
-            return 0;
-        for (unsigned k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = cp << 6 | (s[i + k] & 0x3F);
-        }
-        static const unsigned least[] = { 0, 0x80, 0x800, 0x10000 };
-        if (cp < least[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000))
-            return 0;
-        i += n + 1;
-    }
-    return 1;
-}
-
 static void
 check_against_ref(const unsigned char *s, size_t len)
 {
-    int want = ref_utf8_ok(s, len), got = feed_wire_utf8_ok((const char *)s,
+    int want = t_utf8_valid(s, len), got = feed_wire_utf8_ok((const char *)s,
                                                             len);
     if (want != got) {
         fprintf(stderr, "utf8 mismatch len=%zu want=%d:", len, want);

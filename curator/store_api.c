@@ -166,15 +166,11 @@ int
 store_api_token_revoke(struct store *st, long long user_id, long long id)
 {
     sqlite3_stmt *s = prep(st, SX_A_DEL);
-    int rc;
     if (s == NULL)
         return CUR_ESTORE;
     sqlite3_bind_int64(s, 1, user_id);
     sqlite3_bind_int64(s, 2, id);
-    rc = store_step_done(st, s, "api token revoke");
-    if (rc == CUR_OK && sqlite3_changes(st->db) == 0)
-        rc = CUR_ENOTFOUND;
-    return rc;
+    return store_step_changed(st, s, "api token revoke");
 }
 
 int

@@ -337,10 +337,7 @@ store_outbox_retry(struct store *st, long long id, long long now)
         return CUR_ESTORE;
     sqlite3_bind_int64(s, 1, now);
     sqlite3_bind_int64(s, 2, id);
-    int rc = store_step_done(st, s, "outbox retry");
-    if (rc == CUR_OK && sqlite3_changes(st->db) == 0)
-        rc = CUR_ENOTFOUND;
-    return rc;
+    return store_step_changed(st, s, "outbox retry");
 }
 
 int

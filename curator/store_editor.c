@@ -543,9 +543,7 @@ store_collection_unfollow(struct store *st, long long collection_id,
         rc = CUR_ENOTFOUND;
     /* The scorer looks at the user again. */
     if (rc == CUR_OK)
-        rc = run2(st, "UPDATE users SET profile_rev = profile_rev + 1"
-                  " WHERE id = ?1 AND ?2 = 0", "collection unfollow",
-                  user_id, 0, NULL);
+        rc = store_profile_bump(st, user_id);
     return store_nest_end(st, own, rc);
 }
 

@@ -16,7 +16,7 @@
 enum store_xstmt {
     SX_GOAL_ADD, SX_GOAL_FIND, SX_GOAL_LIST, SX_INTEREST_PUT,
     SX_INTEREST_DEL, SX_PROFILE_INTERESTS, SX_MUTE_TERM, SX_MUTE_FEED,
-    SX_MUTE_LIST, SX_SOURCE_PUT, SX_SOURCE_LIST, SX_PROFILE_BUMP,
+    SX_MUTE_LIST, SX_SOURCE_PUT, SX_SOURCE_LIST,
     SX_USER_REVS, SX_USER_SCORED, SX_FEEDBACK_PUT, SX_FEEDBACK_LIST,
     SX_GEM_PUT, SX_GEM_GET, SX_ITEM_GET, SX_USER_GET,
     SX_SUBS_ALL, SX_ITEMS_SINCE, SX_ITEMS_WINDOW, SX_ITEMS_WINDOW_USER,
@@ -40,7 +40,7 @@ enum store_xstmt {
     SX_W_INTEREST_ROWS, SX_W_INTEREST_SET, SX_W_INTEREST_DEL,
     SX_W_MUTE_ROWS, SX_W_MUTE_DEL, SX_W_SUB_LIST, SX_W_UNSUB, SX_W_RANKED,
     SX_W_ITEM_USER, SX_W_WINDOW_USER, SX_W_FEEDBACK_USER, SX_W_ITEM_FIND,
-    SX_W_ITEM_ADD, SX_W_BUMP, SX_W_GOAL_RENAME,
+    SX_W_ITEM_ADD, SX_W_GOAL_RENAME,
     /* store_api.c */
     SX_A_ADD, SX_A_COUNT, SX_A_LIST, SX_A_DEL, SX_A_GET, SX_A_TOUCH,
     /* store_profile.c: the teams of a profile */
@@ -68,6 +68,16 @@ int store_db_error(struct store *st, const char *what);
 /* Step a statement that returns no rows, then reset it: CUR_OK,
  * CUR_EEXIST (unique), CUR_ENOTFOUND (foreign key) or CUR_ESTORE. */
 int store_step_done(struct store *st, sqlite3_stmt *s, const char *what);
+/* The same, CUR_ENOTFOUND when it changed no row. */
+int store_step_changed(struct store *st, sqlite3_stmt *s, const char *what);
+/* Bump the user's profile revision, so that the daemon rescores them:
+ * CUR_ENOTFOUND when there is no such user. */
+int store_profile_bump(struct store *st, long long user_id);
+/* Run 's' (bound by the caller) and bump the user's revision, both or
+ * neither (nested in the caller's transaction if there is one); with
+ * 'must_change', a statement that changed no row is CUR_ENOTFOUND. */
+int store_profile_change(struct store *st, sqlite3_stmt *s, long long user_id,
+                         const char *what, int must_change);
 /* Step through rows calling row(s, cb, ctx) for each until it returns
  * non-zero (that value is returned); ends with a reset. */
 int store_each_row(struct store *st, sqlite3_stmt *s, const char *what,

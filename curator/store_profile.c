@@ -44,8 +44,6 @@ static const char *const sql[SX_N] = {
     [SX_PROFILE_TEAMS] = "SELECT t.name FROM team_members m"
                          " JOIN teams t ON t.id = m.team_id"
                          " WHERE m.user_id = ? ORDER BY t.id",
-    [SX_PROFILE_BUMP] = "UPDATE users SET profile_rev = profile_rev + 1"
-                        " WHERE id = ?",
     [SX_USER_REVS] = "SELECT u.id, u.profile_rev, u.scored_rev,"
                      " (SELECT count(*) FROM interests i"
                      "  WHERE i.user_id = u.id),"
@@ -75,37 +73,6 @@ prep(struct store *st, enum store_xstmt id)
     return store_xstmt(st, id, sql[id]);
 }
 
-static int
-bump(struct store *st, long long user_id)
-{
-    sqlite3_stmt *s = prep(st, SX_PROFILE_BUMP);
-    if (s == NULL)
-        return CUR_ESTORE;
-    sqlite3_bind_int64(s, 1, user_id);
-    int rc = store_step_done(st, s, "profile revision");
-    if (rc == CUR_OK && sqlite3_changes(st->db) == 0)
-        rc = CUR_ENOTFOUND;
-    return rc;
-}
-
-/* Run 's' (bound by the caller) and bump the user's revision, both or
- * neither. */
-static int
-change(struct store *st, sqlite3_stmt *s, long long user_id,
-       const char *what)
-{
-    int own, rc = store_nest_begin(st, &own);
-    if (rc != CUR_OK) {
-        sqlite3_reset(s);
-        sqlite3_clear_bindings(s);
-        return rc;
-    }
-    rc = store_step_done(st, s, what);
-    if (rc == CUR_OK)
-        rc = bump(st, user_id);
-    return store_nest_end(st, own, rc);
-}
-
 int
 store_goal_add(struct store *st, long long user_id, const char *name,
                long long *id)
@@ -118,7 +85,7 @@ store_goal_add(struct store *st, long long user_id, const char *name,
     sqlite3_bind_int64(s, 1, user_id);
     store_bind_text(s, 2, name);
     sqlite3_bind_int64(s, 3, (long long)time(NULL));
-    int rc = change(st, s, user_id, "goal add");
+    int rc = store_profile_change(st, s, user_id, "goal add", 0);
     if ((rc == CUR_OK || rc == CUR_EEXIST) && id != NULL) {
         int rc2 = store_goal_find(st, user_id, name, id);
         if (rc2 != CUR_OK)
@@ -156,7 +123,7 @@ store_interest_put(struct store *st, long long user_id, const char *term,
     else
         sqlite3_bind_null(s, 4);
     sqlite3_bind_int(s, 5, is_phrase != 0);
-    return change(st, s, user_id, "interest put");
+    return store_profile_change(st, s, user_id, "interest put", 0);
 }
 
 int
@@ -170,7 +137,7 @@ store_mute_term(struct store *st, long long user_id, const char *term)
     sqlite3_bind_int64(s, 1, user_id);
     store_bind_text(s, 2, term);
     sqlite3_bind_int64(s, 3, (long long)time(NULL));
-    return change(st, s, user_id, "mute term");
+    return store_profile_change(st, s, user_id, "mute term", 0);
 }
 
 int
@@ -182,7 +149,7 @@ store_mute_feed(struct store *st, long long user_id, long long feed_id)
     sqlite3_bind_int64(s, 1, user_id);
     sqlite3_bind_int64(s, 2, feed_id);
     sqlite3_bind_int64(s, 3, (long long)time(NULL));
-    return change(st, s, user_id, "mute feed");
+    return store_profile_change(st, s, user_id, "mute feed", 0);
 }
 
 int
@@ -197,7 +164,7 @@ store_source_weight(struct store *st, long long user_id, long long feed_id,
     sqlite3_bind_int64(s, 1, user_id);
     sqlite3_bind_int64(s, 2, feed_id);
     sqlite3_bind_double(s, 3, weight);
-    return change(st, s, user_id, "source weight");
+    return store_profile_change(st, s, user_id, "source weight", 0);
 }
 
 /* Loading a profile: rows are gathered into growable arrays first, then
@@ -558,9 +525,7 @@ store_user_set_role(struct store *st, long long user_id, const char *role)
         return store_db_error(st, "user role");
     store_bind_text(s, 1, role);
     sqlite3_bind_int64(s, 2, user_id);
-    rc = store_step_done(st, s, "user role");
-    if (rc == CUR_OK && sqlite3_changes(st->db) == 0)
-        rc = CUR_ENOTFOUND;
+    rc = store_step_changed(st, s, "user role");
     sqlite3_finalize(s);
     return rc;
 }
@@ -578,7 +543,7 @@ store_feedback_put(struct store *st, long long user_id, long long item_id,
     sqlite3_bind_int64(s, 2, item_id);
     sqlite3_bind_int(s, 3, verdict);
     sqlite3_bind_int64(s, 4, (long long)time(NULL));
-    return change(st, s, user_id, "feedback");
+    return store_profile_change(st, s, user_id, "feedback", 0);
 }
 
 static int

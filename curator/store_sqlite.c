@@ -670,6 +670,42 @@ store_step_done(struct store *st, sqlite3_stmt *s, const char *what)
     return step_done(st, s, what);
 }
 
+int
+store_step_changed(struct store *st, sqlite3_stmt *s, const char *what)
+{
+    int rc = step_done(st, s, what);
+    if (rc == CUR_OK && sqlite3_changes(st->db) == 0)
+        rc = CUR_ENOTFOUND;
+    return rc;
+}
+
+int
+store_profile_bump(struct store *st, long long user_id)
+{
+    sqlite3_stmt *s = stmt(st, S_USER_BUMP);
+    if (s == NULL)
+        return CUR_ESTORE;
+    sqlite3_bind_int64(s, 1, user_id);
+    return store_step_changed(st, s, "profile revision");
+}
+
+int
+store_profile_change(struct store *st, sqlite3_stmt *s, long long user_id,
+                     const char *what, int must_change)
+{
+    int own, rc = store_nest_begin(st, &own);
+    if (rc != CUR_OK) {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        return rc;
+    }
+    rc = must_change ? store_step_changed(st, s, what)
+                     : step_done(st, s, what);
+    if (rc == CUR_OK)
+        rc = store_profile_bump(st, user_id);
+    return store_nest_end(st, own, rc);
+}
+
 void
 store_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
@@ -1271,15 +1307,8 @@ store_subscribe(struct store *st, long long user_id, long long feed_id)
     sqlite3_bind_int64(s, 3, (long long)time(NULL));
     rc = step_done(st, s, "subscribe");
     /* What a user sees changed: their scores need a look. */
-    if (rc == CUR_OK && sqlite3_changes(st->db) > 0) {
-        sqlite3_stmt *b = stmt(st, S_USER_BUMP);
-        if (b == NULL) {
-            rc = CUR_ESTORE;
-        } else {
-            sqlite3_bind_int64(b, 1, user_id);
-            rc = step_done(st, b, "profile revision");
-        }
-    }
+    if (rc == CUR_OK && sqlite3_changes(st->db) > 0)
+        rc = store_profile_bump(st, user_id);
     return store_nest_end(st, own, rc);
 }
 

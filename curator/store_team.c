@@ -235,9 +235,7 @@ store_collection_follow(struct store *st, long long collection_id,
                  " ON CONFLICT DO NOTHING", "collection follow", 2,
                  collection_id, user_id, 0, NULL);
     if (rc == CUR_OK)
-        rc = run(st, "UPDATE users SET profile_rev = profile_rev + 1"
-                 " WHERE id = ?", "collection follow", 1, user_id, 0, 0,
-                 NULL);
+        rc = store_profile_bump(st, user_id);
     return store_nest_end(st, own, rc);
 }
 

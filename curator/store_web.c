@@ -197,8 +197,6 @@ static const char *const sql[SX_N] = {
                        " WHERE f.url = ? AND i.guid = ?",
     [SX_W_ITEM_ADD] = "INSERT INTO items (feed_id, guid, title, link,"
                       " published, fetched) VALUES (?, ?, ?, ?, ?, ?)",
-    [SX_W_BUMP] = "UPDATE users SET profile_rev = profile_rev + 1"
-                  " WHERE id = ?",
 };
 
 static sqlite3_stmt *
@@ -217,44 +215,6 @@ static void
 copy(char *out, size_t len, const char *v)
 {
     snprintf(out, len, "%s", v ? v : "");
-}
-
-/* Run 's' (bound) and require that it changed a row. */
-static int
-step_changed(struct store *st, sqlite3_stmt *s, const char *what)
-{
-    int rc = store_step_done(st, s, what);
-    if (rc == CUR_OK && sqlite3_changes(st->db) == 0)
-        rc = CUR_ENOTFOUND;
-    return rc;
-}
-
-static int
-bump(struct store *st, long long user_id)
-{
-    sqlite3_stmt *s = prep(st, SX_W_BUMP);
-    if (s == NULL)
-        return CUR_ESTORE;
-    sqlite3_bind_int64(s, 1, user_id);
-    return step_changed(st, s, "profile revision");
-}
-
-/* Run 's' (bound) and bump the user's revision, both or neither; a
- * statement that changed nothing is CUR_ENOTFOUND. */
-static int
-change(struct store *st, sqlite3_stmt *s, long long user_id,
-       const char *what)
-{
-    int own, rc = store_nest_begin(st, &own);
-    if (rc != CUR_OK) {
-        sqlite3_reset(s);
-        sqlite3_clear_bindings(s);
-        return rc;
-    }
-    rc = step_changed(st, s, what);
-    if (rc == CUR_OK)
-        rc = bump(st, user_id);
-    return store_nest_end(st, own, rc);
 }
 
 void
@@ -327,7 +287,7 @@ store_user_set_password_hash(struct store *st, long long user_id,
         return CUR_ESTORE;
     store_bind_text(s, 1, hash);
     sqlite3_bind_int64(s, 2, user_id);
-    return step_changed(st, s, "password set");
+    return store_step_changed(st, s, "password set");
 }
 
 int
@@ -415,7 +375,7 @@ store_user_set_email(struct store *st, long long user_id, const char *email)
         return CUR_ESTORE;
     store_bind_text(s, 1, email);
     sqlite3_bind_int64(s, 2, user_id);
-    return step_changed(st, s, "user email");
+    return store_step_changed(st, s, "user email");
 }
 
 int
@@ -431,7 +391,7 @@ store_user_delete(struct store *st, long long user_id)
         sqlite3_clear_bindings(s);
         return rc;
     }
-    rc = step_changed(st, s, "user delete");
+    rc = store_step_changed(st, s, "user delete");
     return store_nest_end(st, own, rc);
 }
 
@@ -683,7 +643,7 @@ store_invite_use(struct store *st, const char *token, long long now,
     store_bind_text(s, 1, h);
     sqlite3_bind_int64(s, 2, now);
     sqlite3_bind_int64(s, 3, user_id);
-    return step_changed(st, s, "invite use");
+    return store_step_changed(st, s, "invite use");
 }
 
 /* Saved items. */
@@ -725,7 +685,7 @@ store_saved_remove(struct store *st, long long user_id, long long item_id)
         return CUR_ESTORE;
     sqlite3_bind_int64(s, 1, user_id);
     sqlite3_bind_int64(s, 2, item_id);
-    return step_changed(st, s, "saved remove");
+    return store_step_changed(st, s, "saved remove");
 }
 
 static int
@@ -792,7 +752,7 @@ store_journal_update(struct store *st, long long user_id, long long id,
     sqlite3_bind_int64(s, 2, id);
     store_bind_text(s, 3, body);
     sqlite3_bind_int64(s, 4, now);
-    return step_changed(st, s, "journal update");
+    return store_step_changed(st, s, "journal update");
 }
 
 int
@@ -803,7 +763,7 @@ store_journal_remove(struct store *st, long long user_id, long long id)
         return CUR_ESTORE;
     sqlite3_bind_int64(s, 1, user_id);
     sqlite3_bind_int64(s, 2, id);
-    return step_changed(st, s, "journal remove");
+    return store_step_changed(st, s, "journal remove");
 }
 
 static int
@@ -940,7 +900,7 @@ store_goal_remove(struct store *st, long long user_id, long long goal_id)
         return CUR_ESTORE;
     sqlite3_bind_int64(s, 1, user_id);
     sqlite3_bind_int64(s, 2, goal_id);
-    return change(st, s, user_id, "goal remove");
+    return store_profile_change(st, s, user_id, "goal remove", 1);
 }
 
 int
@@ -955,7 +915,7 @@ store_goal_rename(struct store *st, long long user_id, long long goal_id,
     sqlite3_bind_int64(s, 1, user_id);
     sqlite3_bind_int64(s, 2, goal_id);
     store_bind_text(s, 3, name);
-    return change(st, s, user_id, "goal rename");
+    return store_profile_change(st, s, user_id, "goal rename", 1);
 }
 
 static int
@@ -1015,7 +975,7 @@ store_interest_set(struct store *st, long long user_id, const char *term,
     else
         sqlite3_bind_null(s, 4);
     sqlite3_bind_int(s, 5, is_phrase != 0);
-    return change(st, s, user_id, "interest set");
+    return store_profile_change(st, s, user_id, "interest set", 1);
 }
 
 int
@@ -1026,7 +986,7 @@ store_interest_remove(struct store *st, long long user_id, const char *term)
         return CUR_ESTORE;
     sqlite3_bind_int64(s, 1, user_id);
     store_bind_text(s, 2, term);
-    return change(st, s, user_id, "interest remove");
+    return store_profile_change(st, s, user_id, "interest remove", 1);
 }
 
 static int
@@ -1061,7 +1021,7 @@ store_mute_remove(struct store *st, long long user_id, long long mute_id)
         return CUR_ESTORE;
     sqlite3_bind_int64(s, 1, user_id);
     sqlite3_bind_int64(s, 2, mute_id);
-    return change(st, s, user_id, "mute remove");
+    return store_profile_change(st, s, user_id, "mute remove", 1);
 }
 
 /* Subscriptions. */
@@ -1103,7 +1063,7 @@ store_unsubscribe(struct store *st, long long user_id, long long feed_id)
         return CUR_ESTORE;
     sqlite3_bind_int64(s, 1, user_id);
     sqlite3_bind_int64(s, 2, feed_id);
-    return change(st, s, user_id, "unsubscribe");
+    return store_profile_change(st, s, user_id, "unsubscribe", 1);
 }
 
 /* Reads for the pages. */

@@ -124,32 +124,8 @@ seed(struct inst *in)
     t_web_seed_sample(st, now, feeds, in->item);
     in->feed1 = feeds[0];
     in->feed2 = feeds[1];
-    assert_int_equal(store_subscribe(st, in->alice, in->feed1), CUR_OK);
-    assert_int_equal(store_subscribe(st, in->alice, in->feed2), CUR_OK);
-    assert_int_equal(store_subscribe(st, in->eve, in->feed2), CUR_OK);
-    assert_int_equal(store_goal_add(st, in->alice, "Leadership", &in->goal),
-                     CUR_OK);
-    assert_int_equal(store_interest_put(st, in->alice, "coaching", 2,
-                                        in->goal, 0), CUR_OK);
-    assert_int_equal(store_gem_put(st, in->item[5], in->ed, "Worth <it>",
-                                   "", "", 0), CUR_OK);
-    assert_int_equal(store_score_put(st, in->alice, in->item[0], 4.5, NULL,
-        "keyword\t4.00\ttitle matches \"coaching\" (goal: Leadership)\n"
-        "recency\t0.50\tpublished 1 hours ago", now), CUR_OK);
-    assert_int_equal(store_score_put(st, in->alice, in->item[1], 1.5, NULL,
-        "keyword\t1.50\ttext matches \"feedback\"", now), CUR_OK);
-    assert_int_equal(store_score_put(st, in->alice, in->item[2], -1, "mute",
-        "mute\t0\tmuted word \"ninety\"", now), CUR_OK);
-    assert_int_equal(store_score_put(st, in->alice, in->item[4], 4.0, NULL,
-        "keyword\t4.00\ttitle matches \"coaching\" (goal: Leadership)", now),
-        CUR_OK);
-    assert_int_equal(store_item_duplicate(st, in->item[4], in->item[0]),
-                     CUR_OK);
-    assert_int_equal(store_score_put(st, in->alice, in->item[5], 6.0, NULL,
-        "gems\t5.00\teditor's pick by ed\nkeyword\t1.00\ttitle matches "
-        "\"leadership\"", now), CUR_OK);
-    assert_int_equal(store_score_put(st, in->eve, in->item[3], 2.0, NULL,
-        "keyword\t2.00\ttitle matches \"mentoring\"", now), CUR_OK);
+    t_web_seed_sample_profiles(st, now, in->alice, in->eve, in->ed, feeds,
+                               in->item, &in->goal);
     assert_int_equal(store_api_token_create(st, in->alice, "alice's script",
                                             now, in->t_alice, NULL), CUR_OK);
     assert_int_equal(store_api_token_create(st, in->eve, "eve", now,

@@ -531,3 +531,35 @@ t_web_seed_sample(struct store *st, long long now, long long feed[2],
     feed[1] = t_web_seed_feed(st, "https://b.example/feed", "Beta", beta, 3,
                               now, item + 3);
 }
+
+void
+t_web_seed_sample_profiles(struct store *st, long long now, long long alice,
+                           long long eve, long long ed,
+                           const long long feed[2], const long long item[6],
+                           long long *goal)
+{
+    assert_int_equal(store_subscribe(st, alice, feed[0]), CUR_OK);
+    assert_int_equal(store_subscribe(st, alice, feed[1]), CUR_OK);
+    assert_int_equal(store_subscribe(st, eve, feed[1]), CUR_OK);
+    assert_int_equal(store_goal_add(st, alice, "Leadership", goal), CUR_OK);
+    assert_int_equal(store_interest_put(st, alice, "coaching", 2, *goal, 0),
+                     CUR_OK);
+    assert_int_equal(store_gem_put(st, item[5], ed, "Worth <it>", "", "", 0),
+                     CUR_OK);
+    assert_int_equal(store_score_put(st, alice, item[0], 4.5, NULL,
+        "keyword\t4.00\ttitle matches \"coaching\" (goal: Leadership)\n"
+        "recency\t0.50\tpublished 1 hours ago", now), CUR_OK);
+    assert_int_equal(store_score_put(st, alice, item[1], 1.5, NULL,
+        "keyword\t1.50\ttext matches \"feedback\"", now), CUR_OK);
+    assert_int_equal(store_score_put(st, alice, item[2], -1, "mute",
+        "mute\t0\tmuted word \"ninety\"", now), CUR_OK);
+    assert_int_equal(store_score_put(st, alice, item[4], 4.0, NULL,
+        "keyword\t4.00\ttitle matches \"coaching\" (goal: Leadership)",
+        now), CUR_OK);
+    assert_int_equal(store_item_duplicate(st, item[4], item[0]), CUR_OK);
+    assert_int_equal(store_score_put(st, alice, item[5], 6.0, NULL,
+        "gems\t5.00\teditor's pick by ed\nkeyword\t1.00\ttitle matches "
+        "\"leadership\"", now), CUR_OK);
+    assert_int_equal(store_score_put(st, eve, item[3], 2.0, NULL,
+        "keyword\t2.00\ttitle matches \"mentoring\"", now), CUR_OK);
+}

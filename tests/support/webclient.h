@@ -155,4 +155,14 @@ long long t_web_seed_feed(struct store *st, const char *url,
 void t_web_seed_sample(struct store *st, long long now, long long feed[2],
                        long long item[6]);
 
+/* On t_web_seed_sample()'s feeds: 'alice' subscribed to both and 'eve'
+ * to the second; alice's goal "Leadership" (its id to *goal) with the
+ * interest "coaching"; item 5 an editor's pick by 'ed'; and scores as
+ * the scorer writes them, with reasons: alice's items 0, 1, 4 (a
+ * duplicate of 0) and 5 ranked, item 2 muted, and eve's item 3. */
+void t_web_seed_sample_profiles(struct store *st, long long now,
+                                long long alice, long long eve,
+                                long long ed, const long long feed[2],
+                                const long long item[6], long long *goal);
+
 #endif

@@ -240,8 +240,10 @@ store_item_duplicate(struct store *st, long long item_id,
     return store_step_done(st, s, "item duplicate");
 }
 
-static int
-scored_row(sqlite3_stmt *s, void *cb, void *ctx)
+/* The scored item in the first 12 columns of SCORED_SELECT's row; a
+ * missing title or reasons as "". */
+static struct store_scored
+scored_of(sqlite3_stmt *s)
 {
     struct store_scored r = {
         .item_id = sqlite3_column_int64(s, 0),
@@ -261,6 +263,13 @@ scored_row(sqlite3_stmt *s, void *cb, void *ctx)
         r.title = "";
     if (r.reasons == NULL)
         r.reasons = "";
+    return r;
+}
+
+static int
+scored_row(sqlite3_stmt *s, void *cb, void *ctx)
+{
+    struct store_scored r = scored_of(s);
     return ((store_scored_cb)cb)(ctx, &r);
 }
 
@@ -305,28 +314,11 @@ static int
 candidate_row(sqlite3_stmt *s, void *cb, void *ctx)
 {
     struct store_candidate c = {
-        .scored = {
-            .item_id = sqlite3_column_int64(s, 0),
-            .feed_id = sqlite3_column_int64(s, 1),
-            .title = store_col_text(s, 2),
-            .link = store_col_text(s, 3),
-            .feed_title = store_col_text(s, 4),
-            .feed_url = store_col_text(s, 5),
-            .published = sqlite3_column_int64(s, 6),
-            .fetched = sqlite3_column_int64(s, 7),
-            .score = sqlite3_column_double(s, 8),
-            .excluded_by = store_col_text(s, 9),
-            .reasons = store_col_text(s, 10),
-            .dup_of = sqlite3_column_int64(s, 11),
-        },
+        .scored = scored_of(s),
         .text = store_col_text(s, 12),
         .gem_editor = store_col_text(s, 13),
         .gem_note = store_col_text(s, 14),
     };
-    if (c.scored.title == NULL)
-        c.scored.title = "";
-    if (c.scored.reasons == NULL)
-        c.scored.reasons = "";
     /* A gem whose editor is gone is no gem. */
     if (c.gem_editor == NULL)
         c.gem_note = NULL;
